@@ -1,0 +1,88 @@
+"""The ``csp`` command.
+
+``csp assess``        run the assessment's chapters and write ``outputs/<year>/``
+``csp params check``  validate a parameters file
+
+User mistakes (a bad parameters file, an unreadable data file) print one line per problem
+and exit with status 2; a chapter that fails makes ``csp assess`` exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from csplib.errors import CspError
+
+__all__ = ["main"]
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from csplib.params import find_default_params, load_params
+    from csplib.runner import run_assessment
+
+    params = load_params(args.params or find_default_params())
+    chapters = [c.strip() for c in args.chapters.split(",") if c.strip()] if args.chapters else None
+    result = run_assessment(params, out_dir=args.out, chapters=chapters, jobs=args.jobs)
+    index = result.out_dir / "index.html"
+    if result.ok:
+        print(f"Assessment written to {result.out_dir} (open {index})")
+        return 0
+    for run in result.failed:
+        print(f"csp: {run.name}: {run.status_text}", file=sys.stderr)
+    print(f"Other chapters' outputs were kept in {result.out_dir}", file=sys.stderr)
+    return 1
+
+
+def _params_check(args: argparse.Namespace) -> int:
+    from csplib.params import load_params
+
+    params = load_params(args.file)
+    a = params.assessment
+    print(f"{args.file}: ok ({params.area.name}, {a.year}, period {a.period.label})")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csp", description="Community Safety Partnership strategic assessment toolkit."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    assess = sub.add_parser("assess", help="run the assessment and write outputs/<year>/")
+    assess.add_argument("--params", type=Path, help="parameters file (default: "
+                        "$CSP_PARAMS or parameters/default.yaml)")
+    assess.add_argument("--out", type=Path, help="output folder (default: outputs/<year>)")
+    assess.add_argument("--chapters", help="comma-separated chapter names, e.g. 01_volume")
+    assess.add_argument("--jobs", type=int, default=1,
+                        help="chapters to run at once (default 1)")
+    assess.set_defaults(func=_assess)
+
+    params = sub.add_parser("params", help="work with parameters files")
+    psub = params.add_subparsers(dest="params_command", required=True)
+    check = psub.add_parser("check", help="validate a parameters file")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=_params_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``csp`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        print("csp: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except CspError as exc:
+        for line in str(exc).splitlines():
+            print(f"csp: error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("csp: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""What a chapter notebook works with: its parameters, its data and where its tables go.
+
+A chapter's first code cell after the parameters is::
+
+    ctx = csplib.load_context(params_path, output_dir, chapter="01_volume")
+
+``params_path`` and ``output_dir`` are injected by ``csp assess``; when a notebook is opened
+by hand they are ``None`` and the context falls back to ``$CSP_PARAMS`` or
+``parameters/default.yaml`` and writes nothing.
+
+Data are loaded on first use and cached (see :mod:`csplib.store`), so every chapter reads the
+same tidy tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from csplib.params import Params, find_default_params, load_params
+
+__all__ = ["Context", "load_context", "data_period"]
+
+
+@dataclass
+class Context:
+    """Parameters, data and outputs for one chapter run.
+
+    Parameters
+    ----------
+    params : Params
+        Validated parameters.
+    output_dir : Path or None
+        The assessment's output folder (``outputs/<year>``) when run by ``csp assess``;
+        ``None`` in interactive use, when nothing is written.
+    chapter : str or None
+        The chapter's name, used to name its annex tables.
+    """
+
+    params: Params
+    output_dir: Path | None = None
+    chapter: str | None = None
+    tables_written: list[Path] = field(default_factory=list)
+
+    @cached_property
+    def store(self):
+        """The tidy store: incidents, quality report and geography (see :mod:`csplib.store`)."""
+        from csplib.store import load_store
+
+        return load_store(self.params)
+
+    @property
+    def incidents(self) -> pd.DataFrame:
+        """Incidents in the area, one row each (see :mod:`csplib.schema`)."""
+        return self.store.incidents
+
+    @property
+    def quality(self):
+        """The ingest quality report."""
+        return self.store.quality
+
+    @property
+    def geography(self):
+        """The area's geography: LSOAs, wards, population, deprivation, boundaries."""
+        return self.store.geography
+
+    def save_table(self, frame: pd.DataFrame, name: str) -> Path | None:
+        """Write ``frame`` to the data annex ``tables/<chapter>__<name>.csv``.
+
+        Returns the path written, or ``None`` in interactive use.
+        """
+        if self.output_dir is None:
+            return None
+        if not name.replace("_", "").isalnum():
+            raise ValueError("table names may contain only letters, digits and underscores")
+        folder = Path(self.output_dir) / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.chapter or 'table'}__{name}.csv"
+        frame.to_csv(path, index=not isinstance(frame.index, pd.RangeIndex))
+        self.tables_written.append(path)
+        return path
+
+
+def load_context(
+    params_path: str | os.PathLike | None = None,
+    output_dir: str | os.PathLike | None = None,
+    chapter: str | None = None,
+) -> Context:
+    """Build the :class:`Context` for a chapter (see the module docstring)."""
+    path = Path(params_path) if params_path else find_default_params()
+    return Context(
+        params=load_params(path),
+        output_dir=Path(output_dir) if output_dir else None,
+        chapter=chapter,
+    )
+
+
+def data_period(params: Params) -> tuple[dt.date, dt.date]:
+    """First and last month present in the area's incident data."""
+    from csplib.store import load_store
+
+    months = load_store(params).incidents["month"]
+    return months.min().date(), months.max().date()

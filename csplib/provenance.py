@@ -1,0 +1,80 @@
+"""Provenance: what produced an output (inputs' checksums, software versions, commit).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> f = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+>>> _ = f.write_bytes(b"abc")
+>>> sha256_file(f)[:16]
+'ba7816bf8f01cfea'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["sha256_file", "hash_inputs", "package_versions", "git_commit", "KEY_PACKAGES"]
+
+#: Packages whose versions every manifest records.
+KEY_PACKAGES = (
+    "csplib", "pandas", "numpy", "scipy", "statsmodels", "polars", "pyarrow", "geopandas",
+    "shapely", "mapclassify", "esda", "libpysal", "matplotlib", "seaborn", "pydantic",
+    "papermill", "nbconvert", "ipykernel",
+)
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file's bytes, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def hash_inputs(paths: list[Path], root: Path | None = None) -> dict[str, str]:
+    """SHA-256 of every file named, descending into folders; keys relative to ``root``."""
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        files.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+    out = {}
+    for f in files:
+        key = f
+        if root is not None:
+            try:
+                key = f.resolve().relative_to(Path(root).resolve())
+            except ValueError:
+                key = f
+        out[key.as_posix()] = sha256_file(f)
+    return dict(sorted(out.items()))
+
+
+def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str]:
+    """Installed versions of ``names`` (``"not installed"`` where absent), plus Python."""
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit(folder: str | Path) -> dict[str, object] | None:
+    """The commit checked out in ``folder`` and whether the work tree has changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=folder, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {"commit": head, "dirty": bool(dirty)}

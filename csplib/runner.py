@@ -1,0 +1,309 @@
+"""Run the assessment: execute the chapter notebooks and write ``outputs/<year>/``.
+
+For each chapter, :func:`run_assessment` executes ``notebooks/<chapter>.ipynb`` with
+papermill, injecting the parameters file's path and the output folder, then writes:
+
+- ``notebooks/<chapter>.ipynb``: the executed notebook;
+- ``html/<chapter>.html``: for sharing, without code, self-contained and readable offline;
+- ``review/<chapter>.html``: for peer review, with code;
+
+and finally ``index.html`` (the contents page) and ``manifest.json`` (parameters, input
+checksums, versions, commit, per-chapter status and timings).
+
+A failing chapter does not stop the others: its executed notebook and review page are kept
+(so the error can be read), the chapters that depend on it are skipped, and the run reports
+which chapter and which cell failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import jinja2
+from nbconvert import HTMLExporter
+
+import csplib
+from csplib.chapters import CHAPTERS, Chapter, select_chapters
+from csplib.params import Params
+from csplib.provenance import git_commit, hash_inputs, package_versions
+
+__all__ = ["ChapterRun", "RunResult", "run_assessment", "export_html", "SYNTHETIC_BANNER"]
+
+#: Shown on every page built from synthetic data.
+SYNTHETIC_BANNER = (
+    "Synthetic data: these figures come from a simulated dataset built to demonstrate the "
+    "methods. They are not real crime statistics for this area."
+)
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_PROJECT_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@dataclass
+class ChapterRun:
+    """What happened to one chapter."""
+
+    name: str
+    title: str
+    status: str = "pending"  # ok | failed | skipped
+    seconds: float = 0.0
+    error: str | None = None
+    cell: int | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status_text(self) -> str:
+        if self.status == "ok":
+            return f"ok ({self.seconds:.0f} s)"
+        if self.status == "failed":
+            where = f" in cell {self.cell}" if self.cell is not None else ""
+            return f"failed{where}: {self.error}"
+        return f"{self.status}: {self.error}" if self.error else self.status
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run_assessment`."""
+
+    out_dir: Path
+    chapters: list[ChapterRun]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "ok" for c in self.chapters)
+
+    @property
+    def failed(self) -> list[ChapterRun]:
+        return [c for c in self.chapters if c.status != "ok"]
+
+
+def export_html(notebook: Path, target: Path, *, with_code: bool, title: str, banner: str | None):
+    """Write a notebook as house-style HTML (see ``templates/csp_html``).
+
+    Parameters
+    ----------
+    notebook : Path
+        Executed notebook.
+    target : Path
+        HTML file to write.
+    with_code : bool
+        Keep code cells (review copy) or drop them (copy for sharing).
+    title : str
+        Shown in the navigation bar.
+    banner : str or None
+        Warning banner shown at the top (e.g. synthetic data).
+    """
+    exporter = HTMLExporter(
+        template_name="csp_html",
+        extra_template_basedirs=[str(_TEMPLATES)],
+        exclude_input=not with_code,
+        exclude_input_prompt=not with_code,
+        exclude_output_prompt=not with_code,
+        embed_images=True,
+    )
+    body, _ = exporter.from_filename(
+        str(notebook), resources={"csp_title": title, "csp_banner": banner}
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")
+
+
+def _execute(nb_in: str, nb_out: str, parameters: dict, cwd: str) -> dict:
+    """Execute one notebook; return status, seconds and failure details (picklable)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            nb_in, nb_out, parameters=parameters, kernel_name="python3",
+            progress_bar=False, log_output=False, cwd=cwd,
+        )
+    except PapermillExecutionError as exc:
+        return {
+            "status": "failed", "seconds": time.perf_counter() - start,
+            "cell": exc.cell_index + 1, "error": f"{exc.ename}: {exc.evalue}".strip(),
+        }
+    except Exception as exc:  # kernel death, bad notebook JSON: report, do not crash the run
+        return {
+            "status": "failed", "seconds": time.perf_counter() - start,
+            "cell": None, "error": f"{type(exc).__name__}: {exc}",
+        }
+    return {"status": "ok", "seconds": time.perf_counter() - start, "cell": None, "error": None}
+
+
+def _progress(message: str) -> None:
+    print(f"[csp] {message}", file=sys.stderr, flush=True)
+
+
+def run_assessment(
+    params: Params,
+    *,
+    out_dir: str | Path | None = None,
+    chapters: list[str] | None = None,
+    jobs: int = 1,
+    notebooks_dir: str | Path | None = None,
+    progress: Callable[[str], None] | None = _progress,
+) -> RunResult:
+    """Execute the chapters and write the assessment's outputs.
+
+    Parameters
+    ----------
+    params : Params
+        Validated parameters (see :func:`csplib.params.load_params`).
+    out_dir : path-like, optional
+        Where to write; default ``params.year_dir`` (``outputs/<year>``).
+    chapters : list of str, optional
+        Chapter names to run (default: all). Dependencies not selected are not run.
+    jobs : int
+        How many independent chapters to execute at once.
+    notebooks_dir : path-like, optional
+        Folder holding the chapter notebooks (default: the project's ``notebooks/``).
+    progress : callable, optional
+        Called with one line of progress text per event; ``None`` for silence.
+
+    Returns
+    -------
+    RunResult
+    """
+    if jobs < 1:
+        raise ValueError("jobs must be a positive integer")
+    say = progress or (lambda _msg: None)
+    out = Path(out_dir) if out_dir is not None else params.year_dir
+    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else _PROJECT_NOTEBOOKS
+    order = select_chapters(chapters)
+    for sub in ("notebooks", "html", "review", "tables"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.timezone.utc)
+    banner = SYNTHETIC_BANNER if params.data.synthetic else None
+    runs = {c.name: ChapterRun(c.name, c.title) for c in order}
+    parameters = {"params_path": str(params.source_file), "output_dir": str(out.resolve())}
+
+    def finish(ch: Chapter, result: dict) -> None:
+        run = runs[ch.name]
+        run.status, run.seconds = result["status"], round(result["seconds"], 2)
+        run.cell, run.error = result["cell"], result["error"]
+        executed = out / "notebooks" / f"{ch.name}.ipynb"
+        if executed.exists():
+            run.outputs["notebook"] = f"notebooks/{ch.name}.ipynb"
+            export_html(executed, out / "review" / f"{ch.name}.html", with_code=True,
+                        title=ch.title, banner=banner)
+            run.outputs["review"] = f"review/{ch.name}.html"
+            if run.status == "ok":
+                export_html(executed, out / "html" / f"{ch.name}.html", with_code=False,
+                            title=ch.title, banner=banner)
+                run.outputs["html"] = f"html/{ch.name}.html"
+        say(f"{ch.name}: {run.status_text}")
+
+    pending = list(order)
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    running: dict[Future, Chapter] = {}
+    try:
+        while pending or running:
+            for ch in list(pending):
+                blockers = [d for d in ch.after if d in runs and runs[d].status != "ok"]
+                if any(runs[d].status in ("failed", "skipped") for d in blockers):
+                    pending.remove(ch)
+                    bad = [d for d in blockers if runs[d].status != "pending"]
+                    runs[ch.name].status = "skipped"
+                    runs[ch.name].error = f"needs {', '.join(bad)}, which did not succeed"
+                    say(f"{ch.name}: {runs[ch.name].status_text}")
+                    continue
+                if blockers or (pool is None and running) or len(running) >= jobs:
+                    continue
+                pending.remove(ch)
+                say(f"{ch.name}: running")
+                nb_args = (
+                    str(nb_dir / f"{ch.name}.ipynb"),
+                    str(out / "notebooks" / f"{ch.name}.ipynb"),
+                    parameters,
+                    str(nb_dir),
+                )
+                if pool is None:
+                    finish(ch, _execute(*nb_args))
+                else:
+                    running[pool.submit(_execute, *nb_args)] = ch
+            if running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    finish(running.pop(fut), fut.result())
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+    result = RunResult(out, [runs[c.name] for c in CHAPTERS if c.name in runs])
+    _write_index(params, result, started)
+    _write_manifest(params, result, started)
+    return result
+
+
+def _data_period(params: Params) -> str:
+    from csplib.context import data_period
+
+    try:
+        first, last = data_period(params)
+    except Exception as exc:  # the contents page must still be written
+        return f"unknown ({type(exc).__name__})"
+    return f"{first:%B %Y} to {last:%B %Y}"
+
+
+def _write_index(params: Params, result: RunResult, started: dt.datetime) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True, keep_trailing_newline=True
+    )
+    by_name = {c.name: c for c in CHAPTERS}
+    rows = [
+        {
+            "title": run.title,
+            "question": by_name[run.name].question,
+            "html": run.outputs.get("html"),
+            "review": run.outputs.get("review"),
+            "status": run.status,
+            "status_text": run.status_text,
+        }
+        for run in result.chapters
+    ]
+    commit = git_commit(params.root)
+    html = env.get_template("index.html.j2").render(
+        title=f"{params.area.name} {params.assessment.title} {params.assessment.year}",
+        area=params.area.name,
+        period=params.assessment.period.label,
+        banner=SYNTHETIC_BANNER if params.data.synthetic else None,
+        chapters=rows,
+        packs=[],
+        summary=params.summary(),
+        data_period=_data_period(params),
+        run_date=f"{started:%d %B %Y}",
+        version=csplib.__version__,
+        commit=commit["commit"] if commit else None,
+    )
+    (result.out_dir / "index.html").write_text(html, encoding="utf-8")
+
+
+def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> None:
+    d = params.data
+    inputs = [*d.police_uk, d.reference_dir, params.source_file]
+    inputs += [p for p in (d.partner_extract, d.indicators) if p is not None]
+    manifest = {
+        "csplib_version": csplib.__version__,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "parameters_file": str(params.source_file),
+        "parameters": params.model_dump(mode="json"),
+        "inputs_sha256": hash_inputs(inputs, root=params.root),
+        "git": git_commit(params.root),
+        "packages": package_versions(),
+        "chapters": [asdict(c) for c in result.chapters],
+        "ok": result.ok,
+    }
+    (result.out_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+
