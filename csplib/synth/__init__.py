@@ -1,0 +1,20 @@
+"""Deterministic synthetic data for the assessment: police.uk files, partner extract, indicators.
+
+The default assessment must run on a fresh machine with no downloads and exercise every
+method (ten years of trends, seasonality, the Covid-19 shock, emerging problems, repeat
+victims, survey and treatment indicators), while the real police.uk files the project ships
+cover a few months and victim-level data are never public. :func:`generate` writes a
+dataset calibrated to Nottingham's real data and the partnership's published figures, in
+the real formats, with known effects planted in it and a ``truth.json`` recording them.
+
+Modules: :mod:`~csplib.synth.calibration` (targets, paths, profiles),
+:mod:`~csplib.synth.realdata` (the real inputs), :mod:`~csplib.synth.levels` (expected
+counts), :mod:`~csplib.synth.effects` (planted effects), :mod:`~csplib.synth.police`
+(street files), :mod:`~csplib.synth.victims` (partner extract),
+:mod:`~csplib.synth.indicators` (indicators table), :mod:`~csplib.synth.generator`
+(:func:`generate` and the truth file). See ``docs/synthetic_data.md``.
+"""
+
+from csplib.synth.generator import GENERATOR_VERSION, OUTPUTS, SynthResult, generate
+
+__all__ = ["GENERATOR_VERSION", "OUTPUTS", "SynthResult", "generate"]
