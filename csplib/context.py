@@ -86,6 +86,15 @@ class Context:
         return path
 
 
+    def show(self, frame: pd.DataFrame, name: str, *, caption: str | None = None,
+             formats: dict[str, str] | None = None):
+        """Save ``frame`` to the data annex and return it as a formatted, escaped table."""
+        from csplib.report import table
+
+        self.save_table(frame, name)
+        return table(frame, caption=caption, formats=formats)
+
+
 def load_context(
     params_path: str | os.PathLike | None = None,
     output_dir: str | os.PathLike | None = None,

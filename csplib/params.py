@@ -212,24 +212,64 @@ class AreaSpec(_Strict):
         return str(value) if isinstance(value, int) else value
 
 
-class DataSpec(_Strict):
-    """Where the data are. Paths are relative to ``root``."""
+class SyntheticSpec(_Strict):
+    """A synthetic source: generated from ``seed`` into ``dir`` on first use, then reused."""
 
+    seed: int = Field(ge=0)
+    dir: Path = Path(".cache/synthetic")
+    calibration_dir: Path = Path("data")
+
+    @field_validator("dir")
+    @classmethod
+    def _out(cls, path: Path, info: ValidationInfo) -> Path:
+        return _resolve(path, info, kind="new")
+
+    @field_validator("calibration_dir")
+    @classmethod
+    def _calibration(cls, path: Path, info: ValidationInfo) -> Path:
+        return _resolve(path, info, kind="dir")
+
+
+class DataSpec(_Strict):
+    """Where the data are. Paths are relative to ``root``.
+
+    With a ``synthetic`` block the dataset is generated (or reused) first, and
+    ``police_uk``, ``partner_extract`` and ``indicators`` default to its files.
+    """
+
+    synthetic: SyntheticSpec | None = None
     police_uk: list[Path] = Field(min_length=1)
-    partner_extract: Path | None = None
+    partner_extract: list[Path] = []
     indicators: Path | None = None
     reference_dir: Path = Path("data/reference")
     cache_dir: Path = Path(".cache/csplib")
-    synthetic: bool = False
 
-    @field_validator("police_uk", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _synthetic_source(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or data.get("synthetic") in (None, False):
+            return {k: v for k, v in data.items() if k != "synthetic"} if isinstance(
+                data, dict) else data
+        spec = SyntheticSpec.model_validate(data["synthetic"], context=info.context)
+        from csplib.synth import ensure_generated
+
+        folder = ensure_generated(spec.seed, spec.dir, data_dir=spec.calibration_dir)
+        return {
+            "police_uk": [folder / "police_uk"],
+            "partner_extract": [folder / "partner"],
+            "indicators": folder / "synthetic_indicators.csv",
+            **data,
+            "synthetic": spec,
+        }
+
+    @field_validator("police_uk", "partner_extract", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, (str, Path)) else value
 
-    @field_validator("police_uk")
+    @field_validator("police_uk", "partner_extract")
     @classmethod
-    def _police_uk_exist(cls, paths: list[Path], info: ValidationInfo) -> list[Path]:
+    def _sources_exist(cls, paths: list[Path], info: ValidationInfo) -> list[Path]:
         resolved = []
         for i, p in enumerate(paths):
             try:
@@ -238,9 +278,9 @@ class DataSpec(_Strict):
                 raise ValueError(f"[{i}]: {exc}") from None
         return resolved
 
-    @field_validator("partner_extract", "indicators")
+    @field_validator("indicators")
     @classmethod
-    def _files_exist(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+    def _file_exists(cls, path: Path | None, info: ValidationInfo) -> Path | None:
         return None if path is None else _resolve(path, info, kind="file")
 
     @field_validator("reference_dir")
@@ -311,7 +351,11 @@ class Params(_Strict):
             "Assessed period": f"{a.period.label} ({a.period.start:%b %Y} to {a.period.end:%b %Y})",
             "Baseline": a.baseline.label if a.baseline else "none",
             "Themes": ", ".join(t.name for t in self.themes.values()) or "none",
-            "Data": "synthetic (for demonstration)" if self.data.synthetic else "recorded data",
+            "Data": (
+                f"synthetic (seed {self.data.synthetic.seed}), for demonstration"
+                if self.data.synthetic
+                else "recorded data"
+            ),
         }
 
 

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import jinja2
+import nbformat
 from nbconvert import HTMLExporter
 
 import csplib
@@ -108,8 +109,10 @@ def export_html(notebook: Path, target: Path, *, with_code: bool, title: str, ba
         exclude_output_prompt=not with_code,
         embed_images=True,
     )
-    body, _ = exporter.from_filename(
-        str(notebook), resources={"csp_title": title, "csp_banner": banner}
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"csp_title": title, "csp_banner": banner}
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
@@ -290,7 +293,7 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
 def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> None:
     d = params.data
     inputs = [*d.police_uk, d.reference_dir, params.source_file]
-    inputs += [p for p in (d.partner_extract, d.indicators) if p is not None]
+    inputs += [*d.partner_extract, *([d.indicators] if d.indicators else [])]
     manifest = {
         "csplib_version": csplib.__version__,
         "started": started.isoformat(timespec="seconds"),

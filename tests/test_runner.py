@@ -119,12 +119,13 @@ def test_parallel_jobs_and_chapter_selection(tmp_path, notebooks):
 
 
 def test_synthetic_banner(tmp_path, notebooks):
-    params = load_params(SMALL, overrides={"data": {
-        "police_uk": ["data/police_uk/nottinghamshire_2024-01_2024-03.zip"],
-        "synthetic": True,
-    }})
+    """A synthetic source puts the banner on every page; it is generated once and reused."""
+    synthetic = {"seed": 7, "dir": str(REPO / ".cache" / "synthetic-test-7")}
+    params = load_params(SMALL, overrides={"data": {"synthetic": synthetic}})
+    assert params.data.police_uk == [REPO / ".cache" / "synthetic-test-7" / "police_uk"]
     out = tmp_path / "o"
     run_assessment(params, out_dir=out, notebooks_dir=notebooks, chapters=["01_volume"],
                    progress=None)
     assert SYNTHETIC_BANNER in (out / "html" / "01_volume.html").read_text()
     assert SYNTHETIC_BANNER in (out / "index.html").read_text()
+    assert "synthetic (seed 7)" in (out / "index.html").read_text()

@@ -1,6 +1,28 @@
 """Charts in the house style: each function takes ``ax=None`` and returns the Axes."""
 
+from csplib.charts.models import plot_its, plot_screen, plot_seasonal_profile, plot_series, plot_spc
+from csplib.charts.priorities import (
+    THREAT_CMAP,
+    lorenz_chart,
+    rank_range_chart,
+    volume_harm_chart,
+)
 from csplib.charts.style import PALETTE, SEQUENTIAL, finish, new_axes
 from csplib.charts.volume import monthly_small_multiples
 
-__all__ = ["PALETTE", "SEQUENTIAL", "finish", "new_axes", "monthly_small_multiples"]
+__all__ = [
+    "PALETTE",
+    "SEQUENTIAL",
+    "THREAT_CMAP",
+    "finish",
+    "new_axes",
+    "monthly_small_multiples",
+    "plot_series",
+    "plot_spc",
+    "plot_seasonal_profile",
+    "plot_its",
+    "plot_screen",
+    "volume_harm_chart",
+    "lorenz_chart",
+    "rank_range_chart",
+]

@@ -15,6 +15,12 @@ counts), :mod:`~csplib.synth.effects` (planted effects), :mod:`~csplib.synth.pol
 (:func:`generate` and the truth file). See ``docs/synthetic_data.md``.
 """
 
-from csplib.synth.generator import GENERATOR_VERSION, OUTPUTS, SynthResult, generate
+from csplib.synth.generator import (
+    GENERATOR_VERSION,
+    OUTPUTS,
+    SynthResult,
+    ensure_generated,
+    generate,
+)
 
-__all__ = ["GENERATOR_VERSION", "OUTPUTS", "SynthResult", "generate"]
+__all__ = ["GENERATOR_VERSION", "OUTPUTS", "SynthResult", "ensure_generated", "generate"]

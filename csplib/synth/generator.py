@@ -566,3 +566,34 @@ def _publication(month_stats, tl, first, last) -> dict:
         },
         "by_month": month_stats,
     }
+
+
+def ensure_generated(seed: int, out_dir, *, data_dir="data") -> Path:
+    """Generate the full dataset into ``out_dir`` unless it is already there.
+
+    The folder counts as generated when its ``truth.json`` (written last) records the same
+    seed, generator version and the full span; otherwise the generator's outputs are
+    rewritten. This is how parameters files name a synthetic source: by seed and folder.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+    """
+    out_dir = Path(out_dir)
+    truth_file = out_dir / "truth.json"
+    if truth_file.is_file():
+        try:
+            truth = json.loads(truth_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            truth = {}
+        span = truth.get("span", {})
+        if (
+            truth.get("seed") == seed
+            and truth.get("generator_version") == GENERATOR_VERSION
+            and span.get("first_month") == FIRST_MONTH
+            and span.get("last_month") == LAST_MONTH
+        ):
+            return out_dir
+    generate(seed, out_dir, data_dir=data_dir, overwrite=True)
+    return out_dir

@@ -1,0 +1,48 @@
+"""Read raw sources into validated, harmonised tables, with a quality report.
+
+* :mod:`csplib.ingest.policeuk`: police.uk street-level downloads (zips, folders, CSVs).
+* :mod:`csplib.ingest.categories`: the police.uk category harmonisation table.
+* :mod:`csplib.ingest.quality`: rows read, kept and rejected; missing and implausible months.
+"""
+
+from csplib.ingest.categories import (
+    category_mapping,
+    category_table,
+    harmonise_category,
+    normalise_name,
+)
+from csplib.ingest.policeuk import (
+    CACHE_VERSION,
+    OUTCOME_COLUMNS,
+    REJECTION_REASONS,
+    STREET_COLUMNS,
+    PoliceUkRead,
+    default_lookup_path,
+    lsoa_code_lists,
+    read_policeuk,
+)
+from csplib.ingest.quality import (
+    INGEST_STAGE,
+    QualityReport,
+    implausible_months,
+    missing_months,
+)
+
+__all__ = [
+    "CACHE_VERSION",
+    "INGEST_STAGE",
+    "OUTCOME_COLUMNS",
+    "REJECTION_REASONS",
+    "STREET_COLUMNS",
+    "PoliceUkRead",
+    "QualityReport",
+    "category_mapping",
+    "category_table",
+    "default_lookup_path",
+    "harmonise_category",
+    "implausible_months",
+    "lsoa_code_lists",
+    "missing_months",
+    "normalise_name",
+    "read_policeuk",
+]

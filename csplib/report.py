@@ -1,0 +1,83 @@
+"""Showing results safely in chapters: escaped text, formatted tables, the data annex.
+
+Everything a chapter shows goes through here, so that text from data is always escaped
+(a location called ``<script>`` shows as text) and numbers are formatted one way:
+thousands separators, one decimal place for rates and shares.
+
+Examples
+--------
+>>> str(paragraph("Burglary <fell> by 5%").data)
+'<p>Burglary &lt;fell&gt; by 5%</p>'
+>>> frame = pd.DataFrame({"category": ["<b>x</b>"], "count": [12345]})
+>>> html = table(frame, caption="Counts & rates").data
+>>> "&lt;b&gt;x&lt;/b&gt;" in html and "12,345" in html and "Counts &amp; rates" in html
+True
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML
+
+__all__ = ["paragraph", "table", "bullets"]
+
+
+def paragraph(text: str) -> HTML:
+    """One paragraph of text, HTML-escaped."""
+    return HTML(f"<p>{html.escape(str(text), quote=False)}</p>")
+
+
+def bullets(items) -> HTML:
+    """A bulleted list of escaped text items."""
+    inner = "".join(f"<li>{html.escape(str(i), quote=False)}</li>" for i in items)
+    return HTML(f"<ul>{inner}</ul>")
+
+
+def _formatter(value):
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else ("yes" if value else "no")
+    if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.1f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%b %Y")
+    return str(value)
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    formats: dict[str, str] | None = None,
+    index: bool | None = None,
+) -> HTML:
+    """A table as escaped HTML with the house number formats.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table (numbers kept numeric).
+    caption : str, optional
+        Shown above the table; escaped.
+    formats : dict, optional
+        Per-column format strings, e.g. ``{"share": "{:.1%}"}``; other numbers get
+        thousands separators (integers) or one decimal place.
+    index : bool, optional
+        Show the index; default: unless it is a plain range.
+    """
+    show_index = (not isinstance(frame.index, pd.RangeIndex)) if index is None else index
+    formats = formats or {}
+    styler = frame.style.format(_formatter, na_rep="", escape="html")
+    for column, fmt in formats.items():
+        styler = styler.format(fmt, subset=[column], na_rep="", escape="html")
+    styler = styler.format_index(_formatter, escape="html", axis=0)
+    styler = styler.format_index(escape="html", axis=1)
+    if not show_index:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(html.escape(caption, quote=False))
+    styler = styler.set_table_attributes('class="csp-table"')
+    return HTML(styler.to_html())

@@ -1,0 +1,145 @@
+"""The tidy store: the area's incidents, partner data and indicators, with a quality report.
+
+:func:`load_store` reads the sources named in the parameters and returns a :class:`Store`:
+
+1. police.uk files are read and validated (:func:`csplib.ingest.read_policeuk`; parsed files
+   are cached as parquet keyed by the inputs' hashes);
+2. every row is converted to the parameters' LSOA vintage and assigned to the area by
+   LSOA -> local authority (:meth:`csplib.geography.Geography.assign_area`);
+3. the partner extract and indicators are read when named;
+4. the quality report accounts for every row: read = kept + rejected, by reason and stage.
+
+Within one Python process the store is built once per parameters (chapters share it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from csplib.geography import Geography
+from csplib.ingest import read_policeuk
+from csplib.ingest.indicators import read_indicators
+from csplib.ingest.partner import read_partner_extract
+from csplib.ingest.quality import QualityReport
+from csplib.params import Params
+
+__all__ = ["Store", "load_store", "TIDY_COLUMNS", "AREA_STAGE"]
+
+#: Columns of :attr:`Store.incidents`.
+TIDY_COLUMNS = ("month", "category", "lsoa", "ward", "ward_name", "source", "crime_id", "outcome")
+
+
+@dataclass
+class Store:
+    """Everything the chapters read, for one set of parameters.
+
+    Attributes
+    ----------
+    incidents : DataFrame
+        One row per police.uk crime or ASB incident in the area (:data:`TIDY_COLUMNS`).
+    months_present : DatetimeIndex
+        Months for which police.uk files were read. A month in the span but not here is
+        missing, never zero.
+    quality : QualityReport
+        Rows read, kept and rejected by reason; missing and implausible months.
+    geography : Geography
+        LSOAs, wards, population, deprivation and boundaries of the area.
+    conversion : DataFrame
+        Rows converted to the store's LSOA vintage, by change type and method.
+    partner : DataFrame or None
+        The partner extract (crime level, with victim IDs and flags), in the area.
+    indicators : DataFrame or None
+        Survey, treatment, referral and other indicator rows.
+    """
+
+    incidents: pd.DataFrame
+    months_present: pd.DatetimeIndex
+    quality: QualityReport
+    geography: Geography
+    conversion: pd.DataFrame
+    partner: pd.DataFrame | None = None
+    indicators: pd.DataFrame | None = None
+
+
+#: Stage name of the rejections made when assigning rows to the area.
+AREA_STAGE = "area (LSOA -> local authority)"
+
+_MEMO: dict[str, Store] = {}
+
+
+def _read_partner(sources, reference_dir, geography: Geography) -> pd.DataFrame:
+    """Read partner extract files (folders: every ``*.csv`` in them) and keep the area's rows."""
+    files = []
+    for source in sources:
+        files += sorted(source.glob("*.csv")) if source.is_dir() else [source]
+    frames = []
+    for path in files:
+        result = read_partner_extract(path, reference_dir=reference_dir)
+        frames.append(geography.assign_area(result.data).kept)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _memo_key(params: Params) -> str:
+    return params.model_dump_json()
+
+
+def load_store(params: Params) -> Store:
+    """Build (or reuse, within this process) the store for ``params``.
+
+    Raises
+    ------
+    csplib.errors.DataError
+        When a source cannot be used at all (the message names the file and row).
+    """
+    key = _memo_key(params)
+    if key in _MEMO:
+        return _MEMO[key]
+    data = params.data
+    read = read_policeuk(
+        data.police_uk,
+        cache_dir=data.cache_dir / "policeuk",
+        lookup=data.reference_dir / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv.gz",
+    )
+    geography = Geography.from_params(params)
+    area = geography.assign_area(read.incidents)
+    quality = QualityReport.from_read(read)
+    for reason, rows in area.rejected["reason"].value_counts(sort=False).items():
+        quality = quality.add_rejections(str(reason), int(rows), stage=AREA_STAGE)
+
+    kept = area.kept
+    incidents = pd.DataFrame({
+        "month": kept["month"].to_numpy(),
+        "category": kept["category"].astype(str).to_numpy(),
+        "lsoa": kept["lsoa"].astype(str).to_numpy(),
+        "ward": kept["ward"].to_numpy(),
+        "ward_name": kept["ward_name"].to_numpy(),
+        "source": "police.uk",
+        "crime_id": kept["crime_id"].to_numpy(),
+        "outcome": kept["outcome"].to_numpy(),
+    })
+    months = pd.DatetimeIndex(sorted(
+        read.files.loc[(read.files["kind"] == "street") & (read.files["rows_read"] > 0), "month"]
+        .unique()
+    ))
+    # implausible months are judged on the area's own counts, where the analyst reads them
+    counts = incidents.groupby(["month", "category"]).size().rename("count").reset_index()
+    quality = quality.with_implausible(counts, months=pd.DataFrame({"month": months}))
+
+    partner = None
+    if data.partner_extract:
+        partner = _read_partner(data.partner_extract, data.reference_dir, geography)
+    indicators = read_indicators(data.indicators).data if data.indicators else None
+
+    store = Store(
+        incidents=incidents,
+        months_present=months,
+        quality=quality,
+        geography=geography,
+        conversion=area.conversion,
+        partner=partner,
+        indicators=indicators,
+    )
+    _MEMO[key] = store
+    return store

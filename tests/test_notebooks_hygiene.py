@@ -1,0 +1,73 @@
+"""Meta-tests: every notebook is a listed chapter (or a listed extra), has a parameters cell,
+reads like a chapter, and is committed without outputs."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from csplib.chapters import CHAPTERS, EXPLORATION_NOTEBOOKS
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+CHAPTER_FILES = {NOTEBOOKS / f"{c.name}.ipynb" for c in CHAPTERS}
+LISTED = CHAPTER_FILES | {NOTEBOOKS / n for n in EXPLORATION_NOTEBOOKS}
+
+
+def ids(path):
+    return str(path.relative_to(NOTEBOOKS))
+
+
+def test_every_notebook_is_listed():
+    unlisted = [ids(p) for p in ALL if p not in LISTED]
+    assert not unlisted, f"notebooks not listed in csplib.chapters: {unlisted}"
+
+
+def test_every_listed_notebook_exists():
+    missing = [ids(p) for p in LISTED if not p.exists()]
+    assert not missing
+
+
+def parameter_names(nb) -> list[str]:
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, "exactly one cell must be tagged 'parameters'"
+    names = []
+    for line in cells[0].source.splitlines():
+        code = line.split("#", 1)[0]
+        if "=" in code:
+            names.append(code.split("=", 1)[0].strip())
+    return names
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids)
+def test_parameters_cell(path):
+    names = parameter_names(nbformat.read(path, as_version=4))
+    assert {"params_path", "output_dir"} <= set(names)
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs, f"cell {cell.get('id')} has outputs"
+            assert cell.execution_count is None
+
+
+@pytest.mark.parametrize("path", sorted(CHAPTER_FILES), ids=ids)
+def test_reads_like_a_chapter(path):
+    """A title, what the chapter answers, a method note for reviewers, caveats at the end."""
+    nb = nbformat.read(path, as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert markdown and markdown[0].startswith("# ")
+    text = "\n".join(markdown)
+    assert "What this chapter answers" in text
+    assert "Method note" in text
+    assert "Caveats" in markdown[-1] or "Caveats" in markdown[-2]
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert any("load_context(params_path, output_dir" in src for src in code)
+    # thin notebooks: no function or class definitions, logic lives in csplib
+    assert not any(
+        line.lstrip().startswith(("def ", "class ")) for src in code for line in src.splitlines()
+    )
