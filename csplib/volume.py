@@ -34,7 +34,7 @@ import pandas as pd
 
 from csplib.metrics.periods import financial_year_of
 
-__all__ = ["monthly_counts", "period_counts", "coverage", "PERIOD_KINDS"]
+__all__ = ["monthly_counts", "period_counts", "coverage", "window_table", "PERIOD_KINDS"]
 
 
 def _calendar_year(month: pd.Timestamp) -> str:
@@ -130,4 +130,48 @@ def coverage(months, kind: str = "financial_year") -> pd.DataFrame:
     out.insert(3, "complete", out["months_covered"] == out["months_in_period"])
     out["first_month"] = out.pop("first").dt.strftime("%Y-%m")
     out["last_month"] = out.pop("last").dt.strftime("%Y-%m")
+    return out
+
+
+def window_table(
+    incidents: pd.DataFrame, start, end, population: float, by: str = "category"
+) -> pd.DataFrame:
+    """Counts, rates per 1,000 residents and shares by ``by`` for the months ``start``..``end``.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Tidy incidents with ``month`` and ``by``.
+    start, end : date-like
+        First and last month, inclusive.
+    population : float
+        Residents of the area (the denominator of the rates).
+
+    Returns
+    -------
+    DataFrame
+        Index ``by`` (sorted by count, largest first) plus an ``All`` row; columns
+        ``count``, ``rate_per_1000`` and ``share`` (of all incidents in the window).
+
+    Examples
+    --------
+    >>> inc = pd.DataFrame({"month": pd.to_datetime(["2019-04-01"] * 3 + ["2020-04-01"]),
+    ...                     "category": ["Burglary", "Burglary", "Robbery", "Robbery"]})
+    >>> window_table(inc, "2019-04-01", "2020-03-01", population=2000)
+              count  rate_per_1000     share
+    category
+    Burglary      2            1.0  0.666667
+    Robbery       1            0.5  0.333333
+    All           3            1.5  1.000000
+    """
+    if not population > 0:
+        raise ValueError(f"population must be positive, got {population!r}")
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    inside = incidents[(incidents["month"] >= start) & (incidents["month"] <= end)]
+    counts = inside.groupby(by, observed=True).size().sort_values(ascending=False, kind="stable")
+    counts.loc["All"] = counts.sum()
+    out = counts.rename("count").to_frame()
+    out["rate_per_1000"] = out["count"] / population * 1000
+    out["share"] = out["count"] / out.loc["All", "count"] if len(inside) else float("nan")
+    out.index.name = by
     return out
