@@ -76,9 +76,9 @@ def quality_findings(quality) -> list[Finding]:
         ))
     for row in quality.implausible.itertuples():
         out.append(Finding(
-            f"{row.category} in {row.month:%B %Y} ({row.count:,} records against about "
-            f"{row.expected:,.0f} in neighbouring months) looks like a publication gap, not a "
-            "real change.",
+            f"{row.category} in {row.month:%B %Y} is implausibly {row.direction} "
+            f"({row.count:,} records against about {row.expected:,.0f} in neighbouring months): "
+            "check the published release before reading it as a real change.",
             "01_volume",
         ))
     return out

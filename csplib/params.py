@@ -309,6 +309,21 @@ class ThemeSpec(_Strict):
         return self
 
 
+class HarmSpec(_Strict):
+    """Harm weights: offence code -> weight (default: ONS Crime Severity Score), rolled up to
+    police.uk categories with the force's offence mix."""
+
+    weights: Path = Path("data/reference/harm/ons_css_weights_by_offence_code.csv")
+    offence_mix: Path = Path(
+        "data/reference/home_office/recorded_crime_nottinghamshire_offence_2017-18.csv"
+    )
+
+    @field_validator("weights", "offence_mix")
+    @classmethod
+    def _exists(cls, path: Path, info: ValidationInfo) -> Path:
+        return _resolve(path, info, kind="file")
+
+
 class Thresholds(_Strict):
     """Disclosure control and screening thresholds."""
 
@@ -323,9 +338,34 @@ class Params(_Strict):
     area: AreaSpec
     data: DataSpec
     themes: dict[str, ThemeSpec] = {}
+    harm: HarmSpec = {}  # validated with the root context (validate_default)
+    priorities: dict[str, Any] = {}
     thresholds: Thresholds = Thresholds()
     output_dir: Path = Path("outputs")
     source_file: Path | None = None
+
+    @field_validator("themes")
+    @classmethod
+    def _theme_ids(cls, themes: dict[str, ThemeSpec]) -> dict[str, ThemeSpec]:
+        for key in themes:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise ValueError(
+                    f"theme id {key!r}: use lower-case letters, digits and underscores "
+                    "(it names the theme pack's file)"
+                )
+        return themes
+
+    @field_validator("priorities")
+    @classmethod
+    def _priorities(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from csplib.errors import CspError
+        from csplib.priorities import load_priority_config
+
+        try:
+            load_priority_config(value or None)
+        except CspError as exc:
+            raise ValueError(str(exc).replace("\n", "; ")) from None
+        return value
 
     @field_validator("root")
     @classmethod

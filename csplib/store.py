@@ -14,7 +14,12 @@ Within one Python process the store is built once per parameters (chapters share
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -24,6 +29,7 @@ from csplib.ingest.indicators import read_indicators
 from csplib.ingest.partner import read_partner_extract
 from csplib.ingest.quality import QualityReport
 from csplib.params import Params
+from csplib.provenance import sha256_file
 
 __all__ = ["Store", "load_store", "TIDY_COLUMNS", "AREA_STAGE"]
 
@@ -68,6 +74,57 @@ AREA_STAGE = "area (LSOA -> local authority)"
 
 _MEMO: dict[str, Store] = {}
 
+#: Bump when the derived tables change meaning, so old caches are not reused.
+STORE_VERSION = "1"
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+
+
+def _files_digest(paths) -> list[str]:
+    files = []
+    for p in paths:
+        p = Path(p)
+        files += sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
+    return [sha256_file(f) for f in files]
+
+
+def _cached_frames(folder: Path, build: Callable[[], dict[str, pd.DataFrame]]):
+    """Frames from ``folder`` (parquet) if complete, else built, written, then returned."""
+    done = folder / "complete"
+    if done.is_file():
+        return {f.stem: pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))}
+    frames = build()
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, frame in frames.items():
+        frame.to_parquet(tmp / f"{name}.parquet")
+    (tmp / "complete").write_text("ok\n")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return frames
+
+
+def _assign(geography: Geography, rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Area assignment of police.uk rows: tidy incidents, rejections by reason, conversion."""
+    area = geography.assign_area(rows)
+    kept = area.kept
+    incidents = pd.DataFrame({
+        "month": kept["month"].to_numpy(),
+        "category": kept["category"].astype(str).to_numpy(),
+        "lsoa": kept["lsoa"].astype(str).to_numpy(),
+        "ward": kept["ward"].to_numpy(),
+        "ward_name": kept["ward_name"].to_numpy(),
+        "source": "police.uk",
+        "crime_id": kept["crime_id"].to_numpy(),
+        "outcome": kept["outcome"].to_numpy(),
+    })
+    rejected = area.rejected["reason"].value_counts(sort=False).rename("rows")
+    rejected = rejected.rename_axis("reason").reset_index()
+    return {"incidents": incidents, "rejected": rejected, "conversion": area.conversion}
+
 
 def _read_partner(sources, reference_dir, geography: Geography) -> pd.DataFrame:
     """Read partner extract files (folders: every ``*.csv`` in them) and keep the area's rows."""
@@ -103,22 +160,18 @@ def load_store(params: Params) -> Store:
         lookup=data.reference_dir / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv.gz",
     )
     geography = Geography.from_params(params)
-    area = geography.assign_area(read.incidents)
+    lookups = sorted((data.reference_dir / "lookups").glob("*")) + sorted(
+        (data.reference_dir / "boundaries").glob("*"))
+    geo_key = _digest(STORE_VERSION, params.area.model_dump(mode="json"),
+                      _files_digest(lookups))
+    area = _cached_frames(
+        data.cache_dir / "store" / f"area-{_digest(read.cache_key, geo_key)}",
+        lambda: _assign(geography, read.incidents),
+    )
     quality = QualityReport.from_read(read)
-    for reason, rows in area.rejected["reason"].value_counts(sort=False).items():
-        quality = quality.add_rejections(str(reason), int(rows), stage=AREA_STAGE)
-
-    kept = area.kept
-    incidents = pd.DataFrame({
-        "month": kept["month"].to_numpy(),
-        "category": kept["category"].astype(str).to_numpy(),
-        "lsoa": kept["lsoa"].astype(str).to_numpy(),
-        "ward": kept["ward"].to_numpy(),
-        "ward_name": kept["ward_name"].to_numpy(),
-        "source": "police.uk",
-        "crime_id": kept["crime_id"].to_numpy(),
-        "outcome": kept["outcome"].to_numpy(),
-    })
+    for row in area["rejected"].itertuples():
+        quality = quality.add_rejections(str(row.reason), int(row.rows), stage=AREA_STAGE)
+    incidents = area["incidents"]
     months = pd.DatetimeIndex(sorted(
         read.files.loc[(read.files["kind"] == "street") & (read.files["rows_read"] > 0), "month"]
         .unique()
@@ -129,7 +182,13 @@ def load_store(params: Params) -> Store:
 
     partner = None
     if data.partner_extract:
-        partner = _read_partner(data.partner_extract, data.reference_dir, geography)
+        offence_codes = data.reference_dir / "home_office" / "offence_code_to_policeuk_category.csv"
+        partner_key = _digest(geo_key, _files_digest([*data.partner_extract, offence_codes]))
+        partner = _cached_frames(
+            data.cache_dir / "store" / f"partner-{partner_key}",
+            lambda: {"partner": _read_partner(data.partner_extract, data.reference_dir,
+                                              geography)},
+        )["partner"]
     indicators = read_indicators(data.indicators).data if data.indicators else None
 
     store = Store(
@@ -137,7 +196,7 @@ def load_store(params: Params) -> Store:
         months_present=months,
         quality=quality,
         geography=geography,
-        conversion=area.conversion,
+        conversion=area["conversion"],
         partner=partner,
         indicators=indicators,
     )

@@ -88,4 +88,4 @@ def test_summary_links_findings_to_evidence(run):
     out, _ = run
     summary = (out / "html" / "00_summary.html").read_text()
     assert 'href="01_volume.html"' in summary
-    assert "Anti-social behaviour in January 2024" in summary
+    assert "Anti-social behaviour in January 2024 is implausibly low" in summary

@@ -539,8 +539,9 @@ def test_empty_and_header_only_files(tmp_path):
         read_policeuk(path)
     write(tmp_path / "b", "2019-01-notts-street.csv", [row("a")])
     write(tmp_path / "b", "2019-02-notts-street.csv", [])
+    (tmp_path / "b" / "2019-03-notts-street.csv").write_text(HEADER)  # no line break
     read = read_policeuk(tmp_path / "b")
-    assert read.files["rows_read"].tolist() == [1, 0]
+    assert read.files["rows_read"].tolist() == [1, 0, 0]
     assert any("header only, no rows" in n for n in read.notes)
 
 

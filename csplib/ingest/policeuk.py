@@ -119,6 +119,7 @@ import gzip
 import hashlib
 import io
 import json
+import mmap
 import os
 import re
 import shutil
@@ -526,7 +527,7 @@ def _utf8_error(data: bytes, offset: int, source: str, body_start: int | None) -
     if body_start is None or offset < body_start:
         where, row = "in the header", None
     else:
-        where, row = f"at byte {offset}", data.count(b"\n", body_start, offset) + 1
+        where, row = f"at byte {offset}", data[body_start:offset].count(b"\n") + 1
     return DataError(
         f"not valid UTF-8 (byte 0x{bad} {where}); police.uk files are UTF-8. The file has "
         "probably been re-saved by another program: download it again, or save it as UTF-8",
@@ -544,7 +545,7 @@ def _check_header(data: bytes, columns: tuple[str, ...], source: str) -> int:
             path=source,
         )
     end = data.find(b"\n")
-    line = data if end < 0 else data[:end]
+    line = bytes(data[: len(data) if end < 0 else end])
     start = len(_BOM) if line.startswith(_BOM) else 0
     try:
         text = line[start:].rstrip(b"\r").decode("utf-8")
@@ -566,7 +567,23 @@ def _check_header(data: bytes, columns: tuple[str, ...], source: str) -> int:
     return len(data) if end < 0 else end + 1
 
 
-def _shape_ok(data: bytes, offset: int, n_rows: int, ncols: int) -> bool:
+def _scan_bytes(a: np.ndarray, comma: int, quote: int, chunk: int = 1 << 20):
+    """Count ``comma`` bytes and find ``quote`` bytes, in cache-sized chunks."""
+    buf = np.empty(min(chunk, len(a)), dtype=bool)
+    commas = 0
+    quotes = []
+    for i in range(0, len(a), chunk):
+        part = a[i : i + chunk]
+        out = buf[: len(part)]
+        np.equal(part, comma, out=out)
+        commas += int(np.count_nonzero(out))
+        np.equal(part, quote, out=out)
+        if out.any():
+            quotes.append(np.flatnonzero(out) + i)
+    return commas, (np.concatenate(quotes) if quotes else np.empty(0, dtype=np.intp))
+
+
+def _shape_ok(data, offset: int, n_rows: int, ncols: int) -> bool:
     """True when every row after ``offset`` has exactly ``ncols`` fields.
 
     Called after a strict polars parse, which raises on any row with too many fields, so
@@ -580,8 +597,7 @@ def _shape_ok(data: bytes, offset: int, n_rows: int, ncols: int) -> bool:
     inside an unquoted field, the file takes the exact slow path.
     """
     a = np.frombuffer(data, dtype=np.uint8, offset=offset)
-    commas = int(np.count_nonzero(a == 44))
-    quotes = np.flatnonzero(a == 34)
+    commas, quotes = _scan_bytes(a, 44, 34)
     if len(quotes):
         if len(quotes) % 2:
             return False
@@ -593,16 +609,18 @@ def _shape_ok(data: bytes, offset: int, n_rows: int, ncols: int) -> bool:
         if not (ok_open.all() and ok_close.all()):
             return False
         commas -= sum(
-            data.count(b",", offset + int(o), offset + int(c))
+            data[offset + int(o) : offset + int(c)].count(b",")
             for o, c in zip(opens, closes, strict=True)
         )
+        del before, after, quotes, opens, closes
+    del a
     return commas == (ncols - 1) * n_rows
 
 
 def _parse_slow(data: bytes, offset: int, columns: tuple[str, ...], source: str):
     """Exact parse with the csv module: any number of fields per row, multi-line fields."""
     try:
-        text = data[offset:].decode("utf-8")
+        text = bytes(data[offset:]).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _utf8_error(data, offset + exc.start, source, offset) from None
     ncols = len(columns)
@@ -623,12 +641,13 @@ def _parse_slow(data: bytes, offset: int, columns: tuple[str, ...], source: str)
     return frame, pl.Series("n_fields", n_fields, dtype=pl.UInt32)
 
 
-def _parse_body(data: bytes, offset: int, columns: tuple[str, ...], source: str):
+def _parse_body(data, offset: int, columns: tuple[str, ...], source: str, path=None):
     """Parse the rows after the header, every column as text.
 
     Returns ``(frame, n_fields)``: the frame has the police.uk columns and ``row`` (1-based);
     ``n_fields`` is the number of fields of each row, or ``None`` when all have
-    ``len(columns)``. The fast path is one strict polars parse and a separator count (see
+    ``len(columns)``. The fast path is one strict polars parse (of ``path`` when given,
+    which polars maps into memory itself, else of ``data``) and a separator count (see
     :func:`_shape_ok`); files with ragged rows, multi-line quoted fields or anything else
     polars refuses take the exact csv-module path.
     """
@@ -640,7 +659,7 @@ def _parse_body(data: bytes, offset: int, columns: tuple[str, ...], source: str)
         frame = None
         try:
             frame = pl.read_csv(
-                data,
+                data if path is None else path,
                 has_header=False,
                 skip_lines=1,
                 schema=schema,
@@ -650,7 +669,7 @@ def _parse_body(data: bytes, offset: int, columns: tuple[str, ...], source: str)
         except pl.exceptions.ComputeError as exc:
             if "utf-8" in str(exc).lower():
                 try:
-                    data[offset:].decode("utf-8")
+                    bytes(data[offset:]).decode("utf-8")
                 except UnicodeDecodeError as uexc:
                     raise _utf8_error(data, offset + uexc.start, source, offset) from None
         except (pl.exceptions.PolarsError, ValueError):
@@ -746,7 +765,7 @@ def _raw_rejected(frame: pl.DataFrame, source: str, kind: str) -> pl.DataFrame:
 
 
 def _process_street(
-    data: bytes, entry: _Entry, lookup: _Lookup, *, exact: bool = False
+    data, entry: _Entry, lookup: _Lookup, *, path=None, exact: bool = False
 ) -> _FileResult:
     """Check one street file's rows; return its kept rows, rejected rows and facts.
 
@@ -756,7 +775,7 @@ def _process_street(
     """
     source = entry.source_file
     offset = _check_header(data, STREET_COLUMNS, source)
-    raw, n_fields = _parse_body(data, offset, STREET_COLUMNS, source)
+    raw, n_fields = _parse_body(data, offset, STREET_COLUMNS, source, path)
     if n_fields is not None:
         raw = raw.with_columns(n_fields)
     file_month = entry.month.strftime("%Y-%m")
@@ -834,21 +853,25 @@ def _process_street(
     first = valid["Crime ID"].is_first_distinct()
     flagged = valid.filter(pl.col("reason") == "duplicate_crime_id")["row"]
     if repeats != int(group["repeat"].sum()) or not flagged.equals(valid.filter(~first)["row"]):
-        return _process_street(data, entry, lookup, exact=True)  # pragma: no cover
+        return _process_street(data, entry, lookup, path=path, exact=True)  # pragma: no cover
 
     info = _vintage(codes["lsoa"], lookup, entry)
     info["crime_id_repeats"] = repeats
     vintage = pl.lit(info["lsoa_vintage"], dtype=_INCIDENT_SCHEMA["lsoa_vintage"])
-    bad = _with_details(bad, malformed_detail, file_month, "blank LSOA code")
+    if bad.height:
+        bad = _with_details(bad, malformed_detail, file_month, "blank LSOA code")
     if len(flagged):
         firsts = valid.filter(first).select("Crime ID", first_row="row")
         dups = valid.filter(~first).join(firsts, on="Crime ID").select("row", "first_row")
-        bad = bad.join(dups, on="row", how="left").with_columns(
+        bad = bad.join(dups, on="row", how="left", maintain_order="left").with_columns(
             detail=pl.when(pl.col("reason") == "duplicate_crime_id")
             .then(pl.format("Crime ID first kept at row {} of this file", pl.col("first_row")))
             .otherwise(pl.col("detail"))
         )
-    rejected = _compact(_raw_rejected(bad.sort("row"), source, "street"))
+    rejected = _raw_rejected(
+        bad if bad.height else bad.with_columns(detail=pl.lit("")), source, "street"
+    )
+    rejected = _compact(rejected) if rejected.height else rejected
     info.update(rows_read=raw.height, rows_kept=kept.height, rows_rejected=rejected.height)
     has_crime_id = kept["crime_id"].is_not_null()
     return _FileResult(
@@ -878,10 +901,10 @@ def _tally(kept: pl.DataFrame) -> tuple:
     return keys, tally[keys], base, present.to_physical().to_numpy(), present.cast(pl.String)
 
 
-def _process_outcomes(data: bytes, entry: _Entry, lookup: _Lookup) -> _FileResult:
+def _process_outcomes(data, entry: _Entry, lookup: _Lookup, *, path=None) -> _FileResult:
     source = entry.source_file
     offset = _check_header(data, OUTCOME_COLUMNS, source)
-    raw, n_fields = _parse_body(data, offset, OUTCOME_COLUMNS, source)
+    raw, n_fields = _parse_body(data, offset, OUTCOME_COLUMNS, source, path)
     if n_fields is not None:
         raw = raw.with_columns(n_fields)
     file_month = entry.month.strftime("%Y-%m")
@@ -957,7 +980,7 @@ class _Sink:
             return _empty(_COUNTS_SCHEMA)
         names: dict[int, str] = {}
         for _, (*_, ids, texts) in tallies:
-            names.update(zip(ids.tolist(), texts, strict=True))
+            names.update(zip(ids.tolist(), texts.to_list(), strict=True))
         codes = sorted(names, key=names.__getitem__)
         rank = np.zeros(max(codes, default=0) + 1, dtype=np.int64)
         rank[codes] = np.arange(len(codes))
@@ -978,12 +1001,14 @@ class _Sink:
             out.append(
                 pl.DataFrame(
                     {
-                        "month": pl.Series([month] * len(cell), dtype=pl.Date),
                         "category": categories.gather(cell // n_lsoa),
                         "lsoa": texts.gather(cell % n_lsoa),
                         "count": tally[cell].astype(np.int64),
                     }
-                ).cast(_COUNTS_SCHEMA)
+                )
+                .with_columns(month=pl.lit(month, dtype=pl.Date))
+                .select(list(_COUNTS_SCHEMA))
+                .cast(_COUNTS_SCHEMA)
             )
         return pl.concat(out)
 
@@ -1022,11 +1047,22 @@ def _file_info(entry: _Entry, result: _FileResult, sha: str, size: int) -> dict:
 
 
 def _work(entry: _Entry, zips: dict, lookup: _Lookup):
-    """Read, hash, parse and check one file (run in a worker thread)."""
-    data = _read_bytes(entry, zips)
-    sha = entry.sha256 or hashlib.sha256(data).hexdigest()
+    """Read, hash, parse and check one file (run in a worker thread).
+
+    A loose file is mapped into memory rather than copied, and polars parses it from its
+    path; a zip member is extracted to bytes.
+    """
     process = _process_street if entry.kind == "street" else _process_outcomes
-    return sha, len(data), process(data, entry, lookup)
+    if entry.member is not None or entry.container.stat().st_size == 0:
+        data = _read_bytes(entry, zips)
+        sha = entry.sha256 or hashlib.sha256(data).hexdigest()
+        return sha, len(data), process(data, entry, lookup)
+    with (
+        open(entry.container, "rb") as fh,
+        mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data,
+    ):
+        sha = entry.sha256 or hashlib.sha256(data).hexdigest()
+        return sha, len(data), process(data, entry, lookup, path=entry.container)
 
 
 def _results(entries: list[_Entry], zips: dict, lookup: _Lookup):
