@@ -50,6 +50,40 @@ _BODY: tuple[Chapter, ...] = (
         "How many crimes and ASB incidents were recorded, by category and year, and how "
         "complete are the data?",
     ),
+    Chapter(
+        "02_threat",
+        "Threat: what is changing",
+        "Which problems are rising or falling beyond what the season and chance explain, "
+        "where, and what is expected next year?",
+    ),
+    Chapter(
+        "03_harm",
+        "Harm: where the most serious harm falls",
+        "Which crimes cause the most harm when weighted by severity, and how does harm "
+        "compare with volume?",
+    ),
+    Chapter(
+        "04_risk",
+        "Risk: who and where is most vulnerable",
+        "Who is repeatedly victimised, how concentrated is crime in few places, and how "
+        "closely does it follow deprivation?",
+    ),
+    Chapter(
+        "05_places",
+        "Places: wards, neighbourhoods and hotspots",
+        "Which wards and neighbourhoods carry the most crime and ASB, and where are the "
+        "statistically significant hotspots?",
+    ),
+    Chapter(
+        "06_performance",
+        "Performance: progress against the partnership plan",
+        "How is the partnership doing against its targets and its performance framework?",
+    ),
+    Chapter(
+        "07_priorities",
+        "Priorities: threat, risk, harm and volume",
+        "Which themes should the partnership prioritise, and how robust is that ranking?",
+    ),
 )
 
 #: Chapters in reading order: the summary first (it is executed last).
@@ -86,8 +120,8 @@ def select_chapters(names: list[str] | None = None) -> list[Chapter]:
 
     Examples
     --------
-    >>> [c.name for c in select_chapters()]
-    ['01_volume', '00_summary']
+    >>> [c.name for c in select_chapters()][-2:]
+    ['07_priorities', '00_summary']
     """
     chosen = [chapter(n) for n in names] if names else list(CHAPTERS)
     chosen_names = {c.name for c in chosen}

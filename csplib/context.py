@@ -101,7 +101,10 @@ def load_context(
     chapter: str | None = None,
 ) -> Context:
     """Build the :class:`Context` for a chapter (see the module docstring)."""
+    from csplib.report import install_display_hooks
+
     path = Path(params_path) if params_path else find_default_params()
+    install_display_hooks()
     return Context(
         params=load_params(path),
         output_dir=Path(output_dir) if output_dir else None,

@@ -21,7 +21,65 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-__all__ = ["paragraph", "table", "bullets"]
+__all__ = ["paragraph", "table", "bullets", "alt_text", "install_display_hooks"]
+
+
+def alt_text(figure) -> str:
+    """A text description of a chart for screen readers: its titles and axis labels.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_title("ASB rose in summer", loc="left"); _ = ax.set_ylabel("Incidents")
+    >>> alt_text(fig)
+    'Chart: ASB rose in summer (y axis: Incidents).'
+    """
+    parts = []
+    if figure._suptitle is not None and figure._suptitle.get_text():
+        parts.append(figure._suptitle.get_text())
+    for ax in figure.get_axes():
+        if not ax.get_visible():
+            continue
+        title = " ".join(t for t in (ax.get_title(loc=k) for k in ("left", "center")) if t)
+        labels = [f"{k} axis: {v}" for k, v in (("x", ax.get_xlabel()), ("y", ax.get_ylabel()))
+                  if v]
+        if title or labels:
+            parts.append(title + (f" ({'; '.join(labels)})" if labels else ""))
+    return ("Chart: " + "; ".join(p.strip() for p in parts if p.strip()) + ".") if parts else (
+        "Chart without a title.")
+
+
+def install_display_hooks() -> None:
+    """In a notebook, show matplotlib figures as PNG with :func:`alt_text` as alt text.
+
+    Does nothing outside IPython. Called by :func:`csplib.load_context`.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    # The inline backend is loaded lazily with the first figure and then registers its own
+    # PNG formatter; load it now so that ours, registered after, is the one used.
+    plt.close(plt.figure())
+
+    def png_with_alt(fig):
+        if not fig.axes and not fig.lines:
+            return None
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight", dpi=100)
+        return buf.getvalue(), {"alt": alt_text(fig)}
+
+    plt.rcParams["figure.dpi"] = 100
+    shell.display_formatter.formatters["image/png"].for_type(Figure, png_with_alt)
 
 
 def paragraph(text: str) -> HTML:
