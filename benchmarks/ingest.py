@@ -221,14 +221,35 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def _machine_busy(seconds: float = 2.0) -> float | None:
+    """Share of the machine's CPU time used (by anyone) over a short window, from /proc/stat."""
+    try:
+        with open("/proc/stat") as fh:
+            a = [int(x) for x in fh.readline().split()[1:9]]
+        time.sleep(seconds)
+        with open("/proc/stat") as fh:
+            b = [int(x) for x in fh.readline().split()[1:9]]
+    except OSError:  # not Linux
+        return None
+    total = sum(b) - sum(a)
+    idle = (b[3] + b[4]) - (a[3] + a[4])
+    return (total - idle) / total if total else None
+
+
 def _contender_csplib(folder: Path, cache: Path) -> dict:
     from csplib.ingest import read_policeuk
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_seconds()
     read = read_policeuk(folder, cache_dir=cache)
     counts = read.monthly_counts(by="lsoa")
     elapsed = time.perf_counter() - t0
     return {
+        "cpu": _cpu_seconds() - c0,
         "rows": read.rows_read,
         "kept": read.rows_kept,
         "counts_rows": len(counts),
@@ -241,11 +262,11 @@ def _contender_csplib(folder: Path, cache: Path) -> dict:
 def _contender_pandas(folder: Path) -> dict:
     import pandas as pd
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_seconds()
     files = sorted(folder.glob("*/*-street.csv"))
     frame = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
     elapsed = time.perf_counter() - t0
-    return {"rows": len(frame), "seconds": elapsed}
+    return {"rows": len(frame), "seconds": elapsed, "cpu": _cpu_seconds() - c0}
 
 
 def _run_child(args: argparse.Namespace) -> None:
@@ -259,9 +280,12 @@ def _run_child(args: argparse.Namespace) -> None:
 
 
 def _spawn(kind: str, folder: Path, cache: Path) -> dict:
+    busy = _machine_busy()
     cmd = [sys.executable, __file__, "--child", kind, "--dir", str(folder), "--cache", str(cache)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["busy_before"] = busy
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,19 +329,27 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"\nload average before {load[0]:.2f}, after {load_after[0]:.2f} (2 cores, shared)")
-    print(f"{'contender':<40} {'rows':>11} {'seconds':>8} {'rows/s':>12} {'peak RSS':>10}")
+    print(
+        f"\nload average {load[0]:.2f} before, {load_after[0]:.2f} after; 2 cores shared with "
+        "other users: 'busy' is the machine's CPU use in the 2 s before each run"
+    )
+    print(
+        f"{'contender':<38} {'rows':>10} {'seconds':>8} {'rows/s':>11} {'CPU s':>6} "
+        f"{'peak RSS':>9} {'busy':>5}"
+    )
     for name, r in results.items():
         rate = r["rows"] / r["seconds"]
+        busy = "" if r["busy_before"] is None else f"{r['busy_before']:.0%}"
         print(
-            f"{name:<40} {r['rows']:>11,} {r['seconds']:>8.2f} {rate:>12,.0f} "
-            f"{r['peak_rss_mb']:>7,.0f} MB"
+            f"{name:<38} {r['rows']:>10,} {r['seconds']:>8.2f} {rate:>11,.0f} {r['cpu']:>6.1f} "
+            f"{r['peak_rss_mb']:>6,.0f} MB {busy:>5}"
         )
     cold = results["csplib cold (CSV -> parquet + counts)"]
     print(
         f"\ncsplib cold: {cold['rows'] / cold['seconds'] / 1e6:.2f} M rows/s "
-        f"(target >= 2), peak {cold['peak_rss_mb']:,.0f} MB (target < 1,000); "
-        f"kept {cold['kept']:,}, counted {cold['counted']:,} in {cold['counts_rows']:,} cells"
+        f"(target >= 2), {cold['cpu'] / cold['rows'] * 1e6:.2f} CPU us per row, peak "
+        f"{cold['peak_rss_mb']:,.0f} MB (target < 1,000); kept {cold['kept']:,}, counted "
+        f"{cold['counted']:,} in {cold['counts_rows']:,} month x category x LSOA cells"
     )
     return 0
 

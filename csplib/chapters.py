@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 from csplib.errors import CspError
 
-__all__ = ["Chapter", "CHAPTERS", "EXPLORATION_NOTEBOOKS", "chapter", "select_chapters"]
+__all__ = [
+    "Chapter", "CHAPTERS", "PACK_NOTEBOOK", "EXPLORATION_NOTEBOOKS", "chapter", "select_chapters",
+]
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,11 @@ CHAPTERS: tuple[Chapter, ...] = (
     *_BODY,
 )
 
+#: The theme pack notebook, run once per theme by ``csp assess`` (``packs/<theme>.html``).
+PACK_NOTEBOOK = "theme_profile"
+
 #: Notebooks for analysts to explore with; not run by ``csp assess``.
-EXPLORATION_NOTEBOOKS: tuple[str, ...] = ()
+EXPLORATION_NOTEBOOKS: tuple[str, ...] = ("explore/emerging_trends.ipynb",)
 
 
 def chapter(name: str) -> Chapter:

@@ -26,7 +26,11 @@ def _assess(args: argparse.Namespace) -> int:
 
     params = load_params(args.params or find_default_params())
     chapters = [c.strip() for c in args.chapters.split(",") if c.strip()] if args.chapters else None
-    result = run_assessment(params, out_dir=args.out, chapters=chapters, jobs=args.jobs)
+    packs = None
+    if args.packs is not None:
+        packs = [] if args.packs == "none" else [t.strip() for t in args.packs.split(",") if t]
+    result = run_assessment(params, out_dir=args.out, chapters=chapters, packs=packs,
+                            jobs=args.jobs)
     index = result.out_dir / "index.html"
     if result.ok:
         print(f"Assessment written to {result.out_dir} (open {index})")
@@ -67,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
                         "$CSP_PARAMS or parameters/default.yaml)")
     assess.add_argument("--out", type=Path, help="output folder (default: outputs/<year>)")
     assess.add_argument("--chapters", help="comma-separated chapter names, e.g. 01_volume")
+    assess.add_argument("--packs", help="comma-separated theme ids whose packs to write, or "
+                        "'none' (default: every theme when all chapters run)")
     assess.add_argument("--jobs", type=int, default=1,
                         help="chapters to run at once (default 1)")
     assess.set_defaults(func=_assess)

@@ -103,6 +103,22 @@ class Window(BaseModel):
         """Number of months in the window, inclusive."""
         return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
 
+    @property
+    def period(self):
+        """The same months as a :class:`csplib.metrics.periods.Period` (label kept).
+
+        Examples
+        --------
+        >>> Window.parse("2019/20").period.previous_year().label
+        '2018/19'
+        """
+        from csplib.metrics.periods import Period
+
+        kind = "financial_year" if _FY_RE.match(self.label) else "window"
+        if kind == "financial_year":
+            return Period.financial_year(self.start.year)
+        return Period(self.start, self.end, label=self.label, kind=kind)
+
     @classmethod
     def parse(cls, value: Any) -> Window:
         """Build a window from any of the accepted spellings (see the class docstring)."""
@@ -310,18 +326,18 @@ class ThemeSpec(_Strict):
 
 
 class HarmSpec(_Strict):
-    """Harm weights: offence code -> weight (default: ONS Crime Severity Score), rolled up to
-    police.uk categories with the force's offence mix."""
+    """Harm weights: offence code -> weight, rolled up to police.uk categories with the
+    force's offence mix. Unset, they are the files shipped in ``reference_dir`` (the ONS
+    Crime Severity Score and Nottinghamshire's 2017/18 recorded crime): see
+    :meth:`Params.harm_files`."""
 
-    weights: Path = Path("data/reference/harm/ons_css_weights_by_offence_code.csv")
-    offence_mix: Path = Path(
-        "data/reference/home_office/recorded_crime_nottinghamshire_offence_2017-18.csv"
-    )
+    weights: Path | None = None
+    offence_mix: Path | None = None
 
     @field_validator("weights", "offence_mix")
     @classmethod
-    def _exists(cls, path: Path, info: ValidationInfo) -> Path:
-        return _resolve(path, info, kind="file")
+    def _exists(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else _resolve(path, info, kind="file")
 
 
 class Thresholds(_Strict):
@@ -377,6 +393,15 @@ class Params(_Strict):
     @classmethod
     def _output_dir(cls, path: Path, info: ValidationInfo) -> Path:
         return _resolve(path, info, kind="new")
+
+    def harm_files(self) -> tuple[Path, Path]:
+        """The harm weights and offence-mix files: as set under ``harm``, else the shipped ones."""
+        ref = self.data.reference_dir
+        return (
+            self.harm.weights or ref / "harm" / "ons_css_weights_by_offence_code.csv",
+            self.harm.offence_mix
+            or ref / "home_office" / "recorded_crime_nottinghamshire_offence_2017-18.csv",
+        )
 
     @property
     def year_dir(self) -> Path:

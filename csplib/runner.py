@@ -31,7 +31,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 import csplib
-from csplib.chapters import CHAPTERS, Chapter, select_chapters
+from csplib.chapters import CHAPTERS, PACK_NOTEBOOK, Chapter, select_chapters
+from csplib.errors import CspError
 from csplib.params import Params
 from csplib.provenance import git_commit, hash_inputs, package_versions
 
@@ -49,10 +50,11 @@ _PROJECT_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 @dataclass
 class ChapterRun:
-    """What happened to one chapter."""
+    """What happened to one chapter or theme pack."""
 
     name: str
     title: str
+    kind: str = "chapter"  # chapter | pack
     status: str = "pending"  # ok | failed | skipped
     seconds: float = 0.0
     error: str | None = None
@@ -75,17 +77,49 @@ class RunResult:
 
     out_dir: Path
     chapters: list[ChapterRun]
+    packs: list[ChapterRun] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(c.status == "ok" for c in self.chapters)
+        return all(c.status == "ok" for c in self.chapters + self.packs)
 
     @property
     def failed(self) -> list[ChapterRun]:
-        return [c for c in self.chapters if c.status != "ok"]
+        return [c for c in self.chapters + self.packs if c.status != "ok"]
 
 
-def export_html(notebook: Path, target: Path, *, with_code: bool, title: str, banner: str | None):
+@dataclass(frozen=True)
+class _Job:
+    """One notebook execution and where its outputs go (paths relative to the output folder)."""
+
+    name: str
+    title: str
+    notebook: str
+    after: tuple[str, ...]
+    extra: dict
+    executed: str
+    review: str
+    html: str
+    kind: str = "chapter"
+
+
+def _chapter_job(ch: Chapter) -> _Job:
+    return _Job(ch.name, ch.title, ch.name, ch.after, {}, f"notebooks/{ch.name}.ipynb",
+                f"review/{ch.name}.html", f"html/{ch.name}.html")
+
+
+def _pack_job(theme_id: str, params: Params) -> _Job:
+    theme = params.themes[theme_id]
+    for_whom = f" (for the {theme.subgroup})" if theme.subgroup else ""
+    return _Job(f"pack_{theme_id}", f"Theme pack: {theme.name}{for_whom}", PACK_NOTEBOOK, (),
+                {"theme": theme_id}, f"notebooks/packs/{theme_id}.ipynb",
+                f"review/packs/{theme_id}.html", f"packs/{theme_id}.html", kind="pack")
+
+
+def export_html(
+    notebook: Path, target: Path, *, with_code: bool, title: str, banner: str | None,
+    home: str = "../index.html",
+):
     """Write a notebook as house-style HTML (see ``templates/csp_html``).
 
     Parameters
@@ -100,6 +134,8 @@ def export_html(notebook: Path, target: Path, *, with_code: bool, title: str, ba
         Shown in the navigation bar.
     banner : str or None
         Warning banner shown at the top (e.g. synthetic data).
+    home : str
+        Link back to the contents page, relative to ``target``.
     """
     exporter = HTMLExporter(
         template_name="csp_html",
@@ -112,7 +148,7 @@ def export_html(notebook: Path, target: Path, *, with_code: bool, title: str, ba
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(
-        nb, resources={"csp_title": title, "csp_banner": banner}
+        nb, resources={"csp_title": title, "csp_banner": banner, "csp_home": home}
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
@@ -151,6 +187,7 @@ def run_assessment(
     *,
     out_dir: str | Path | None = None,
     chapters: list[str] | None = None,
+    packs: list[str] | None = None,
     jobs: int = 1,
     notebooks_dir: str | Path | None = None,
     progress: Callable[[str], None] | None = _progress,
@@ -165,6 +202,9 @@ def run_assessment(
         Where to write; default ``params.year_dir`` (``outputs/<year>``).
     chapters : list of str, optional
         Chapter names to run (default: all). Dependencies not selected are not run.
+    packs : list of str, optional
+        Theme ids whose packs to run (``packs/<theme>.html``); default: every theme in the
+        parameters when all chapters run, none when ``chapters`` is given.
     jobs : int
         How many independent chapters to execute at once.
     notebooks_dir : path-like, optional
@@ -181,58 +221,68 @@ def run_assessment(
     say = progress or (lambda _msg: None)
     out = Path(out_dir) if out_dir is not None else params.year_dir
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else _PROJECT_NOTEBOOKS
-    order = select_chapters(chapters)
+    if packs is None:
+        packs = list(params.themes) if chapters is None else []
+    unknown = [t for t in packs if t not in params.themes]
+    if unknown:
+        raise CspError(f"unknown theme {unknown[0]!r}; the parameters define: "
+                       f"{', '.join(params.themes) or 'no themes'}")
+    todo = [_chapter_job(c) for c in select_chapters(chapters)]
+    todo += [_pack_job(t, params) for t in packs]
     for sub in ("notebooks", "html", "review", "tables"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
     banner = SYNTHETIC_BANNER if params.data.synthetic else None
-    runs = {c.name: ChapterRun(c.name, c.title) for c in order}
-    parameters = {"params_path": str(params.source_file), "output_dir": str(out.resolve())}
+    runs = {j.name: ChapterRun(j.name, j.title, kind=j.kind) for j in todo}
+    base = {"params_path": str(params.source_file), "output_dir": str(out.resolve())}
 
-    def finish(ch: Chapter, result: dict) -> None:
-        run = runs[ch.name]
+    def finish(job: _Job, result: dict) -> None:
+        run = runs[job.name]
         run.status, run.seconds = result["status"], round(result["seconds"], 2)
         run.cell, run.error = result["cell"], result["error"]
-        executed = out / "notebooks" / f"{ch.name}.ipynb"
+        executed = out / job.executed
         if executed.exists():
-            run.outputs["notebook"] = f"notebooks/{ch.name}.ipynb"
-            export_html(executed, out / "review" / f"{ch.name}.html", with_code=True,
-                        title=ch.title, banner=banner)
-            run.outputs["review"] = f"review/{ch.name}.html"
+            run.outputs["notebook"] = job.executed
+            depth = "../" * job.review.count("/")
+            export_html(executed, out / job.review, with_code=True, title=job.title,
+                        banner=banner, home=f"{depth}index.html")
+            run.outputs["review"] = job.review
             if run.status == "ok":
-                export_html(executed, out / "html" / f"{ch.name}.html", with_code=False,
-                            title=ch.title, banner=banner)
-                run.outputs["html"] = f"html/{ch.name}.html"
-        say(f"{ch.name}: {run.status_text}")
+                depth = "../" * job.html.count("/")
+                export_html(executed, out / job.html, with_code=False, title=job.title,
+                            banner=banner, home=f"{depth}index.html")
+                run.outputs["html"] = job.html
+        say(f"{job.name}: {run.status_text}")
 
-    pending = list(order)
+    pending = list(todo)
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
-    running: dict[Future, Chapter] = {}
+    running: dict[Future, _Job] = {}
     try:
         while pending or running:
-            for ch in list(pending):
-                blockers = [d for d in ch.after if d in runs and runs[d].status != "ok"]
+            for job in list(pending):
+                blockers = [d for d in job.after if d in runs and runs[d].status != "ok"]
                 if any(runs[d].status in ("failed", "skipped") for d in blockers):
-                    pending.remove(ch)
+                    pending.remove(job)
                     bad = [d for d in blockers if runs[d].status != "pending"]
-                    runs[ch.name].status = "skipped"
-                    runs[ch.name].error = f"needs {', '.join(bad)}, which did not succeed"
-                    say(f"{ch.name}: {runs[ch.name].status_text}")
+                    runs[job.name].status = "skipped"
+                    runs[job.name].error = f"needs {', '.join(bad)}, which did not succeed"
+                    say(f"{job.name}: {runs[job.name].status_text}")
                     continue
                 if blockers or (pool is None and running) or len(running) >= jobs:
                     continue
-                pending.remove(ch)
-                say(f"{ch.name}: running")
+                pending.remove(job)
+                say(f"{job.name}: running")
+                (out / job.executed).parent.mkdir(parents=True, exist_ok=True)
                 nb_args = (
-                    str(nb_dir / f"{ch.name}.ipynb"),
-                    str(out / "notebooks" / f"{ch.name}.ipynb"),
-                    parameters,
+                    str(nb_dir / f"{job.notebook}.ipynb"),
+                    str(out / job.executed),
+                    {**base, **job.extra},
                     str(nb_dir),
                 )
                 if pool is None:
-                    finish(ch, _execute(*nb_args))
+                    finish(job, _execute(*nb_args))
                 else:
-                    running[pool.submit(_execute, *nb_args)] = ch
+                    running[pool.submit(_execute, *nb_args)] = job
             if running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -241,7 +291,11 @@ def run_assessment(
         if pool is not None:
             pool.shutdown()
 
-    result = RunResult(out, [runs[c.name] for c in CHAPTERS if c.name in runs])
+    result = RunResult(
+        out,
+        [runs[c.name] for c in CHAPTERS if c.name in runs],
+        [runs[j.name] for j in todo if j.kind == "pack"],
+    )
     _write_index(params, result, started)
     _write_manifest(params, result, started)
     return result
@@ -280,7 +334,17 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
         period=params.assessment.period.label,
         banner=SYNTHETIC_BANNER if params.data.synthetic else None,
         chapters=rows,
-        packs=[],
+        packs=[
+            {
+                "title": run.title,
+                "question": "Volume, threat, harm, risk, places and performance for this "
+                            "theme only",
+                "html": run.outputs.get("html"),
+                "status": run.status,
+                "status_text": run.status_text,
+            }
+            for run in result.packs
+        ],
         summary=params.summary(),
         data_period=_data_period(params),
         run_date=f"{started:%d %B %Y}",
@@ -304,6 +368,7 @@ def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> 
         "git": git_commit(params.root),
         "packages": package_versions(),
         "chapters": [asdict(c) for c in result.chapters],
+        "packs": [asdict(c) for c in result.packs],
         "ok": result.ok,
     }
     (result.out_dir / "manifest.json").write_text(

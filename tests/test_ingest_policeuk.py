@@ -367,6 +367,22 @@ def test_quoted_fields_and_line_breaks(tmp_path):
     ]
 
 
+def test_stray_quote_and_fully_quoted_files(tmp_path):
+    # a quote inside an unquoted field is a literal character (as the csv module reads it)
+    write(
+        tmp_path / "a", "2019-01-notts-street.csv", [row("a", location='On or near O"Brien Road')]
+    )
+    read = read_policeuk(tmp_path / "a")
+    assert read.incidents["location"].tolist() == ['On or near O"Brien Road']
+    # every field quoted, as some spreadsheets save it
+    lines = [",".join(f'"{v}"' for v in line.split(",")) for line in [HEADER, row("a"), row("b")]]
+    path = tmp_path / "b" / "2019-01-notts-street.csv"
+    path.parent.mkdir()
+    path.write_text("\n".join(lines) + "\n")
+    read = read_policeuk(path)
+    assert read.rows_kept == 2 and read.incidents["crime_id"].tolist() == ["a", "b"]
+
+
 def test_crlf_bom_and_commas_in_names(tmp_path):
     text = "\r\n".join([HEADER, row("a", location='"On or near A, B"'), row("b")]) + "\r\n"
     path = tmp_path / "2019-01-nottinghamshire-street.csv"

@@ -6,13 +6,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from csplib.chapters import CHAPTERS, EXPLORATION_NOTEBOOKS
+from csplib.chapters import CHAPTERS, EXPLORATION_NOTEBOOKS, PACK_NOTEBOOK
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 CHAPTER_FILES = {NOTEBOOKS / f"{c.name}.ipynb" for c in CHAPTERS}
-LISTED = CHAPTER_FILES | {NOTEBOOKS / n for n in EXPLORATION_NOTEBOOKS}
+PACK_FILE = NOTEBOOKS / f"{PACK_NOTEBOOK}.ipynb"
+LISTED = CHAPTER_FILES | {PACK_FILE} | {NOTEBOOKS / n for n in EXPLORATION_NOTEBOOKS}
 
 
 def ids(path):
@@ -44,6 +45,8 @@ def parameter_names(nb) -> list[str]:
 def test_parameters_cell(path):
     names = parameter_names(nbformat.read(path, as_version=4))
     assert {"params_path", "output_dir"} <= set(names)
+    if path == PACK_FILE:
+        assert "theme" in names
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids)
@@ -55,7 +58,7 @@ def test_committed_without_outputs(path):
             assert cell.execution_count is None
 
 
-@pytest.mark.parametrize("path", sorted(CHAPTER_FILES), ids=ids)
+@pytest.mark.parametrize("path", sorted(CHAPTER_FILES | {PACK_FILE}), ids=ids)
 def test_reads_like_a_chapter(path):
     """A title, what the chapter answers, a method note for reviewers, caveats at the end."""
     nb = nbformat.read(path, as_version=4)

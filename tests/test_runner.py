@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from csplib.chapters import CHAPTERS, PACK_NOTEBOOK
 from csplib.params import load_params
 from csplib.runner import SYNTHETIC_BANNER, run_assessment
 
@@ -15,8 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 SMALL = REPO / "tests" / "fixtures" / "params" / "small.yaml"
 
 
-def make_notebook(path: Path, body: list[str]) -> None:
-    params = new_code_cell("params_path = None\noutput_dir = None")
+def make_notebook(path: Path, body: list[str], extra_parameters: str = "") -> None:
+    params = new_code_cell("params_path = None\noutput_dir = None\n" + extra_parameters)
     params.metadata["tags"] = ["parameters"]
     cells = [new_markdown_cell(f"# {path.stem}"), params]
     cells += [new_code_cell(src) for src in body]
@@ -35,14 +36,17 @@ PLOT = (
 
 @pytest.fixture
 def notebooks(tmp_path):
+    """Stand-ins for every chapter and the theme pack notebook."""
     folder = tmp_path / "nbs"
     folder.mkdir()
+    for ch in CHAPTERS:
+        make_notebook(folder / f"{ch.name}.ipynb", [f"print('{ch.name} ran')"])
     make_notebook(folder / "01_volume.ipynb", [
         "from csplib.params import load_params\nSECRET_CODE_MARKER = 1\n"
         "p = load_params(params_path)\nprint('AREA=' + p.area.name)",
         PLOT,
     ])
-    make_notebook(folder / "00_summary.ipynb", ["print('summary ran')"])
+    make_notebook(folder / f"{PACK_NOTEBOOK}.ipynb", ["print('PACK=' + theme)"], "theme = None")
     return folder
 
 
@@ -52,12 +56,19 @@ def test_run_writes_every_output(tmp_path, notebooks):
     lines = []
     result = run_assessment(params, out_dir=out, notebooks_dir=notebooks, progress=lines.append)
     assert result.ok, result.chapters
-    assert [c.name for c in result.chapters] == ["00_summary", "01_volume"]
-    # executed in dependency order: volume before summary
-    assert lines.index("01_volume: running") < lines.index("00_summary: running")
+    assert [c.name for c in result.chapters] == [c.name for c in CHAPTERS]
+    # executed in dependency order: every chapter before the summary
+    assert lines.index("07_priorities: running") < lines.index("00_summary: running")
     for sub in ("notebooks", "html", "review"):
-        for name in ("00_summary", "01_volume"):
-            assert (out / sub / f"{name}.{'ipynb' if sub == 'notebooks' else 'html'}").is_file()
+        for ch in CHAPTERS:
+            assert (out / sub / f"{ch.name}.{'ipynb' if sub == 'notebooks' else 'html'}").is_file()
+    # one pack per theme of the parameters (small.yaml has one: asb)
+    assert [p.name for p in result.packs] == ["pack_asb"]
+    pack = nbformat.read(out / "notebooks" / "packs" / "asb.ipynb", as_version=4)
+    assert "PACK=asb" in "".join(o.get("text", "") for c in pack.cells for o in c.get("outputs", []))
+    assert 'href="../index.html"' in (out / "packs" / "asb.html").read_text()
+    assert 'href="../../index.html"' in (out / "review" / "packs" / "asb.html").read_text()
+    assert 'href="packs/asb.html"' in (out / "index.html").read_text()
     executed = nbformat.read(out / "notebooks" / "01_volume.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "AREA=Nottingham" in printed  # the parameters reached the notebook
@@ -92,7 +103,8 @@ def test_failure_names_chapter_and_cell_and_keeps_the_rest(tmp_path, notebooks):
     make_notebook(notebooks / "01_volume.ipynb", ["x = 1", "raise ValueError('planted failure')"])
     params = load_params(SMALL)
     out = tmp_path / "out"
-    result = run_assessment(params, out_dir=out, notebooks_dir=notebooks, progress=None)
+    result = run_assessment(params, out_dir=out, notebooks_dir=notebooks, progress=None,
+                            packs=[])
     assert not result.ok
     runs = {c.name: c for c in result.chapters}
     vol = runs["01_volume"]
@@ -101,6 +113,7 @@ def test_failure_names_chapter_and_cell_and_keeps_the_rest(tmp_path, notebooks):
     # cells: markdown, parameters, injected parameters, x = 1, raise -> the 5th cell
     assert vol.cell == 5
     assert runs["00_summary"].status == "skipped"
+    assert runs["02_threat"].status == "ok"  # the others still ran
     assert "needs 01_volume" in runs["00_summary"].error
     assert (out / "review" / "01_volume.html").is_file()  # the error can be read
     assert not (out / "html" / "01_volume.html").exists()  # tracebacks are not shared

@@ -98,16 +98,24 @@ BLAKE2b at 1.0 GB/s). Any change to an input's bytes misses the cache. The folde
 written under a temporary name and renamed when complete, so an interrupted run leaves no
 half-written cache.
 
+Parsing
+-------
+Every row's number of fields is checked, cheaply: a strict polars parse of all 12 columns
+raises on any row with too many fields, and a count of the commas outside quoted fields
+(numpy, in cache-sized chunks) then proves that none has too few (see :func:`_shape_ok`).
+A file failing either check, or quoted in an unusual way, is parsed again with the csv
+module, which gives each row's exact field count.
+
 Speed and memory
 ----------------
-Files are parsed two at a time in threads (polars and numpy release the GIL) while the
-main thread writes the previous file's parquet part; each file is checked in one polars
-plan. Only small per-file results stay in memory (rejected rows, a hash per Crime ID, the
-category and LSOA of each kept row for the counts), so memory does not grow with the
-size of the download; the incidents are built as pandas only when asked for
-(:attr:`PoliceUkRead.incidents`), and :meth:`PoliceUkRead.monthly_counts` and
-:meth:`PoliceUkRead.lazy` work without them. ``benchmarks/ingest.py`` measures a
-national-scale download.
+Files are parsed in threads, one per core up to four (polars and numpy release the GIL),
+while the main thread writes the previous file's parquet part; each file is checked in one polars
+plan, and loose files are memory-mapped, not copied. Only small per-file results stay in
+memory (rejected rows, the category x LSOA tally, a 64-bit hash and row number per kept
+Crime ID), so memory grows by about 12 bytes per crime, not with the text read; the
+incidents are built as pandas only when asked for (:attr:`PoliceUkRead.incidents`), and
+:meth:`PoliceUkRead.monthly_counts` and :meth:`PoliceUkRead.lazy` work without them.
+``benchmarks/ingest.py`` measures a national-scale download.
 """
 
 from __future__ import annotations
@@ -198,6 +206,8 @@ _NAME_RE = re.compile(
     re.IGNORECASE,
 )
 _BOM = b"\xef\xbb\xbf"
+#: Files parsed at once, in threads (one per core, at most 4).
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _CHUNK = 1 << 20
 
 _CATEGORY_DTYPE = pl.Enum(list(POLICE_UK_CATEGORIES))
@@ -1066,18 +1076,19 @@ def _work(entry: _Entry, zips: dict, lookup: _Lookup):
 
 
 def _results(entries: list[_Entry], zips: dict, lookup: _Lookup):
-    """Yield ``(entry, sha256, bytes, result)`` in order, two files in parallel.
+    """Yield ``(entry, sha256, bytes, result)`` in order, ``_WORKERS`` files in parallel.
 
-    polars and numpy release the GIL, so two worker threads keep both cores busy while the
-    caller writes the previous file's parquet; at most three files are in flight.
+    polars and numpy release the GIL, so the worker threads keep the cores busy while the
+    caller writes the previous file's parquet; at most ``_WORKERS + 1`` files are in flight,
+    which bounds the memory used.
     """
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         pending: deque = deque()
         todo = iter(entries)
         try:
             for entry in todo:
                 pending.append((entry, pool.submit(_work, entry, zips, lookup)))
-                if len(pending) >= 3:
+                if len(pending) > _WORKERS:
                     entry, fut = pending.popleft()
                     yield (entry, *fut.result())
             while pending:
@@ -1094,15 +1105,17 @@ def _ingest(inputs: _Inputs, lookup: _Lookup, stage: Path | None) -> dict:
     infos: list[dict] = []
     rejected: list[pl.DataFrame] = []
     outcomes: list[pl.DataFrame] = []
-    hashes: list[pl.DataFrame] = []
+    hashes: list[tuple[np.ndarray, np.ndarray]] = []
     seen: dict[tuple, tuple[str, str]] = {}
     street: list[_Entry] = []
     zips = {}
+    results = None
     try:
         for e in inputs.entries:  # opened here: workers share them (reads are locked)
             if e.member is not None and e.container not in zips:
                 zips[e.container] = zipfile.ZipFile(e.container)
-        for entry, sha, size, result in _results(inputs.entries, zips, lookup):
+        results = _results(inputs.entries, zips, lookup)
+        for entry, sha, size, result in results:
             key = (entry.kind, entry.month, entry.force)
             if key in seen:
                 other, other_sha = seen[key]
@@ -1138,6 +1151,8 @@ def _ingest(inputs: _Inputs, lookup: _Lookup, stage: Path | None) -> dict:
             )
         rejected.append(_reject_cross_file(hashes, street, sink, zips, infos))
     finally:
+        if results is not None:
+            results.close()  # on an error: cancel queued files, wait for running ones
         for zf in zips.values():
             zf.close()
     files = pl.DataFrame(infos, schema_overrides={"member": pl.String}).with_columns(
