@@ -3,6 +3,9 @@
 * :mod:`csplib.ingest.policeuk`: police.uk street-level downloads (zips, folders, CSVs).
 * :mod:`csplib.ingest.categories`: the police.uk category harmonisation table.
 * :mod:`csplib.ingest.quality`: rows read, kept and rejected; missing and implausible months.
+* :mod:`csplib.ingest.partner`: the partner (force) extract: crimes with offence codes, victim
+  IDs and flags (format in ``docs/data_formats.md``).
+* :mod:`csplib.ingest.indicators`: survey, treatment, referral and other indicator rows.
 """
 
 from csplib.ingest.categories import (
@@ -11,6 +14,8 @@ from csplib.ingest.categories import (
     harmonise_category,
     normalise_name,
 )
+from csplib.ingest.indicators import read_indicators
+from csplib.ingest.partner import read_partner_extract
 from csplib.ingest.policeuk import (
     CACHE_VERSION,
     OUTCOME_COLUMNS,
@@ -44,5 +49,7 @@ __all__ = [
     "lsoa_code_lists",
     "missing_months",
     "normalise_name",
+    "read_indicators",
+    "read_partner_extract",
     "read_policeuk",
 ]

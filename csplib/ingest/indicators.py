@@ -60,7 +60,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csplib.ingest.partner import ReadResult, _Problems, _quoted, _read_strict_csv
+from csplib.ingest._table import Problems, ReadResult, quoted, read_strict_csv
 from csplib.schema import INDICATOR_COLUMNS
 
 __all__ = ["INDICATOR_KINDS", "INDICATOR_REQUIRED", "read_indicators"]
@@ -141,8 +141,8 @@ def read_indicators(path) -> ReadResult:
     ['value does not match numerator/denominator: 0.45 given, 0.412 expected',
      'period end before start: 2019-03-31 is before 2019-04-01']
     """
-    table, ragged = _read_strict_csv(path, INDICATOR_COLUMNS, _OPTIONAL, what="indicators table")
-    problems = _Problems(table.index)
+    table, ragged = read_strict_csv(path, INDICATOR_COLUMNS, _OPTIONAL, what="indicators table")
+    problems = Problems(table.index)
     for col in INDICATOR_REQUIRED:
         problems.add(table[col] == "", "missing required field", col)
 
@@ -153,7 +153,7 @@ def read_indicators(path) -> ReadResult:
         problems.add(
             dates[col].isna() & (table[col] != ""),
             "bad date",
-            f"{col} " + _quoted(table[col]) + " is not a date YYYY-MM-DD",
+            f"{col} " + quoted(table[col]) + " is not a date YYYY-MM-DD",
         )
     start, end = dates["period_start"], dates["period_end"]
     problems.add(
@@ -166,7 +166,7 @@ def read_indicators(path) -> ReadResult:
     den, den_bad, _ = _numbers(table["denominator"])
     value, value_bad, tolerance = _numbers(table["value"])
     for col, bad in (("numerator", num_bad), ("denominator", den_bad), ("value", value_bad)):
-        problems.add(bad, "bad number", f"{col} " + _quoted(table[col]) + " is not a number")
+        problems.add(bad, "bad number", f"{col} " + quoted(table[col]) + " is not a number")
     problems.add((num < 0).to_numpy(), "bad number", "numerator must not be negative")
     problems.add((den <= 0).to_numpy(), "bad number", "denominator must be greater than 0")
 
@@ -178,7 +178,7 @@ def read_indicators(path) -> ReadResult:
     problems.add(
         ~kind.isin(INDICATOR_KINDS).to_numpy(),
         "unknown kind",
-        _quoted(table["kind"]) + f" (expected one of {', '.join(INDICATOR_KINDS)})",
+        quoted(table["kind"]) + f" (expected one of {', '.join(INDICATOR_KINDS)})",
     )
     scale = kind.map(INDICATOR_KINDS).astype(float)
     is_count = (kind == "count").to_numpy()
@@ -201,7 +201,7 @@ def read_indicators(path) -> ReadResult:
         out_of_range.to_numpy() & sane,
         "value out of range",
         "value "
-        + _quoted(table["value"])
+        + quoted(table["value"])
         + " for kind "
         + kind
         + " (expected "

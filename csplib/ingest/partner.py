@@ -35,16 +35,14 @@ required columns or with unexpected ones, no data rows) raises
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from csplib.errors import DataError, ParamsError
+from csplib.ingest._table import Problems, ReadResult, quoted, read_strict_csv
 from csplib.schema import PARTNER_COLUMNS, POLICE_UK_CATEGORIES
 
 __all__ = [
@@ -127,154 +125,9 @@ _DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)
 _LSOA_RE = re.compile(r"^[EW]01\d{6}$")
 
 
-class ReadResult(NamedTuple):
-    """What a validating reader returns.
-
-    Attributes
-    ----------
-    data : pandas.DataFrame
-        The rows kept, typed; index ``row`` = 1-based data row in the file (header excluded).
-    rejected : pandas.DataFrame
-        The rows rejected, as text from the file, with ``reason`` (the first rule the row
-        breaks) and ``detail`` (every rule it breaks, as ``"rule: what; rule: what"``);
-        same index.
-    """
-
-    data: pd.DataFrame
-    rejected: pd.DataFrame
-
-    @property
-    def rows_read(self) -> int:
-        """Data rows read from the file (= kept + rejected)."""
-        return len(self.data) + len(self.rejected)
-
-    def summary(self) -> pd.DataFrame:
-        """Rows rejected by reason (``reason``, ``rows``), most frequent first.
-
-        Each rejected row counts once, under its first broken rule, so ``rows`` sums to
-        ``len(rejected)``.
-        """
-        counts = self.rejected["reason"].value_counts().rename_axis("reason").rename("rows")
-        counts = counts.reset_index()
-        return counts.sort_values(["rows", "reason"], ascending=[False, True], ignore_index=True)
-
-
-# --------------------------------------------------------------------------- file reading
-def _read_strict_csv(
-    path, columns: tuple[str, ...], optional: tuple[str, ...] = (), *, what: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read a CSV as text with a checked header.
-
-    Returns ``(table, ragged)``: ``table`` holds the rows with the right number of fields
-    (stripped text, one column per expected column, blank for an absent optional one),
-    ``ragged`` the others with ``reason`` and ``detail``; both indexed by 1-based data row
-    ``row``.
-    Blank lines are skipped but keep their row numbers.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{what} not found", path=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read the {what}: {exc.strerror}", path=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); save the "
-            f"{what} as 'CSV UTF-8'",
-            path=path,
-        ) from None
-    if not text.strip():
-        raise DataError(f"the {what} is empty; expected a header line and data rows", path=path)
-    records = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(records)]
-    expected = ", ".join(columns + optional)
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    missing = [c for c in columns if c not in header]
-    unexpected = [h for h in header if h not in columns + optional]
-    if dupes or missing or unexpected:
-        problems = []
-        if missing:
-            problems.append(f"missing column(s) {', '.join(missing)}")
-        if unexpected:
-            problems.append(f"unexpected column(s) {', '.join(repr(u) for u in unexpected)}")
-        if dupes:
-            problems.append(f"repeated column(s) {', '.join(dupes)}")
-        raise DataError(
-            f"wrong header: {'; '.join(problems)}; expected the columns {expected}", path=path
-        )
-    width = len(header)
-    rows, row_ids, bad_rows, bad_ids, bad_reasons = [], [], [], [], []
-    for number, fields in enumerate(records, start=1):
-        if not any(f.strip() for f in fields):
-            continue
-        fields = [f.strip() for f in fields]
-        while len(fields) > width and fields[-1] == "":
-            fields.pop()  # trailing empty cells, as spreadsheets write them
-        if len(fields) != width:
-            bad_ids.append(number)
-            bad_rows.append((fields + [""] * width)[:width])
-            bad_reasons.append(f"expected {width}, found {len(fields)}")
-            continue
-        row_ids.append(number)
-        rows.append(fields)
-    if not rows and not bad_rows:
-        raise DataError(f"the {what} has a header but no data rows", path=path)
-    index = pd.Index(row_ids, name="row", dtype="int64")
-    table = pd.DataFrame(rows, columns=header, index=index, dtype="str")
-    for col in optional:
-        if col not in table.columns:
-            table[col] = ""
-    table = table[list(columns + optional)]
-    ragged = pd.DataFrame(
-        bad_rows, columns=header, index=pd.Index(bad_ids, name="row", dtype="int64"), dtype="str"
-    )
-    ragged["reason"] = pd.array(["wrong number of fields"] * len(bad_ids), dtype="str")
-    ragged["detail"] = pd.array(
-        [f"wrong number of fields: {text}" for text in bad_reasons], dtype="str"
-    )
-    return table, ragged
-
-
-class _Problems:
-    """Collects the rules each row breaks."""
-
-    def __init__(self, index: pd.Index):
-        self.index = index
-        self.messages: list[list[tuple[str, str]]] = [[] for _ in range(len(index))]
-
-    def add(self, mask, rule: str, detail) -> None:
-        """Record ``rule`` for rows where ``mask``; ``detail`` is a str or a per-row Series."""
-        mask = np.asarray(mask, dtype=bool)
-        details = detail if isinstance(detail, pd.Series) else None
-        for pos in np.flatnonzero(mask):
-            text = details.iloc[pos] if details is not None else detail
-            self.messages[pos].append((rule, str(text)))
-
-    def split(self, table: pd.DataFrame, ragged: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-        """Return (mask of kept rows, rejected text rows with ``reason`` and ``detail``)."""
-        bad = np.array([bool(m) for m in self.messages], dtype=bool)
-        rejected = table[bad].copy()
-        broken = [m for m in self.messages if m]
-        rejected["reason"] = pd.array([m[0][0] for m in broken], dtype="str")
-        rejected["detail"] = pd.array(
-            ["; ".join(f"{rule}: {text}" for rule, text in m) for m in broken], dtype="str"
-        )
-        if len(ragged):
-            rejected = pd.concat([rejected, ragged.reindex(columns=rejected.columns)])
-        return ~bad, rejected.sort_index()
-
-
 def _parse_flags(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     mapped = values.str.lower().map(FLAG_VALUES)
     return mapped, mapped.isna().to_numpy() & (values != "").to_numpy()
-
-
-def _quoted(values: pd.Series) -> pd.Series:
-    return values.map(repr)
 
 
 # --------------------------------------------------------------------------- offence codes
@@ -397,8 +250,8 @@ def read_partner_extract(
     ['bad date', "bad date: '2019-04-31' is not a date YYYY-MM-DD"]
     """
     codes = _offence_table(reference_dir, offence_codes, geography)
-    table, ragged = _read_strict_csv(path, PARTNER_FILE_COLUMNS, what="partner extract")
-    problems = _Problems(table.index)
+    table, ragged = read_strict_csv(path, PARTNER_FILE_COLUMNS, what="partner extract")
+    problems = Problems(table.index)
 
     for col in PARTNER_REQUIRED:
         problems.add(table[col] == "", "missing required field", col)
@@ -409,22 +262,22 @@ def read_partner_extract(
     problems.add(
         date.isna() & (raw_date != ""),
         "bad date",
-        _quoted(raw_date) + " is not a date YYYY-MM-DD",
+        quoted(raw_date) + " is not a date YYYY-MM-DD",
     )
 
     code = table["offence_code"].map(_normalise_code)
     problems.add(
         ~code.isin(codes.index) & (code != ""),
         "unknown offence code",
-        _quoted(table["offence_code"]) + " is not in the Home Office offence code list",
+        quoted(table["offence_code"]) + " is not in the Home Office offence code list",
     )
 
     lsoa = table["lsoa"].str.upper()
     bad_lsoa = (lsoa != "") & ~lsoa.str.fullmatch(_LSOA_RE.pattern)
-    problems.add(bad_lsoa, "bad LSOA code", _quoted(table["lsoa"]) + " is not like E01012345")
+    problems.add(bad_lsoa, "bad LSOA code", quoted(table["lsoa"]) + " is not like E01012345")
     if geography is not None:
         unknown = (lsoa != "") & ~bad_lsoa & ~geography.is_known(lsoa).to_numpy()
-        problems.add(unknown, "unknown LSOA code", _quoted(lsoa) + " is in neither vintage's list")
+        problems.add(unknown, "unknown LSOA code", quoted(lsoa) + " is in neither vintage's list")
 
     flags = {}
     for col in ("hate", "domestic", "weapon"):
@@ -432,7 +285,7 @@ def read_partner_extract(
         problems.add(
             bad,
             "bad flag value",
-            f"{col} = " + _quoted(table[col]) + " (expected true/false, 1/0, Y/N or yes/no)",
+            f"{col} = " + quoted(table[col]) + " (expected true/false, 1/0, Y/N or yes/no)",
         )
 
     strands, unknown_strand = _parse_strands(table["hate_strand"])
@@ -444,7 +297,7 @@ def read_partner_extract(
     problems.add(
         flags["hate"].isin([False]).to_numpy() & (table["hate_strand"] != "").to_numpy(),
         "hate strand without hate flag",
-        _quoted(table["hate_strand"]) + " given but hate is false",
+        quoted(table["hate_strand"]) + " given but hate is false",
     )
 
     ref = table["crime_ref"]
@@ -453,7 +306,7 @@ def read_partner_extract(
         first_rows = (
             ref.index.to_series().groupby(ref.to_numpy()).agg(lambda s: ", ".join(map(str, s)))
         )
-        problems.add(dup, "duplicate crime_ref", _quoted(ref) + " on rows " + ref.map(first_rows))
+        problems.add(dup, "duplicate crime_ref", quoted(ref) + " on rows " + ref.map(first_rows))
 
     keep, rejected = problems.split(table, ragged)
     data = pd.DataFrame(index=table.index[keep])
