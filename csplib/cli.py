@@ -37,6 +37,8 @@ def _assess(args: argparse.Namespace) -> int:
         return 0
     for run in result.failed:
         print(f"csp: {run.name}: {run.status_text}", file=sys.stderr)
+    for problem in result.sharing_problems:
+        print(f"csp: record-level data in a shared output: {problem}", file=sys.stderr)
     print(f"Other chapters' outputs were kept in {result.out_dir}", file=sys.stderr)
     return 1
 

@@ -86,13 +86,84 @@ class Context:
         return path
 
 
-    def show(self, frame: pd.DataFrame, name: str, *, caption: str | None = None,
-             formats: dict[str, str] | None = None):
-        """Save ``frame`` to the data annex and return it as a formatted, escaped table."""
-        from csplib.report import table
+    def show(
+        self,
+        frame: pd.DataFrame,
+        name: str,
+        *,
+        caption: str | None = None,
+        formats: dict[str, str] | None = None,
+        counts="auto",
+        derived: dict[str, str] | None = None,
+    ):
+        """Show a table safely and save it to the data annex.
 
-        self.save_table(frame, name)
-        return table(frame, caption=caption, formats=formats)
+        Small counts (1 to ``thresholds.suppress_below - 1``) are suppressed, with secondary
+        suppression against totals and of the rates and shares computed from them
+        (:func:`csplib.disclosure.suppress`); the annex gets the same suppressed table.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The table, numbers kept numeric.
+        name : str
+            Annex file name: ``tables/<chapter>__<name>.csv``.
+        caption, formats
+            As :func:`csplib.report.table`.
+        counts : "auto", list of str, or None
+            The count columns to protect. ``"auto"``: columns whose name contains "count"
+            or is a known count (victims, incidents, offences, crimes, previous). ``None``
+            for tables holding no counts of people or events (scores, rates, model output).
+        derived : dict, optional
+            Columns computed from a count (``{"rate_per_1000": "count"}``). Default with
+            ``counts="auto"`` and one count column: every column whose name mentions a rate,
+            share, percentage or ``per_``.
+        """
+        from csplib.disclosure import safe_formats, suppress
+        from csplib.errors import DataError
+        from csplib.report import paragraph, table
+
+        columns = _count_columns(frame) if counts == "auto" else list(counts or [])
+        if derived is None and counts == "auto" and len(columns) == 1:
+            derived = {c: columns[0] for c in frame.columns if _is_derived(c)}
+        shown, note = frame, None
+        if columns:
+            settings = dict(threshold=self.params.thresholds.suppress_below, columns=columns,
+                            derived=derived or None,
+                            suppress_zeros=self.params.thresholds.suppress_zeros)
+            try:
+                result = suppress(frame, totals="infer", **settings)
+            except DataError:
+                # a row labelled "All" that is not the sum of the rows (e.g. a mean): no totals
+                result = suppress(frame, totals=None, **settings)
+            shown = result.frame
+            note = result.note if (result.n_primary + result.n_secondary) else None
+        self.save_table(shown, name)
+        html = table(shown, caption=caption, formats=safe_formats(formats) if formats else None)
+        if note:
+            from IPython.display import HTML
+
+            return HTML(html.data + paragraph(note).data)
+        return html
+
+
+_COUNT_NAMES = {"victims", "repeat_victims", "incidents", "offences", "crimes", "previous"}
+
+
+def _count_columns(frame: pd.DataFrame) -> list:
+    out = []
+    for c in frame.columns:
+        name = str(c).lower()
+        numeric = pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
+            frame[c])
+        if numeric and ("count" in name or name in _COUNT_NAMES):
+            out.append(c)
+    return out
+
+
+def _is_derived(column) -> bool:
+    name = str(column).lower()
+    return any(k in name for k in ("rate", "share", "pct", "percent", "per_"))
 
 
 def load_context(

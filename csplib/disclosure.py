@@ -15,9 +15,14 @@ that would let a reader work out a hidden count from the totals are then hidden 
 2. the table is then *audited*: for every hidden count, the smallest and largest value
    consistent with everything shown is found by linear programming
    (:func:`scipy.optimize.linprog`), knowing that hidden cells are whole numbers of at least
-   1 (0 when zeros are suppressed too) and that totals add up. A hidden count whose range
-   is a single value could be worked out (for instance across several rows and columns of
-   a two-way table, or ``[c] + [c] = 2``); more cells are hidden until none can.
+   1 (0 when zeros are suppressed too) and that totals add up; a reader cannot tell which
+   hidden cells are the small ones. A hidden count whose range is a single value could be
+   worked out (for instance across several rows and columns of a two-way table, or
+   ``[c] + [c] = 2``): the smallest shown cell of its rows and columns that removes the
+   certainty is hidden too, and so on until no hidden count can be worked out.
+
+A total that is itself small is hidden like any other count. A missing count (NaN) is
+unknown to the reader and stays missing.
 
 Rates, shares and other columns computed from a hidden count are hidden with it (the
 ``derived`` mapping). The audit's ranges are available from
@@ -51,11 +56,13 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import null_space
 from scipy.optimize import linprog
 
 from csplib.errors import DataError, ParamsError
@@ -201,16 +208,60 @@ class _Audit:
                 out.append(sign * res.fun)
         return out[0], out[1]
 
+    @cached_property
+    def _free(self) -> np.ndarray | None:
+        """Per unknown, True when it can be shown to take other values without an LP.
+
+        The true counts are a feasible point, and a hidden count can take other values
+        exactly when some move ``d`` in the null space of the equations, with ``d_j >= 0``
+        for every unknown sitting on its lower bound (a hidden 1), has ``d_k != 0``. Two
+        sufficient cases are found with two SVDs for all cells at once: a cell on its bound
+        that can move while every other cell on its bound stays put (its leverage in the
+        bound cells' rows of the null-space basis is 1), and a cell off its bound moved by
+        a move that leaves every cell on its bound alone. The rest go to linear
+        programming. ``None`` (all by LP) when a missing count's true value is unknown.
+        """
+        v = self.grid.values
+        cells = list(self.index)
+        n = len(cells)
+        if not n or self.a_eq is None:
+            return np.ones(n, dtype=bool)
+        truth = np.array([v[c] for c in cells])
+        if np.isnan(truth).any():
+            return None
+        lower = np.array([b[0] for b in self.bounds])
+        at_bound = truth <= lower + 1e-9
+        basis = null_space(self.a_eq)
+        free = np.zeros(n, dtype=bool)
+        if basis.shape[1] == 0:
+            return free
+        rows = basis[at_bound]
+        moves = basis
+        if rows.shape[0]:
+            u, sv, _ = np.linalg.svd(rows, full_matrices=False)
+            rank = int((sv > 1e-9 * max(1.0, sv.max(initial=0.0))).sum())
+            leverage = (u[:, :rank] ** 2).sum(axis=1)
+            free[np.flatnonzero(at_bound)] = leverage > 1 - 1e-6
+            moves = basis @ null_space(rows)
+        if moves.shape[1]:
+            off = ~at_bound
+            free[off] = np.abs(moves[off]).max(axis=1) > 1e-9
+        return free
+
     def determined(self, cell: Cell) -> bool:
+        """Whether a reader could work out ``cell`` exactly."""
+        if self._free is not None and self._free[self.index[cell]]:
+            return False
         lo, hi = self.range(cell)
         return hi - lo < 0.5
 
-    def exposed(self) -> list[Cell]:
-        """Hidden counts (not missing ones) that a reader could work out exactly."""
+    def first_exposed(self) -> Cell | None:
+        """The first hidden count (not a missing one) a reader could work out exactly."""
         v = self.grid.values
-        return [
-            c for c in self.index if self.mask[c] and not np.isnan(v[c]) and self.determined(c)
-        ]
+        for c in self.index:
+            if self.mask[c] and not np.isnan(v[c]) and self.determined(c):
+                return c
+        return None
 
 
 def _protect(grid: _Grid, threshold: int, suppress_zeros: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -251,11 +302,9 @@ def _protect(grid: _Grid, threshold: int, suppress_zeros: bool) -> tuple[np.ndar
         return mask, primary
     while True:
         line_rule()
-        audit = _Audit(grid, mask, low)
-        exposed = audit.exposed()
-        if not exposed:
+        cell = _Audit(grid, mask, low).first_exposed()
+        if cell is None:
             return mask, primary
-        cell = exposed[0]
         near = {c for plus, total in equations if cell in plus or cell == total for c in plus}
         others = [c for c in np.ndindex(v.shape) if c not in near]
         candidates = [
@@ -278,7 +327,8 @@ def _protect(grid: _Grid, threshold: int, suppress_zeros: bool) -> tuple[np.ndar
         chosen = candidates[0]
         for cand in candidates[:25]:
             mask[cand] = True
-            fixed = not _Audit(grid, mask, low).determined(cell)
+            lo, hi = _Audit(grid, mask, low).range(cell)  # one cell: LP beats the SVDs
+            fixed = hi - lo >= 0.5
             mask[cand] = False
             if fixed:
                 chosen = cand
@@ -386,9 +436,7 @@ def _norm_label(label) -> str:
 
 def _is_total_label(label, wanted: frozenset[str]) -> bool:
     parts = label if isinstance(label, tuple) else (label,)
-    return any(
-        isinstance(p, str) and _norm_label(p) in wanted for p in parts if not _is_missing(p)
-    )
+    return any(isinstance(p, str) and _norm_label(p) in wanted for p in parts if not _is_missing(p))
 
 
 def _is_missing(value) -> bool:
@@ -436,9 +484,11 @@ def _derived_map(derived, frame_columns, counts) -> dict[str, tuple[str, ...]]:
         )
     out = {}
     for col, sources in derived.items():
-        sources = (sources,) if isinstance(sources, str) or not isinstance(
-            sources, Iterable
-        ) else tuple(sources)
+        sources = (
+            (sources,)
+            if isinstance(sources, str) or not isinstance(sources, Iterable)
+            else tuple(sources)
+        )
         if col not in frame_columns:
             raise ParamsError(f"derived column {col!r} is not in the table")
         if col in counts:
@@ -572,9 +622,9 @@ def suppress(
     label_cols = [
         c
         for c in frame.columns
-        if c not in counts and c not in derived_map and not pd.api.types.is_numeric_dtype(
-            frame[c].dtype
-        )
+        if c not in counts
+        and c not in derived_map
+        and not pd.api.types.is_numeric_dtype(frame[c].dtype)
     ]
     row_labels = list(frame.index)
     if totals is None:
@@ -600,9 +650,7 @@ def suppress(
             found |= {_norm_label(frame[c].iloc[i]) for c in label_cols}
         absent = [t for t in totals if _norm_label(t) not in found]
         if absent:
-            raise ParamsError(
-                f"total label(s) {absent} are neither a row label nor a count column"
-            )
+            raise ParamsError(f"total label(s) {absent} are neither a row label nor a count column")
     if len(total_rows) > 1:
         names = [row_labels[i] for i in total_rows]
         raise ParamsError(
@@ -705,8 +753,8 @@ def suppress_long(
     if missing:
         raise ParamsError(f"column(s) {missing} not in the table; it has {list(frame.columns)}")
     if frame.duplicated(keys).any():
-        dup = frame.loc[frame.duplicated(keys), keys].iloc[0].tolist()
-        raise DataError(f"the long table has more than one row for {dict(zip(keys, dup))}")
+        dup = dict(zip(keys, frame.loc[frame.duplicated(keys), keys].iloc[0], strict=True))
+        raise DataError(f"the long table has more than one row for {dup}")
     counts_all = _count_values(frame, [count])[:, 0]
     if totals is None:
         wanted: frozenset[str] = frozenset()
@@ -717,10 +765,14 @@ def suppress_long(
     else:
         wanted = frozenset(_norm_label(t) for t in totals)
     positions = pd.Series(np.arange(len(frame)), index=frame.index)
-    groups = [((), positions.to_numpy())] if not by_cols else [
-        (key if isinstance(key, tuple) else (key,), pos.to_numpy())
-        for key, pos in positions.groupby([frame[c] for c in by_cols], sort=False, dropna=False)
-    ]
+    groups = (
+        [((), positions.to_numpy())]
+        if not by_cols
+        else [
+            (key if isinstance(key, tuple) else (key,), pos.to_numpy())
+            for key, pos in positions.groupby([frame[c] for c in by_cols], sort=False, dropna=False)
+        ]
+    )
     mask_all = np.zeros(len(frame), dtype=bool)
     primary_all = np.zeros(len(frame), dtype=bool)
     grids = []
@@ -756,7 +808,7 @@ def suppress_long(
                 suppress_zeros=suppress_zeros,
             )
         except (ParamsError, DataError) as exc:  # name the group in the message
-            raise type(exc)(f"group {dict(zip(by_cols, key))}: {exc}") from None
+            raise type(exc)(f"group {dict(zip(by_cols, key, strict=True))}: {exc}") from None
         total_row_labels |= set(res.total_rows)
         total_col_labels |= set(res.total_columns) - {count}
         m, pr = res.mask.to_numpy(), res.primary.to_numpy()
@@ -790,9 +842,7 @@ def suppress_long(
     )
 
 
-def safe_formats(
-    formats: Mapping[str, str] | None, marker: str = DEFAULT_MARKER
-) -> dict[str, Callable]:
+def safe_formats(formats: Mapping[str, str] | None) -> dict[str, Callable]:
     """Per-column format strings made safe for suppressed columns.
 
     ``"{:.1%}".format("[c]")`` fails; each returned formatter shows text (the marker) as it
@@ -866,42 +916,43 @@ _WE = r"(?![0-9A-Za-z])"
 _HEX64 = re.compile(_WB + r"[0-9a-fA-F]{64}" + _WE)
 _VICTIM = re.compile(_WB + r"[VB][0-9A-F]{16}" + _WE)
 _CRIME_REF = re.compile(_WB + r"CR\d{10}" + _WE)
-_STREET = re.compile(r"\bon or near\b", re.IGNORECASE)
+#: police.uk's location text names a place: "On or near Hollywell Avenue", "On or near
+#: Supermarket". Prose about it ('published as "On or near …"') is not a location.
+_STREET = re.compile(r"\bOn or near [A-Z0-9]")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b")
 _DECIMAL = r"-?\d{1,2}\.\d{4,}"
-_COORD = re.compile(r"^\s*(" + _DECIMAL + r")\s*$")
 _PAIR = re.compile(
-    r"(?<![\d.])(" + _DECIMAL + r")[\s,;|()\[\]/]{1,12}(" + _DECIMAL + r")(?![\d.])"
+    r"(?<![\d.])(" + _DECIMAL + r")([\s,;|()\[\]/]{1,12})(" + _DECIMAL + r")(?![\d.])"
 )
-_ISO = re.compile(
-    r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(?!\d)"
-)
+_NUMBER = re.compile(r"^\s*-?\d+(?:\.(\d*))?\s*$")
+_PRINTED_HEADER = re.compile(r"\b(longitude|latitude|easting|northing)\b", re.IGNORECASE)
+_ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(?!\d)")
 _DMY = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
-_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w.+=-]+)*;base64,[A-Za-z0-9+/=\s]*")
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w.+=-]+)*;base64,[A-Za-z0-9+/=]*")
 _HASH_LABEL = re.compile(r"(sha-?256|sha-?1|md5|checksum|hash)\W{0,3}$", re.IGNORECASE)
 
 #: England, Wales and Scotland in decimal degrees.
 _LON = (-8.7, 1.9)
 _LAT = (49.8, 61.0)
 
+#: Column headers (compared in lower case with runs of other characters as ``_``) that
+#: name record-level fields.
 _HEADERS: dict[str, frozenset[str]] = {
     "coordinates": frozenset(
-        {"longitude", "latitude", "lat", "lon", "lng", "long", "easting", "northing",
-         "eastings", "northings", "x_coord", "y_coord", "x_coordinate", "y_coordinate"}
+        "longitude latitude lat lon lng long easting northing eastings northings "
+        "x_coord y_coord x_coordinate y_coordinate".split()
     ),
-    "crime ID": frozenset({"crime_id", "crimeid", "crime_ids"}),
-    "victim ID": frozenset(
-        {"victim_id", "victimid", "victim_ref", "victim_reference", "person_id"}
-    ),
+    "crime ID": frozenset("crime_id crimeid crime_ids".split()),
+    "victim ID": frozenset("victim_id victimid victim_ref victim_reference person_id".split()),
     "crime reference": frozenset(
-        {"crime_ref", "crime_reference", "crime_number", "crime_no", "crime_reference_number",
-         "occurrence_number", "incident_number", "incident_id", "urn"}
+        "crime_ref crime_reference crime_number crime_no crime_reference_number "
+        "occurrence_number incident_number incident_id urn".split()
     ),
     "exact date": frozenset(
-        {"date", "offence_date", "date_recorded", "recorded_date", "incident_date",
-         "date_of_offence", "committed_date", "date_committed", "datetime", "timestamp"}
+        "date offence_date date_recorded recorded_date incident_date date_of_offence "
+        "committed_date date_committed datetime timestamp".split()
     ),
-    "street location": frozenset({"street", "street_name", "address", "postcode"}),
+    "street location": frozenset("street street_name address postcode".split()),
 }
 
 
@@ -914,14 +965,76 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _is_coord_pair(a: float, b: float) -> bool:
-    def lon(x):
-        return _LON[0] <= x <= _LON[1]
+def _lon(x: float) -> bool:
+    return _LON[0] <= x <= _LON[1]
 
-    def lat(x):
-        return _LAT[0] <= x <= _LAT[1]
 
-    return (lon(a) and lat(b)) or (lat(a) and lon(b))
+def _lat(x: float) -> bool:
+    return _LAT[0] <= x <= _LAT[1]
+
+
+def _text_pair(a: float, sep: str, b: float) -> bool:
+    """Whether two numbers written next to each other in text look like a position.
+
+    With a comma or brackets between them (``52.9537, -1.1468``) either order counts.
+    Separated only by spaces they are read as columns of printed output, where a rate
+    next to a share (``52.953704  0.123457``) is common: only longitude then latitude
+    (police.uk's order) counts, and not a longitude between 0 and 1 (a share).
+    """
+    if not sep.strip():
+        return _lon(a) and _lat(b) and not 0 <= a <= 1
+    return (_lon(a) and _lat(b)) or (_lat(a) and _lon(b))
+
+
+def _numbers(values: list[str]) -> list[tuple[float, int]] | None:
+    """(value, decimals) of the non-empty cells, or None if one is not a number."""
+    out = []
+    for text in values:
+        if not text.strip():
+            continue
+        m = _NUMBER.match(text)
+        if m is None:
+            return None
+        out.append((float(text), len(m[1] or "")))
+    return out
+
+
+_STATISTIC = re.compile(r"share|prop|pct|percent|%|rate|ratio|change|per_|score|mean|median", re.I)
+
+
+def _coordinate_columns(
+    columns: dict[int, list[str]], names: list[str]
+) -> list[tuple[int, int, str]]:
+    """Adjacent columns that hold positions: (first column, rows, first pair).
+
+    A pair of columns counts when every value of one is a longitude and every value of
+    the other a latitude of Great Britain, each column spanning at most 2 degrees (one
+    area) and most values having 4 or more decimals, unless a column is named for a
+    statistic (a rate per 1,000 next to a share can look like a position).
+    """
+    found = []
+    for k in sorted(columns):
+        if k + 1 not in columns:
+            continue
+        if any(j < len(names) and _STATISTIC.search(names[j]) for j in (k, k + 1)):
+            continue
+        first, second = _numbers(columns[k]), _numbers(columns[k + 1])
+        if not first or not second:
+            continue
+        for lon, lat in ((first, second), (second, first)):
+            xs, ys = [v for v, _ in lon], [v for v, _ in lat]
+            precise = sum(d >= 4 for _, d in lon + lat) * 2 >= len(lon) + len(lat)
+            if (
+                precise
+                and all(map(_lon, xs))
+                and all(map(_lat, ys))
+                and max(xs) - min(xs) <= 2
+                and max(ys) - min(ys) <= 2
+            ):
+                example = f"{columns[k][0].strip()}, {columns[k + 1][0].strip()}"
+                found.append((k, min(len(lon), len(lat)), example))
+                break
+    return found
 
 
 def _exact_dates(text: str) -> list[str]:
@@ -971,8 +1084,9 @@ class _Collector:
         ]
 
 
-def _scan_values(text: str, out: _Collector, place: str, detail: str, *, cell: bool,
-                 hash_column: bool = False) -> None:
+def _scan_values(
+    text: str, out: _Collector, place: str, detail: str, *, cell: bool, hash_column: bool = False
+) -> None:
     """Value patterns: in table cells and preformatted text (``cell``) or free text."""
     for m in _HEX64.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()]
@@ -984,9 +1098,9 @@ def _scan_values(text: str, out: _Collector, place: str, detail: str, *, cell: b
     for m in _CRIME_REF.finditer(text):
         out.add("crime reference", place, m[0], detail)
     for m in _STREET.finditer(text):
-        out.add("street location", place, text[m.start() : m.start() + 24], detail)
+        out.add("street location", place, text[m.start() : m.start() + 40], detail)
     for m in _PAIR.finditer(text):
-        if _is_coord_pair(float(m[1]), float(m[2])):
+        if _text_pair(float(m[1]), m[2], float(m[3])):
             out.add("coordinates", place, m[0], detail)
     if cell:
         for value in _exact_dates(text):
@@ -995,37 +1109,43 @@ def _scan_values(text: str, out: _Collector, place: str, detail: str, *, cell: b
             out.add("street location", place, m[0], detail)
 
 
-def _scan_rows(rows: list[list[tuple[str, bool, int]]], out: _Collector, what: str,
-               header_from_first: bool) -> None:
+def _scan_rows(
+    rows: list[list[tuple[str, bool, int]]], out: _Collector, what: str, header_from_first: bool
+) -> None:
     """Scan a table: ``rows`` of (text, is_header, line) cells.
 
-    ``header_from_first``: the first row is the header (CSV); otherwise header cells are
-    the ``<th>`` cells and column names come from the first row made only of them.
+    ``header_from_first``: the first row is the header (CSV); otherwise the header rows
+    are those made only of ``<th>`` cells, and column names come from the first of them.
     """
     names: list[str] = []
+    columns: dict[int, list[str]] = {}
     for r, row in enumerate(rows):
-        header_row = (r == 0) if header_from_first else (bool(row) and all(h for _, h, _ in row))
+        if header_from_first:
+            header_row = r == 0
+        else:
+            header_row = bool(row) and all(h for _, h, _ in row)
         if header_row and not names:
             names = [t for t, _, _ in row]
-        for k, (text, is_header, line) in enumerate(row):
-            if is_header or (header_from_first and r == 0):
+        for k, (text, _is_header, line) in enumerate(row):
+            if header_row:  # column headers only: row headings are labels, not names
                 key = _header_key(text)
                 for kind, labels in _HEADERS.items():
                     if key in labels:
-                        out.add(kind, f"{what} header {text}", text,
-                                f"{what}, column header {text!r}")
-            if header_from_first and r == 0:
-                continue
+                        out.add(
+                            kind, f"{what} header {text}", text, f"{what}, column header {text!r}"
+                        )
+            else:
+                columns.setdefault(k, []).append(text)
             name = names[k] if k < len(names) and not header_row else ""
             hash_column = bool(re.search(r"sha|hash|checksum|md5", name, re.IGNORECASE))
             column = f"column {name!r}" if name.strip() else f"line {line}"
-            _scan_values(text, out, f"{what} {name}", f"{what}, {column}", cell=True,
-                         hash_column=hash_column)
-            if k + 1 < len(row):
-                a, b = _COORD.match(text), _COORD.match(row[k + 1][0])
-                if a and b and _is_coord_pair(float(a[1]), float(b[1])):
-                    out.add("coordinates", f"{what} {name}", f"{a[1]}, {b[1]}",
-                            f"{what}, {column}")
+            place = f"{what} column {name}" if name.strip() else f"{what} cells"
+            _scan_values(text, out, place, f"{what}, {column}", cell=True, hash_column=hash_column)
+    for k, n_rows, example in _coordinate_columns(columns, names):
+        pair = [names[j] if j < len(names) else "" for j in (k, k + 1)]
+        where = f"{what}, columns {pair[0]!r} and {pair[1]!r}" if any(pair) else what
+        out.add("coordinates", f"{what} columns {k}", example, where)
+        out.found[("coordinates", f"{what} columns {k}")][2] = n_rows
 
 
 class _HtmlScanner(HTMLParser):
@@ -1106,13 +1226,14 @@ def _scan_html(text: str, out: _Collector) -> None:
     for chunk, line, pre in parser.texts:
         where = "preformatted text" if pre else "text"
         _scan_values(chunk, out, where, f"{where}, line {line}", cell=pre)
+        if pre:  # printed tables keep their column names
+            for m in _PRINTED_HEADER.finditer(chunk):
+                out.add("coordinates", where, m[0], f"{where}, line {line}")
 
 
 def _scan_csv(text: str, out: _Collector) -> None:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = [
-        [(cell, r == 0, r + 1) for cell in record] for r, record in enumerate(reader)
-    ]
+    reader = csv.reader(io.StringIO(_DATA_URI.sub("data:", text), newline=""))
+    rows = [[(cell, r == 0, r + 1) for cell in record] for r, record in enumerate(reader)]
     _scan_rows(rows, out, "table", header_from_first=True)
 
 
@@ -1136,9 +1257,12 @@ def find_record_level(
       ``Crime ID``; a digest labelled ``sha256`` (or in a column named for a hash or
       checksum) is not one;
     - **coordinates**: a column headed longitude, latitude, lat, lon, easting,
-      northing...; or two decimal-degree numbers (at least 4 decimals) side by side, one a
-      longitude and the other a latitude of Great Britain (``-1.146812, 52.953704``), in
-      text or in adjacent table cells;
+      northing... (or those words in printed output); two decimal-degree numbers (4 or
+      more decimals), a longitude and a latitude of Great Britain, written as a pair
+      (``52.953704, -1.146812``; separated only by spaces, longitude first as police.uk
+      writes them); or two adjacent table columns whose every value is a longitude and a
+      latitude within 2 degrees of each other, unless a column is named for a statistic
+      (``rate_per_1000`` next to ``share`` is not a position);
     - **victim ID**: a column headed ``victim_id``, or a pseudonymous ID like the partner
       extract's (``V`` or ``B`` and 16 upper-case hexadecimal digits);
     - **crime reference**: a column headed ``crime_ref`` (and the like) or a reference like
@@ -1148,8 +1272,9 @@ def find_record_level(
       the last day of its month (those mark months and periods), or one with a time of day.
       Month labels (``Jan 2024``, ``2024-01``) and dates in prose (``22 November 2026``)
       are fine;
-    - **street location**: ``On or near ...`` (police.uk's location text), a column headed
-      street, address or postcode, or a full postcode in a table cell.
+    - **street location**: ``On or near`` and a capitalised place name (police.uk's
+      location text), a column headed street, address or postcode, or a full postcode in a
+      table cell.
 
     In HTML, style blocks, attributes (so CSS colours such as ``#0072B2``) and embedded
     images (``data:image/png;base64,...``) are ignored; text, tables and scripts are read.
@@ -1176,6 +1301,12 @@ def find_record_level(
     >>> find_record_level("<p>Burglary fell 12.5% to 1,204 in Jan 2024</p>")
     []
     """
+    if isinstance(source, str) and "\n" not in source and len(source) < 4096:
+        try:
+            if Path(source).is_file():  # a path given as text: read the file, not the name
+                source = Path(source)
+        except OSError:
+            pass
     if isinstance(source, os.PathLike):
         path = Path(source)
         label = name or str(path)
@@ -1190,8 +1321,12 @@ def find_record_level(
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return [
-                Problem(label, "unscannable file", "the whole file",
-                        "not text: only HTML, CSV and text files can be checked")
+                Problem(
+                    label,
+                    "unscannable file",
+                    "the whole file",
+                    "not text: only HTML, CSV and text files can be checked",
+                )
             ]
         if kind is None:
             kind = {".html": "html", ".htm": "html", ".svg": "html", ".csv": "csv"}.get(
@@ -1203,9 +1338,7 @@ def find_record_level(
             first = text.lstrip().split("\n", 1)[0]
             kind = "html" if _HTML_HINT.search(text) else ("csv" if "," in first else "text")
     else:
-        raise ParamsError(
-            f"find_record_level needs a path or text, got {type(source).__name__}"
-        )
+        raise ParamsError(f"find_record_level needs a path or text, got {type(source).__name__}")
     scanners = {"html": _scan_html, "csv": _scan_csv, "text": _scan_text}
     if kind not in scanners:
         raise ParamsError(f"kind must be one of {sorted(scanners)}, got {kind!r}")
@@ -1220,7 +1353,8 @@ def check_shared_outputs(out_dir: str | os.PathLike, *, tables: bool = True) -> 
     Scans ``index.html`` and every file under ``html/`` and ``packs/`` (and ``tables/``,
     the data annex, unless ``tables=False``) of an assessment output folder with
     :func:`find_record_level`. The review copies and executed notebooks (``review/``,
-    ``notebooks/``) are not for sharing and are not scanned. Images are skipped; a file
+    ``notebooks/``) are not for sharing and are not scanned; nor is ``manifest.json``,
+    whose checksums and timestamps are provenance, not records. Images are skipped; a file
     that is not text (a PDF, a spreadsheet) is reported as ``unscannable file``.
 
     Parameters
@@ -1298,4 +1432,3 @@ def contains_escaped_html(text: str, needle: str) -> bool:
         raise ParamsError("needle must not be empty")
     pattern = "".join(_ESCAPES.get(ch, re.escape(ch)) for ch in needle)
     return re.search(pattern, text, re.IGNORECASE) is not None
-

@@ -344,6 +344,7 @@ class Thresholds(_Strict):
     """Disclosure control and screening thresholds."""
 
     suppress_below: int = Field(default=5, ge=1, le=100)
+    suppress_zeros: bool = False
 
 
 class Params(_Strict):

@@ -50,7 +50,7 @@ Hotspots (Getis-Ord Gi*)
     used by default, for two reasons: (1) esda's conditional randomisation holds the area's
     own value fixed and shuffles only the others, so for Gi*, whose sum includes that
     value, it tests only whether the *neighbours* are high: a hotspot concentrated in one
-    LSOA (the synthetic data's new ASB hotspot) gets p_sim 0.4 where the normal p is
+    LSOA (the synthetic data's new ASB hotspot) gets p_sim 0.8 where the normal p is
     0.001; (2) a permutation p-value cannot be smaller than ``1 / (permutations + 1)``,
     and Benjamini-Hochberg over ~180 LSOAs then cannot reject a cluster of fewer than
     about 8 LSOAs even when all of them are at that floor. Pass ``p_value="permutation"``
@@ -62,9 +62,13 @@ Emerging hotspots
     periods (by default the period and the same months a year earlier): the
     ``"difference"`` (current count minus the previous count scaled to the current
     period's months) or the ``"log_ratio"`` (log of the rate ratio, with 0.5 added to each
-    count). A cluster of increases is an ``"emerging hot spot"``. The Gi* class of the
-    previous period's counts is given beside it, so a *new* hotspot (not a hot spot
-    before) can be told from an established one growing.
+    count). A cluster of increases is an ``"emerging hot spot"``. Because Gi* averages an
+    LSOA with its neighbours, a rise confined to one LSOA is weak evidence for it, so each
+    LSOA's own change is also tested, with the emerging-trend screen
+    (:class:`csplib.models.EmergingTrendScreen`: overdispersion pooled over LSOAs,
+    Benjamini-Hochberg across LSOAs). The Gi* class of the previous period's counts is
+    given beside them, so a *new* hotspot (not a hot spot before) can be told from an
+    established one growing.
 
 Ward profiles
     :func:`ward_profiles`: for each ward and each category and theme, the count, the rate
@@ -104,6 +108,7 @@ from csplib.errors import DataError, ParamsError
 from csplib.metrics.change import compare_counts
 from csplib.metrics.periods import Period, check_coverage, months_present
 from csplib.models._results import ModelResults, join_notes
+from csplib.models.screen import EmergingTrendScreen
 from csplib.risk import area_counts
 from csplib.schema import POLICE_UK_CATEGORIES
 from csplib.themes import _in_period, as_themes, theme_incidents, theme_sources
@@ -343,17 +348,20 @@ def _centroids(areas: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _queen(areas, **_):
-    return libpysal.weights.Queen.from_dataframe(areas, use_index=False, silence_warnings=True)
+    w = libpysal.weights.Queen.from_dataframe(areas, use_index=False, silence_warnings=True)
+    return w, {}
 
 
 def _rook(areas, **_):
-    return libpysal.weights.Rook.from_dataframe(areas, use_index=False, silence_warnings=True)
+    w = libpysal.weights.Rook.from_dataframe(areas, use_index=False, silence_warnings=True)
+    return w, {}
 
 
 def _distance_band(areas, threshold=None, **_):
     coords = _centroids(areas)
     if threshold is None:
-        threshold = float(libpysal.weights.min_threshold_distance(coords))
+        threshold = libpysal.weights.min_threshold_distance(coords)
+    threshold = float(threshold)
     w = libpysal.weights.DistanceBand(
         coords, threshold=threshold, binary=True, silence_warnings=True
     )
@@ -361,19 +369,35 @@ def _distance_band(areas, threshold=None, **_):
 
 
 def _knn(areas, k=None, **_):
-    return libpysal.weights.KNN(_centroids(areas), k=k, silence_warnings=True)
+    return libpysal.weights.KNN(_centroids(areas), k=k, silence_warnings=True), {"k": k}
 
 
-#: Spatial weights by name: the builder and the options it needs (see the module notes).
+#: Spatial weights by name: the builder, the options it takes and those it needs.
 WEIGHTS: dict[str, dict] = {
-    "queen": {"build": _queen, "needs": (), "describe": "Queen contiguity (shared edge or corner)"},
-    "rook": {"build": _rook, "needs": (), "describe": "Rook contiguity (shared edge)"},
+    "queen": {
+        "build": _queen,
+        "options": (),
+        "required": (),
+        "describe": "Queen contiguity (shared edge or corner)",
+    },
+    "rook": {
+        "build": _rook,
+        "options": (),
+        "required": (),
+        "describe": "Rook contiguity (shared edge)",
+    },
     "distance_band": {
         "build": _distance_band,
-        "needs": (),
+        "options": ("threshold",),
+        "required": (),
         "describe": "distance band between centroids",
     },
-    "knn": {"build": _knn, "needs": ("k",), "describe": "k nearest centroids"},
+    "knn": {
+        "build": _knn,
+        "options": ("k",),
+        "required": ("k",),
+        "describe": "k nearest centroids",
+    },
 }
 
 
@@ -408,6 +432,34 @@ def _check_areas(areas, what: str = "areas") -> None:
         raise DataError(
             f"{what} must be polygons (areas), found {', '.join(sorted(kinds))} geometries"
         )
+
+
+def _check_weights(areas, weights, threshold, k, islands) -> None:
+    """Validate the weights options against :data:`WEIGHTS` (messages state the rule)."""
+    _check_areas(areas)
+    if weights not in WEIGHTS:
+        raise ParamsError(f"weights must be one of {', '.join(WEIGHTS)}, got {weights!r}")
+    if islands not in ISLANDS:
+        raise ParamsError(f"islands must be one of {', '.join(ISLANDS)}, got {islands!r}")
+    entry = WEIGHTS[weights]
+    if weights in ("distance_band", "knn") and areas.crs is not None and areas.crs.is_geographic:
+        raise ParamsError(
+            f"{weights} weights need a projected CRS (distances in metres); the areas are in "
+            f"{areas.crs.to_string()}: use areas.to_crs(27700)"
+        )
+    if threshold is not None and not (
+        isinstance(threshold, int | float) and not isinstance(threshold, bool) and threshold > 0
+    ):
+        raise ParamsError(f"threshold must be a positive distance, got {threshold!r}")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < len(areas)):
+        raise ParamsError(f"k must be a whole number from 1 to {len(areas) - 1}, got {k!r}")
+    given = {"threshold": threshold, "k": k}
+    for option, value in given.items():
+        if value is not None and option not in entry["options"]:
+            raise ParamsError(f"{option}= does not apply to {weights} weights")
+    for option in entry["required"]:
+        if given[option] is None:
+            raise ParamsError(f"{weights} weights need {option}=")
 
 
 def spatial_weights(
@@ -447,33 +499,10 @@ def spatial_weights(
     >>> islands, w.neighbors[2], sorted(w.neighbors[1])
     ([2], [1], [0, 2])
     """
-    _check_areas(areas)
-    if weights not in WEIGHTS:
-        raise ParamsError(f"weights must be one of {', '.join(WEIGHTS)}, got {weights!r}")
-    if islands not in ISLANDS:
-        raise ParamsError(f"islands must be one of {', '.join(ISLANDS)}, got {islands!r}")
+    _check_weights(areas, weights, threshold, k, islands)
     entry = WEIGHTS[weights]
-    if weights in ("distance_band", "knn") and areas.crs is not None and areas.crs.is_geographic:
-        raise ParamsError(
-            f"{weights} weights need a projected CRS (distances in metres); the areas are in "
-            f"{areas.crs.to_string()}: use areas.to_crs(27700)"
-        )
-    if threshold is not None and not (
-        isinstance(threshold, int | float) and not isinstance(threshold, bool) and threshold > 0
-    ):
-        raise ParamsError(f"threshold must be a positive distance, got {threshold!r}")
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < len(areas)):
-        raise ParamsError(f"k must be a whole number from 1 to {len(areas) - 1}, got {k!r}")
-    for option in entry["needs"]:
-        if {"k": k, "threshold": threshold}[option] is None:
-            raise ParamsError(f"{weights} weights need {option}=")
     frame = areas.reset_index(drop=True)
-    built = entry["build"](frame, threshold=threshold, k=k)
-    w, used = built if isinstance(built, tuple) else (built, {})
-    if weights == "distance_band" and threshold is not None:
-        used = {"threshold": float(threshold)}
-    if weights == "knn":
-        used = {"k": k}
+    w, used = entry["build"](frame, threshold=threshold, k=k)
     had_none = list(w.islands)
     if islands == "nearest":
         w, had_none = _link_islands(w, frame)
@@ -497,6 +526,8 @@ class HotspotResults(ModelResults):
         The weights used (ids are row positions).
     islands : list
         Index labels of the areas that had no neighbour.
+    screen : csplib.models.ScreenResults or None
+        The LSOAs' own change test (:func:`emerging_hotspots` only).
     config, method, note
         See :class:`csplib.models._results.ModelResults`.
     """
@@ -506,6 +537,7 @@ class HotspotResults(ModelResults):
         self.table = table
         self.weights = weights
         self.islands = list(islands)
+        self.screen = None
 
     def summary(self) -> pd.Series:
         """Number of areas in each class (every class listed), named ``areas``."""
@@ -622,10 +654,7 @@ class GetisOrdHotspots:
                 f"column {column!r} has a missing or infinite value for area "
                 f"{areas.index[bad][0]!r}; Gi* needs a value for every area"
             )
-        if weights not in WEIGHTS:
-            raise ParamsError(f"weights must be one of {', '.join(WEIGHTS)}, got {weights!r}")
-        if islands not in ISLANDS:
-            raise ParamsError(f"islands must be one of {', '.join(ISLANDS)}, got {islands!r}")
+        _check_weights(areas, weights, threshold, k, islands)
         if p_value not in P_VALUES:
             raise ParamsError(f"p_value must be one of {', '.join(P_VALUES)}, got {p_value!r}")
         if not isinstance(fdr, bool):
@@ -662,12 +691,18 @@ class GetisOrdHotspots:
         if np.ptp(y) == 0:
             notes.append(f"every area has the same {self.column} ({y[0]:g}): nothing to test.")
         else:
-            if y.min() <= 0:
-                # Gi* z and p are unchanged by a shift; esda's ratio needs a positive sum
+            if y.min() < 0:
+                # Gi* z and p are unchanged by a shift; esda's ratio needs positive values
                 shift = 1.0 - float(y.min())
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+                # esda's z_sim divides by zero for an area whose permutations cannot vary
+                # (an island); it is not used
                 warnings.filterwarnings(
                     "ignore", message="The alternative hypothesis", category=DeprecationWarning
+                )
+                # esda rebuilds the weights with the self-weights; islands are handled above
+                warnings.filterwarnings(
+                    "ignore", message="The weights matrix is not fully connected"
                 )
                 g = esda.G_Local(
                     y + shift,
@@ -768,6 +803,30 @@ CHANGE_MEASURES: dict[str, Callable[[pd.Series, pd.Series], pd.Series]] = {
 }
 
 
+def _monthly_lsoa_counts(rows, geography, periods, coverages) -> pd.DataFrame:
+    """Months x LSOA counts from the first period's start to the last's end.
+
+    Months of the periods that the data cover hold counts (0 where an LSOA had none);
+    every other month is NaN (not data).
+    """
+    codes = geography.lsoa_table.index
+    span = pd.date_range(periods[0].start, periods[-1].end, freq="MS", name="month")
+    covered = sorted({m for cov in coverages for m in cov.covered})
+    inside = rows.loc[rows["lsoa"].isin(codes).to_numpy(dtype=bool)]
+    month = pd.to_datetime(inside["month"]).dt.to_period("M").dt.to_timestamp()
+    wide = (
+        pd.DataFrame({"month": month.to_numpy(), "lsoa": inside["lsoa"].astype("str").to_numpy()})
+        .groupby(["month", "lsoa"])
+        .size()
+        .unstack("lsoa", fill_value=0)
+        .reindex(index=span, columns=codes, fill_value=0)
+        .astype(float)
+    )
+    wide.loc[~wide.index.isin(covered)] = np.nan
+    wide.index = pd.DatetimeIndex(wide.index, freq="MS", name="month")
+    return wide
+
+
 def emerging_hotspots(
     incidents: pd.DataFrame,
     geography,
@@ -779,12 +838,29 @@ def emerging_hotspots(
     allow_incomplete: bool = False,
     **options,
 ) -> HotspotResults:
-    """Gi* of the change in each LSOA's count between two periods: new and growing hotspots.
+    """New and growing hotspots: Gi* of each LSOA's change, and each LSOA's own change.
+
+    Two views of the change between two periods, side by side:
+
+    * **Clusters of change** (``classification``): Gi* (:class:`GetisOrdHotspots`) of the
+      change in each LSOA's count, ``"emerging hot spot"`` where increases cluster.
+    * **The LSOA's own change** (``lsoa_*`` columns): the emerging-trend screen
+      (:class:`csplib.models.EmergingTrendScreen`: conditional binomial test of the
+      current period's count against the previous period's, with overdispersion pooled
+      over LSOAs and Benjamini-Hochberg control across LSOAs). Gi* averages an LSOA with
+      its neighbours (5 or 6 on average), so a rise confined to one LSOA, like the
+      synthetic data's new ASB hotspot, gives a Gi* z of only about 3 (significant after
+      FDR for some draws, not others) while the screen finds it every time.
+
+    ``new_hotspot`` is True for an LSOA that rose (an emerging hot spot, or an increase
+    flagged by the screen) and was not a hot spot of the previous period's counts
+    (``previous_class``, Gi* of the previous counts).
 
     Parameters
     ----------
     incidents : pandas.DataFrame
         Tidy incidents of the area (``month``, ``lsoa``; ``category`` with ``categories``).
+        Pass every row: the months present decide which months the data cover.
     geography : csplib.geography.Geography
     current : Period, str or (start, end)
         E.g. the last 12 months, ``("2023-10", "2024-09")``.
@@ -792,22 +868,22 @@ def emerging_hotspots(
         Default: the same months a year earlier. Must end before ``current`` starts.
     categories : str or list of str, optional
     measure : {"difference", "log_ratio"}, default "difference"
-        See :data:`CHANGE_MEASURES`. The previous count is scaled by the ratio of the
-        periods' months with data before the change is taken.
+        Change analysed by Gi* (see :data:`CHANGE_MEASURES`). The previous count is first
+        scaled by the ratio of the periods' months with data.
     allow_incomplete : bool, default False
         Accept periods with months the data do not cover.
     **options
         Passed to :class:`GetisOrdHotspots` (``weights``, ``alpha``, ``fdr``,
-        ``p_value``, ``permutations``, ``seed``, ...).
+        ``p_value``, ``permutations``, ``seed``, ...); ``alpha`` is also the screen's FDR.
 
     Returns
     -------
     HotspotResults
-        ``table`` as for :class:`GetisOrdHotspots` (``value`` is the change) plus
-        ``count_current``, ``count_previous`` and ``previous_class`` (the Gi* class of the
-        previous period's counts); classes ``"emerging hot spot"``, ``"emerging cold
-        spot"``, ``"not significant"``. A new hotspot is an emerging hot spot whose
-        ``previous_class`` is not ``"hot spot"``.
+        ``table`` as for :class:`GetisOrdHotspots` (``change`` in place of ``value``;
+        classes ``"emerging hot spot"``, ``"emerging cold spot"``, ``"not significant"``)
+        plus ``count_current``, ``count_previous``, ``previous_class``, ``rate_ratio``,
+        ``lsoa_q_value``, ``lsoa_change`` (``increase``/``decrease`` when flagged by the
+        screen, else ``none``) and ``new_hotspot``. ``screen`` holds the screen's results.
 
     Examples
     --------
@@ -820,8 +896,8 @@ def emerging_hotspots(
     >>> res = emerging_hotspots(pd.concat([before, after]), geo, current="Jan 24",
     ...                         permutations=0)
     >>> row = res.table.loc["E01013836"]
-    >>> float(row["change"]), row["classification"], row["previous_class"]
-    (60.0, 'emerging hot spot', 'not significant')
+    >>> float(row["change"]), row["classification"], row["lsoa_change"], bool(row["new_hotspot"])
+    (60.0, 'emerging hot spot', 'increase', True)
     """
     if measure not in CHANGE_MEASURES:
         raise ParamsError(f"measure must be one of {', '.join(CHANGE_MEASURES)}, got {measure!r}")
@@ -854,14 +930,34 @@ def emerging_hotspots(
     )
     res = GetisOrdHotspots(areas, "change", **options).fit()
     before = GetisOrdHotspots(areas, "count_previous", **options).fit()
-    table = res.table
+
+    wide = _monthly_lsoa_counts(
+        pd.concat([rows_prev, rows_cur]), geography, [prev, cur], [cov_prev, cov_cur]
+    )
+    n_recent = cur.n_months
+    screen = EmergingTrendScreen(
+        wide,
+        recent_months=n_recent,
+        baseline_months=len(wide) - n_recent,
+        fdr=res.config["alpha"],
+    ).fit()
+    lsoa = screen.table.reindex(base.index)
+
+    table = res.table.rename(columns={"value": "change"})
     table["classification"] = table["classification"].replace(
         {HOT: "emerging " + HOT, COLD: "emerging " + COLD}
     )
-    table.insert(1, "count_current", areas["count_current"])
-    table.insert(2, "count_previous", areas["count_previous"])
-    table = table.rename(columns={"value": "change"})
+    table.insert(table.columns.get_loc("change"), "count_current", areas["count_current"])
+    table.insert(table.columns.get_loc("change"), "count_previous", areas["count_previous"])
     table["previous_class"] = before.table["classification"]
+    table["rate_ratio"] = lsoa["rate_ratio"].to_numpy()
+    table["lsoa_q_value"] = lsoa["q_value"].to_numpy()
+    table["lsoa_change"] = np.where(lsoa["flagged"].to_numpy(dtype=bool), lsoa["change"], "none")
+    rose = (table["classification"] == "emerging " + HOT) | (table["lsoa_change"] == "increase")
+    table["new_hotspot"] = rose & (table["previous_class"] != HOT)
+    table = gpd.GeoDataFrame(
+        table.drop(columns="geometry"), geometry=table.geometry.to_numpy(), crs=table.crs
+    )
     config = {
         **res.config,
         "column": measure,
@@ -872,16 +968,21 @@ def emerging_hotspots(
         "categories": categories,
         "complete": bool(cov_cur.complete and cov_prev.complete),
         "class_prefix": "emerging ",
+        "screen": screen.method,
     }
     note = join_notes(
         res.note,
         "" if cov_cur.complete else f"Current period: {cov_cur.describe()}.",
         "" if cov_prev.complete else f"Previous period: {cov_prev.describe()}.",
+        f"LSOA screen: {screen.note}" if screen.note else "",
     )
-    method = f"{res.method}; on the {measure.replace('_', ' ')} {prev.label} -> {cur.label}"
-    # the table is a new frame of the same class; keep geometry order
-    table = gpd.GeoDataFrame(table.drop(columns="geometry"), geometry=table.geometry, crs=table.crs)
-    return HotspotResults(table, res.weights, res.islands, config=config, method=method, note=note)
+    method = (
+        f"{res.method}; on the {measure.replace('_', ' ')} {prev.label} -> {cur.label}. "
+        f"Each LSOA's own change: {screen.method}"
+    )
+    out = HotspotResults(table, res.weights, res.islands, config=config, method=method, note=note)
+    out.screen = screen
+    return out
 
 
 # ----------------------------------------------------------------------------- ward profiles

@@ -109,7 +109,7 @@ def table(
     frame: pd.DataFrame,
     *,
     caption: str | None = None,
-    formats: dict[str, str] | None = None,
+    formats: dict | None = None,
     index: bool | None = None,
 ) -> HTML:
     """A table as escaped HTML with the house number formats.
@@ -121,7 +121,7 @@ def table(
     caption : str, optional
         Shown above the table; escaped.
     formats : dict, optional
-        Per-column format strings, e.g. ``{"share": "{:.1%}"}``; other numbers get
+        Per-column format strings or callables, e.g. ``{"share": "{:.1%}"}``; other numbers get
         thousands separators (integers) or one decimal place.
     index : bool, optional
         Show the index; default: unless it is a plain range.

@@ -7,8 +7,11 @@ papermill, injecting the parameters file's path and the output folder, then writ
 - ``html/<chapter>.html``: for sharing, without code, self-contained and readable offline;
 - ``review/<chapter>.html``: for peer review, with code;
 
-and finally ``index.html`` (the contents page) and ``manifest.json`` (parameters, input
-checksums, versions, commit, per-chapter status and timings).
+and ``packs/<theme>.html`` (one theme pack per theme), then ``index.html`` (the contents
+page) and ``manifest.json`` (parameters, input checksums, versions, commit, per-chapter status
+and timings). Finally every shared file (``index.html``, ``html/``, ``packs/``, ``tables/``)
+is scanned for record-level data (crime IDs, coordinates, victim IDs, exact dates, street
+locations): any found fails the run.
 
 A failing chapter does not stop the others: its executed notebook and review page are kept
 (so the error can be read), the chapters that depend on it are skipped, and the run reports
@@ -32,6 +35,7 @@ from nbconvert import HTMLExporter
 
 import csplib
 from csplib.chapters import CHAPTERS, PACK_NOTEBOOK, Chapter, select_chapters
+from csplib.disclosure import check_shared_outputs
 from csplib.errors import CspError
 from csplib.params import Params
 from csplib.provenance import git_commit, hash_inputs, package_versions
@@ -78,10 +82,13 @@ class RunResult:
     out_dir: Path
     chapters: list[ChapterRun]
     packs: list[ChapterRun] = field(default_factory=list)
+    sharing_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(c.status == "ok" for c in self.chapters + self.packs)
+        return not self.sharing_problems and all(
+            c.status == "ok" for c in self.chapters + self.packs
+        )
 
     @property
     def failed(self) -> list[ChapterRun]:
@@ -297,6 +304,10 @@ def run_assessment(
         [runs[j.name] for j in todo if j.kind == "pack"],
     )
     _write_index(params, result, started)
+    # shared outputs must hold aggregates only: a record-level value fails the run
+    result.sharing_problems = [str(p) for p in check_shared_outputs(out)]
+    for problem in result.sharing_problems:
+        say(f"record-level data in a shared output: {problem}")
     _write_manifest(params, result, started)
     return result
 
@@ -369,6 +380,7 @@ def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> 
         "packages": package_versions(),
         "chapters": [asdict(c) for c in result.chapters],
         "packs": [asdict(c) for c in result.packs],
+        "sharing_problems": result.sharing_problems,
         "ok": result.ok,
     }
     (result.out_dir / "manifest.json").write_text(

@@ -1,5 +1,6 @@
 """Charts in the house style: each function takes ``ax=None`` and returns the Axes."""
 
+from csplib.charts.maps import HOTSPOT_COLOURS, SCHEMES, choropleth, hotspot_map
 from csplib.charts.models import plot_its, plot_screen, plot_seasonal_profile, plot_series, plot_spc
 from csplib.charts.priorities import (
     THREAT_CMAP,
@@ -11,6 +12,10 @@ from csplib.charts.style import PALETTE, SEQUENTIAL, finish, new_axes
 from csplib.charts.volume import monthly_small_multiples
 
 __all__ = [
+    "HOTSPOT_COLOURS",
+    "SCHEMES",
+    "choropleth",
+    "hotspot_map",
     "PALETTE",
     "SEQUENTIAL",
     "THREAT_CMAP",
