@@ -44,6 +44,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from csplib.schema import STREET_COLUMNS
+
 REPO = Path(__file__).resolve().parent.parent
 LOOKUP = REPO / "data" / "reference" / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv.gz"
 LOCATIONS_ZIP = REPO / "data" / "police_uk" / "nottinghamshire_2024-01_2024-03.zip"
@@ -96,20 +98,7 @@ OUTCOME_SHARES: dict[str, float] = {
     "Offender given penalty notice": 0.0008,
 }
 
-COLUMNS = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
+COLUMNS = STREET_COLUMNS
 
 
 def _normalised(shares: dict[str, float]) -> tuple[list[str], np.ndarray]:

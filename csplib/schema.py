@@ -35,6 +35,7 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "PARTNER_COLUMNS",
     "INDICATOR_COLUMNS",
+    "STREET_COLUMNS",
 ]
 
 ASB = "Anti-social behaviour"
@@ -82,4 +83,20 @@ PARTNER_COLUMNS: tuple[str, ...] = (
 INDICATOR_COLUMNS: tuple[str, ...] = (
     "indicator", "area", "period_start", "period_end",
     "numerator", "denominator", "value", "source",
+)
+
+#: The 12 columns of a police.uk street file, in order.
+STREET_COLUMNS: tuple[str, ...] = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 )

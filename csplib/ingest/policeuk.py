@@ -145,7 +145,7 @@ import polars as pl
 
 from csplib.errors import DataError
 from csplib.ingest.categories import category_mapping, normalise_name
-from csplib.schema import POLICE_UK_CATEGORIES
+from csplib.schema import POLICE_UK_CATEGORIES, STREET_COLUMNS
 
 __all__ = [
     "STREET_COLUMNS",
@@ -158,21 +158,6 @@ __all__ = [
     "lsoa_code_lists",
 ]
 
-#: The 12 columns of a police.uk street file, in order.
-STREET_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
 #: The 10 columns of a police.uk outcomes file, in order.
 OUTCOME_COLUMNS: tuple[str, ...] = (
     "Crime ID",

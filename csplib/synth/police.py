@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from csplib.schema import ASB
+from csplib.schema import ASB, STREET_COLUMNS
 from csplib.synth.calibration import (
     ASB_PATH,
     CATEGORIES,
@@ -55,21 +55,6 @@ __all__ = [
     "street_file_path",
 ]
 
-#: The 12 columns of a police.uk street file, in order.
-STREET_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
 #: Months from this one draw outcomes from the real 2024 release, earlier ones from 2018/19.
 OUTCOME_SNAPSHOT_FROM = "2024-01"
 #: Outcome given to the second copy of a duplicated crime (the first if the original has it).
