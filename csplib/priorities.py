@@ -26,6 +26,11 @@ capability, confidence: MoRiLE's "organisational position") enters as a criterio
 indicator is scored *lower is worse*: a strong response (5) scores 1, so it lowers the
 priority; a weak one (1) scores 5.
 
+**Judgements**: values that are not computed from the data (the partnership response,
+vulnerability, public concern, or any indicator a configuration adds) are given under
+``judgements:`` as ``<indicator>: {<theme id or name>: <value>}``; they are recorded with the
+configuration and read by :mod:`csplib.prioritisation`.
+
 **Sensitivity**: :func:`sensitivity_analysis` re-scores the themes under random
 perturbations of the weights (each multiplied by U(1 - s, 1 + s), or Dirichlet draws around
 them) and of the breakpoints (each moved by U(-f, f) times its indicator's mean band width),
@@ -82,7 +87,7 @@ DEFAULT_CONFIG_FILE = "priorities_default.yaml"
 DIRECTIONS = ("higher_is_worse", "lower_is_worse")
 MISSING_RULES = ("exclude", "midpoint", "error")
 _METHODS = ("uniform", "dirichlet")
-_TOP_KEYS = ("scale", "missing", "weights", "criteria", "sensitivity")
+_TOP_KEYS = ("scale", "missing", "weights", "criteria", "sensitivity", "judgements")
 _INDICATOR_KEYS = ("label", "weight", "breakpoints", "direction", "significance", "alpha")
 _SENSITIVITY_KEYS = (
     "draws",
@@ -140,6 +145,10 @@ class PriorityConfig:
     sensitivity : SensitivitySpec
     raw : dict
         The merged configuration as given (recorded with the results).
+    judgements : dict
+        Indicator -> {theme: value}: the analyst's values for indicators that are not
+        computed from the data (e.g. ``partnership_response``, ``vulnerability``), keyed
+        by theme id or theme name.
     """
 
     scale_min: int
@@ -149,6 +158,7 @@ class PriorityConfig:
     indicators: tuple
     sensitivity: SensitivitySpec
     raw: dict = field(repr=False)
+    judgements: dict = field(default_factory=dict)
 
     @property
     def criteria(self) -> list[str]:
@@ -353,6 +363,23 @@ def _validate(raw: dict, origin: str) -> PriorityConfig:
     if not _is_int(s["seed"]) or s["seed"] < 0:
         ck.add("sensitivity.seed", f"expected a whole number >= 0, got {s['seed']!r}")
 
+    judgements: dict[str, dict[str, float]] = {}
+    judg_raw = ck.mapping(raw.get("judgements", {}), "judgements")
+    for name, values in judg_raw.items():
+        path = f"judgements.{name}"
+        if name not in seen:
+            ck.add(
+                path,
+                f"no indicator {name!r} under criteria (indicators: {', '.join(seen) or 'none'})",
+            )
+        values = ck.mapping(values, path)
+        clean = {}
+        for theme, value in values.items():
+            number = ck.number(value, f"{path}.{theme}")
+            if number is not None:
+                clean[str(theme)] = number
+        judgements[str(name)] = clean
+
     if ck.problems:
         raise ParamsError("\n".join(ck.problems))
     return PriorityConfig(
@@ -363,6 +390,7 @@ def _validate(raw: dict, origin: str) -> PriorityConfig:
         indicators=tuple(sorted(indicators, key=lambda i: list(weights).index(i.criterion))),
         sensitivity=SensitivitySpec(**{k: s[k] for k in _SENSITIVITY_KEYS}),
         raw=copy.deepcopy(raw),
+        judgements=judgements,
     )
 
 
@@ -379,7 +407,8 @@ def load_priority_config(
     ----------
     overrides : dict, optional
         A parameters file's ``priorities:`` section. Mappings merge key by key; lists
-        replace; ``None`` (YAML ``null``) removes a key.
+        replace; ``None`` (YAML ``null``) removes a key. Besides the scheme's keys it may
+        hold ``judgements`` (indicator -> {theme: value}; see the module notes).
     path : str or path-like, optional
         A YAML file holding a complete scheme (at top level or under ``priorities:``) to use
         instead of the shipped defaults.
@@ -403,6 +432,8 @@ def load_priority_config(
     Traceback (most recent call last):
     ...
     csplib.errors.ParamsError: priorities.weights.harm: expected a number >= 0, got -1
+    >>> load_priority_config({"judgements": {"partnership_response": {"dsva": 4}}}).judgements
+    {'partnership_response': {'dsva': 4.0}}
     """
     if not use_defaults:
         base = {}
