@@ -14,6 +14,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from csplib.charts.style import PALETTE, finish, new_axes
 
@@ -330,6 +331,10 @@ def plot_screen(
     ax.scatter(np.where(np.isfinite(rr), rr, finite_hi), pos, color=colours, zorder=3, s=30)
     ax.axvline(1.0, color=DARK, linewidth=1.0)
     ax.set_xscale("log")
+    # plain numbers (0.8, 1, 1.5) rather than powers of ten on the rate-ratio axis
+    plain = FuncFormatter(lambda v, _pos: f"{v:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
     ax.set_yticks(pos, labels)
     handles = [
         Line2D([], [], color=ORANGE, marker="o", label="Flagged: increase"),
