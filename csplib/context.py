@@ -111,8 +111,9 @@ class Context:
         caption, formats
             As :func:`csplib.report.table`.
         counts : "auto", list of str, or None
-            The count columns to protect. ``"auto"``: columns whose name contains "count"
-            or is a known count (victims, incidents, offences, crimes, previous). ``None``
+            The count columns to protect. ``"auto"``: columns of whole numbers whose name
+            contains "count" or is a known count (victims, incidents, offences, crimes,
+            previous). ``None``
             for tables holding no counts of people or events (scores, rates, model output).
         derived : dict, optional
             Columns computed from a count (``{"rate_per_1000": "count"}``). Default with
@@ -154,9 +155,12 @@ def _count_columns(frame: pd.DataFrame) -> list:
     out = []
     for c in frame.columns:
         name = str(c).lower()
-        numeric = pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(
-            frame[c])
-        if numeric and ("count" in name or name in _COUNT_NAMES):
+        values = frame[c]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if not numeric or not ("count" in name or name in _COUNT_NAMES):
+            continue
+        present = values.dropna()
+        if len(present) and (present % 1 == 0).all():  # counts are whole numbers
             out.append(c)
     return out
 

@@ -458,7 +458,10 @@ def _as_code_weights(weights) -> pd.Series:
 
 def _lookup_codes(codes: pd.Series, weights: pd.Series) -> pd.Series:
     """Weight of each code; a joined code not listed whole takes its parts' common weight."""
-    norm = codes.map(lambda c: _normalise_code(c) if isinstance(c, str) and c.strip() else "")
+    distinct = codes.unique()  # normalise each distinct code once (fast on big tables)
+    norm = codes.map(
+        {c: _normalise_code(c) if isinstance(c, str) and c.strip() else "" for c in distinct}
+    )
     found = norm.map(weights)
     joined = found.isna() & norm.str.contains("/", regex=False)
     for idx in found.index[joined.to_numpy()]:
@@ -857,9 +860,10 @@ def harm_series(
     if freq == "month":
         key, index = month, all_months
     else:
-        label = (
-            month.map(financial_year_of) if freq == "financial_year" else month.dt.year.astype(str)
-        )
+        if freq == "financial_year":  # label each distinct month once (fast on big tables)
+            label = month.map({m: financial_year_of(m) for m in month.unique()})
+        else:
+            label = month.dt.year.astype(str)
         key = label.rename(freq)
         labels = pd.Series(
             [financial_year_of(m) if freq == "financial_year" else str(m.year) for m in present]

@@ -65,13 +65,23 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- repeats
-def _is_repeat(dates: np.ndarray, ends: np.ndarray, k: int) -> bool:
-    """Whether ``k`` of the sorted dates fall before the window end of the first of them."""
-    if len(dates) < k:
-        return False
-    # for each start i, incidents j >= i with date < end(i); need at least k of them
-    counts = np.searchsorted(dates, ends, side="left") - np.arange(len(dates))
-    return bool((counts >= k).any())
+def _repeat_flags(victims: np.ndarray, dates: pd.Series, window: int, k: int) -> pd.Series:
+    """Whether each victim has ``k`` incidents before the window end of the first of them.
+
+    ``victims`` and ``dates`` are sorted by victim then date. With the dates sorted, ``k``
+    incidents fall within the window starting at incident ``i`` exactly when incident
+    ``i + k - 1`` of the same victim falls before ``i``'s window end, so one shifted
+    comparison over all rows decides every victim at once.
+    """
+    ends = (dates + pd.DateOffset(months=window)).to_numpy()
+    values = dates.to_numpy()
+    n = len(values)
+    hit = np.zeros(n, dtype=bool)
+    if n >= k:
+        later = values[k - 1 :]
+        same = victims[k - 1 :] == victims[: n - k + 1]
+        hit[: n - k + 1] = same & (later < ends[: n - k + 1])
+    return pd.Series(hit).groupby(victims, sort=True).any()
 
 
 def _repeat_one(rows: pd.DataFrame, date_col: str, window: int, k: int) -> dict:
@@ -85,15 +95,12 @@ def _repeat_one(rows: pd.DataFrame, date_col: str, window: int, k: int) -> dict:
     if date_col == "month":
         dates = dates.dt.to_period("M").dt.to_timestamp()
     frame = pd.DataFrame({"victim": ids.to_numpy(), "date": dates.to_numpy()}).sort_values(
-        ["victim", "date"]
+        ["victim", "date"], kind="stable"
     )
-    frame["end"] = frame["date"] + pd.DateOffset(months=window)
-    repeat = {
-        victim: _is_repeat(g["date"].to_numpy(), g["end"].to_numpy(), k)
-        for victim, g in frame.groupby("victim", sort=False)
-    }
-    per_victim = frame.groupby("victim").size()
-    is_rep = per_victim.index.map(repeat).to_numpy(dtype=bool)
+    victim_arr = frame["victim"].to_numpy(dtype=object)
+    is_rep_by_victim = _repeat_flags(victim_arr, frame["date"].reset_index(drop=True), window, k)
+    per_victim = frame.groupby("victim", sort=True).size()
+    is_rep = is_rep_by_victim.reindex(per_victim.index).fillna(False).to_numpy(dtype=bool)
     n_victims, n_inc = len(per_victim), int(per_victim.sum())
     n_rep = int(is_rep.sum())
     inc_rep = int(per_victim[is_rep].sum())
@@ -525,7 +532,9 @@ def _trend(frame: pd.DataFrame, alpha: float) -> tuple[float, float, float]:
         return math.nan, math.nan, math.nan
     b = float(res.params[1])
     lo, hi = res.conf_int(alpha=alpha)[1]
-    return math.exp(b), math.exp(float(lo)), math.exp(float(hi))
+    with np.errstate(over="ignore"):  # separation (all incidents in one decile): 0 or inf
+        out = np.exp([b, float(lo), float(hi)])
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 # ----------------------------------------------------------------------------- concern

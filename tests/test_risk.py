@@ -294,3 +294,51 @@ def test_public_concern_errors():
     assert public_concern(two, area="Elsewhere").shape[0] == 2
     with pytest.raises(DataError, match="no survey indicator 'fear'"):
         public_concern(_survey(), ["fear"])
+
+
+def _brute_force_repeats(frame, window, k):
+    """Independent rule: a victim is a repeat when some k of their dates lie before the window
+    end of the earliest of them (pairwise, by calendar arithmetic on each date)."""
+    out = {}
+    for victim, g in frame.groupby("victim_id"):
+        dates = sorted(g["date"])
+        hit = False
+        for i, first in enumerate(dates):
+            end = first + pd.DateOffset(months=window)
+            if sum(1 for d in dates[i:] if d < end) >= k:
+                hit = True
+                break
+        out[victim] = hit
+    return out
+
+
+@pytest.mark.parametrize(("window", "k"), [(12, 2), (6, 2), (12, 3)])
+def test_vectorised_repeat_rule_matches_a_brute_force_count(window, k):
+    rng = np.random.default_rng(2024 + window + k)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "victim_id": rng.choice([f"V{i:03d}" for i in range(220)], size=n),
+            "date": pd.Timestamp("2019-01-01")
+            + pd.to_timedelta(rng.integers(0, 3 * 365, size=n), unit="D"),
+        }
+    )
+    expected = _brute_force_repeats(frame, window, k)
+    r = repeat_victimisation(frame, window_months=window, min_incidents=k)
+    repeaters = [v for v, hit in expected.items() if hit]
+    assert r["victims"] == len(expected)
+    assert r["repeat_victims"] == len(repeaters)
+    assert r["incidents_by_repeat_victims"] == frame["victim_id"].isin(repeaters).sum()
+    assert 0 < len(repeaters) < len(expected)  # the draw exercises both outcomes
+
+
+def test_deprivation_trend_does_not_fail_when_one_decile_has_every_incident():
+    counts = pd.Series({"A": 8, "B": 1, "C": 0, "D": 0})
+    pop = pd.Series({"A": 1000.0, "B": 1000.0, "C": 2000.0, "D": 2000.0})
+    dec = pd.Series({"A": 1, "B": 1, "C": 10, "D": 10})
+    g = deprivation_gradient(counts, pop, dec)
+    assert g.ratio == math.inf and g.table["rate"].tolist() == [4.5, 0.0]
+    # the regression separates (no incidents in decile 10): a falling trend whose interval
+    # says nothing, rather than an overflow
+    assert 0 <= g.trend_ratio < 1
+    assert g.trend_ci_low < 1e-6 and g.trend_ci_high > 1e6
