@@ -84,8 +84,14 @@ def quality_findings(quality) -> list[Finding]:
     return out
 
 
-def findings_html(findings: list[Finding]) -> HTML:
-    """The findings as a list, each linked to its evidence chapter (text escaped)."""
+def findings_html(findings: list[Finding], heading: str | None = None) -> HTML:
+    """The findings as a list, each linked to its evidence chapter (text escaped).
+
+    Examples
+    --------
+    >>> findings_html([Finding("ASB <fell>.", "01_volume")], heading="Volume").data
+    '<h2>Volume</h2><ul><li>ASB &lt;fell&gt;. <a href="01_volume.html">[evidence: Volume]</a></li></ul>'
+    """
     items = []
     for f in findings:
         title = _chapter(f.evidence).title.split(":")[0]
@@ -93,4 +99,5 @@ def findings_html(findings: list[Finding]) -> HTML:
             f'<li>{html.escape(f.text, quote=False)} '
             f'<a href="{f.evidence}.html">[evidence: {html.escape(title)}]</a></li>'
         )
-    return HTML("<ul>" + "".join(items) + "</ul>")
+    head = f"<h2>{html.escape(heading, quote=False)}</h2>" if heading else ""
+    return HTML(head + "<ul>" + "".join(items) + "</ul>")
