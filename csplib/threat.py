@@ -691,7 +691,8 @@ def series_of_concern(
 ) -> pd.DataFrame:
     """The ``n`` series that stand out: flagged by the screen, then by a significant trend.
 
-    Flagged series of the screen come first, in rank order. If fewer than ``n`` are
+    Flagged series of the screen come first: rises, then falls, each in rank order. If fewer
+    than ``n`` are
     flagged, the list is filled with series whose trend over ``window`` (default: the first
     window of ``trends``) is significant (``direction`` not ↔): rises first, largest first,
     then falls, largest first (a threat assessment looks for what is growing).
@@ -729,6 +730,9 @@ def series_of_concern(
     names: list[str] | None = None
     if screen is not None:
         flagged = screen.flagged
+        # rises first (a threat assessment looks for what is growing), each in rank order
+        flagged = flagged.iloc[np.argsort((flagged["change"] != "increase").to_numpy(),
+                                          kind="stable")]
         names = [nm if nm is not None else "series" for nm in flagged.index.names]
         for key, r in flagged.head(n).iterrows():
             key = key if isinstance(key, tuple) else (key,)

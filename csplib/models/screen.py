@@ -41,14 +41,44 @@ class EmergingTrendScreen:
        nothing changed is ``E = B W_R / W_B``; the rate ratio is ``RR = O / E``.
     3. **Test.** Given the total ``N = O + B``, under no change ``O ~ Binomial(N, pi0)`` with
        ``pi0 = W_R / (W_R + W_B)``: the exact conditional test for two Poisson rates.
-       Overdispersion (``dispersion="pooled"``, the default) is allowed for with a negative
-       binomial (NB2) variance ``mu + alpha mu^2`` whose ``alpha`` is a moment estimate pooled
-       over all series (or each ``pool_by`` group) from the baseline Pearson residuals; each
-       series' counts are divided by its variance inflation ``phi = 1 + alpha * mean`` before
-       the binomial tail is taken (the incomplete beta function extends it to fractional
-       counts). With ``phi = 1`` this is exactly the binomial test. The interval for ``RR`` is
-       the Clopper-Pearson interval for ``pi`` on the same scaled counts, transformed.
-    4. **Multiple testing.** p-values are adjusted with Benjamini-Hochberg
+       Overdispersion is allowed for with a negative binomial (NB2) variance
+       ``mu + alpha mu^2``: each series' counts are divided by its variance inflation
+       ``phi = 1 + alpha * mean`` before the binomial tail is taken (the incomplete beta
+       function extends it to fractional counts). With ``phi = 1`` this is exactly the
+       binomial test. The interval for ``RR`` is the Clopper-Pearson interval for ``pi`` on
+       the same scaled counts, transformed.
+    4. **Overdispersion.** ``alpha`` is a moment estimate from the baseline months, pooled
+       over all series (or each ``pool_by`` group). ``dispersion="robust"`` (the default)
+       guards it against the changes the screen looks for, in two ways:
+
+       * *Successive differences.* The estimate uses the squared differences between
+         consecutive months of each deseasonalised series (the mean squared successive
+         difference of von Neumann, as in an XmR chart's moving range), scaled by the
+         series' level: under Poisson their expectation is exactly 1 (given the baseline
+         total) and under NB2 ``1 + alpha * mean``. A steady trend adds next to nothing to
+         them and a step inside the baseline adds one term, whereas about a constant level
+         both are read as noise: a ward rising 40% a year for three years would look like
+         ``alpha`` of about 0.08 by itself (0.0004 from successive differences). A single
+         aberrant month still adds two terms: set such months to missing.
+       * *Leave-one-out.* The ``alpha`` used to test a series comes from the *other* series
+         of its group (the group sums minus the series' own terms), so whatever is left of a
+         series' own signal cannot widen its own test (its own estimate is used only when
+         no other series of the group has baseline data, with a note).
+
+       Together, one or two changing series can neither hide themselves nor each other. The
+       price is some efficiency (successive differences use about two thirds of the
+       information of residuals about the mean; immaterial when pooling many series) and
+       an assumption: months are independent given the level. Slow wandering of the level
+       from month to month (positive autocorrelation) is not counted as noise, and the
+       screen treats it as change; so is a change shared by every series of a group (a
+       category falling city-wide), which larger series then show as significant: the test
+       is against each series' own baseline, not against its group.
+
+       ``dispersion="pooled"`` is the earlier estimate, from Pearson residuals about each
+       series' constant baseline level, pooled over all series of the group including the
+       one tested; any trend or step inside the baseline then inflates ``alpha`` for the
+       whole group. ``dispersion="none"`` assumes Poisson.
+    5. **Multiple testing.** p-values are adjusted with Benjamini-Hochberg
        (:func:`statsmodels.stats.multitest.multipletests`, ``"fdr_bh"``); a series is
        ``flagged`` when its q-value is below ``fdr``. Ranks order series by p-value, then by
        the size of the change.
@@ -72,8 +102,10 @@ class EmergingTrendScreen:
     pool_by : str or list of str, optional
         Column level name(s) whose values define groups that get their own seasonal index
         and dispersion (e.g. ``"category"``). Default: pool all series.
-    dispersion : {"pooled", "none"}
-        Allow for overdispersion with a pooled NB2 alpha (default), or assume Poisson.
+    dispersion : {"robust", "pooled", "none"}
+        Allow for overdispersion with an NB2 alpha from successive differences of the other
+        series of the group (default), with the earlier alpha from Pearson residuals of all
+        the series of the group, or assume Poisson (see step 4).
     direction : {"both", "increase", "decrease"}
         Test for change either way (two-sided; default) or one way.
     fdr : float
@@ -99,7 +131,7 @@ class EmergingTrendScreen:
         baseline_months: int = 36,
         seasonality="pooled",
         pool_by=None,
-        dispersion: str = "pooled",
+        dispersion: str = "robust",
         direction: str = "both",
         fdr: float = 0.05,
         level: float = 0.95,
@@ -138,7 +170,7 @@ class EmergingTrendScreen:
                     f"pool_by must name column levels of counts ({names}); got {unknown or pool_by}"
                 )
         self.pool_by = pool_by
-        self.dispersion = check_choice(dispersion, "dispersion", ("pooled", "none"))
+        self.dispersion = check_choice(dispersion, "dispersion", ("robust", "pooled", "none"))
         self.direction = check_choice(direction, "direction", ("both", "increase", "decrease"))
         self.fdr = check_level(fdr, "fdr")
         self.level = check_level(level)
@@ -232,21 +264,22 @@ class EmergingTrendScreen:
             rr = np.where(testable, rr, np.nan)
             base_mean = np.where(n_b > 0, B_sum / n_b, np.nan)
 
-        # Pooled NB2 alpha from baseline Pearson residuals (moment estimate).
+        # NB2 alpha per group (reported) and per series (used in the test).
         alpha = np.zeros(len(labels))
+        alpha_used = np.zeros(n)
         if self.dispersion == "pooled":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mu = (B_sum / W_B)[None, :] * W[:n_base]
-                resid2 = np.where(has_b & (mu > 0), (Y_b - mu) ** 2 / mu, 0.0)
-            x2 = resid2.sum(axis=0)
-            df = n_b - 1.0
-            usable = (B_sum > 0) & (df > 0)
-            for g in range(len(labels)):
-                sel = usable & (codes == g)
-                denom = np.sum(df[sel] * base_mean[sel])
-                if denom > 0:
-                    alpha[g] = max(0.0, np.sum(x2[sel] - df[sel]) / denom)
-        phi = 1.0 + alpha[codes] * np.nan_to_num(base_mean)
+            alpha = _pooled_alpha(Y_b, W[:n_base], has_b, B_sum, W_B, n_b, codes, len(labels))
+            alpha_used = alpha[codes]
+        elif self.dispersion == "robust":
+            alpha, alpha_used, alone = _robust_alpha(
+                Y_b, W[:n_base], has_b, B_sum, W_B, codes, len(labels)
+            )
+            if alone:
+                notes.append(
+                    f"Overdispersion for {alone} series was estimated from the series "
+                    "itself: no other series of its group has baseline data."
+                )
+        phi = 1.0 + alpha_used * np.nan_to_num(base_mean)
 
         # Conditional (quasi-)binomial test on counts scaled by phi.
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -293,6 +326,7 @@ class EmergingTrendScreen:
                 "rr_lower": np.where(testable, rr_lo, np.nan),
                 "rr_upper": np.where(testable, rr_hi, np.nan),
                 "pct_change": 100.0 * (rr - 1.0),
+                "alpha": np.where(testable, alpha_used, np.nan),
                 "dispersion": phi,
                 "p_value": p,
                 "q_value": q,
@@ -330,11 +364,13 @@ class EmergingTrendScreen:
             + (f" by {', '.join(self.pool_by)}" if self.pool_by else ""),
             "none": "no seasonal adjustment",
         }.get(self.seasonality if isinstance(self.seasonality, str) else "", "given seasonal index")
-        disp_text = (
-            "NB2 overdispersion pooled" + (f" by {', '.join(self.pool_by)}" if self.pool_by else "")
-            if self.dispersion == "pooled"
-            else "Poisson"
-        )
+        by = f" by {', '.join(self.pool_by)}" if self.pool_by else ""
+        disp_text = {
+            "robust": f"NB2 overdispersion from successive differences, pooled{by} over the "
+            "other series",
+            "pooled": f"NB2 overdispersion pooled{by}",
+            "none": "Poisson",
+        }[self.dispersion]
         method = (
             f"conditional binomial test of the last {n_recent} months against the previous "
             f"{n_base} ({seas_text}; {disp_text}); Benjamini-Hochberg FDR {self.fdr:g}"
@@ -357,13 +393,16 @@ class ScreenResults(ModelResults):
     table : DataFrame
         One row per series (index: the series keys), sorted by ``rank``: ``baseline_mean``
         (monthly), ``observed`` and ``expected`` recent totals, ``rate_ratio`` with
-        ``rr_lower`` / ``rr_upper``, ``pct_change``, ``dispersion`` (variance inflation used),
+        ``rr_lower`` / ``rr_upper``, ``pct_change``, ``alpha`` (the NB2 dispersion used for
+        the series: with ``dispersion="robust"``, that of the other series of its group),
+        ``dispersion`` (the variance inflation ``1 + alpha * baseline_mean`` used),
         ``p_value``, ``q_value`` (BH-adjusted), ``flagged``, ``change``
         (increase / decrease / none).
     seasonal_index : DataFrame
         The seasonal index used, one row per pooling group.
     alpha : Series
-        Pooled NB2 dispersion per group (0 = Poisson).
+        NB2 dispersion per group from all its series (0 = Poisson); the table's ``alpha``
+        column holds the value each series was tested with.
     """
 
     def __init__(self, table, *, seasonal_index, alpha, config, method, note=""):
@@ -382,3 +421,64 @@ class ScreenResults(ModelResults):
         from csplib.charts.models import plot_screen
 
         return plot_screen(self.table, ax=ax, title=title, top=top)
+
+
+# -- overdispersion estimators ------------------------------------------------------------
+def _pooled_alpha(Y_b, W_b, has_b, B_sum, W_B, n_b, codes, n_groups) -> np.ndarray:
+    """Group NB2 alpha from Pearson residuals about each series' constant baseline level.
+
+    The moment estimate ``sum(X2_i - df_i) / sum(df_i * mean_i)`` over the usable series of
+    a group (``X2_i`` the Pearson statistic of series *i* about ``mu_t = level_i * s_t``,
+    ``df_i = n_i - 1``), floored at 0. Any change within the baseline (a trend, a step)
+    counts as noise. ``dispersion="pooled"``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = (B_sum / W_B)[None, :] * W_b
+        resid2 = np.where(has_b & (mu > 0), (Y_b - mu) ** 2 / mu, 0.0)
+        base_mean = B_sum / n_b
+    x2 = resid2.sum(axis=0)
+    df = n_b - 1.0
+    usable = (B_sum > 0) & (df > 0)
+    num = np.bincount(codes, np.where(usable, x2 - df, 0.0), minlength=n_groups)
+    den = np.bincount(codes, np.where(usable, df * base_mean, 0.0), minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, np.maximum(0.0, num / den), 0.0)
+
+
+def _robust_alpha(Y_b, W_b, has_b, B_sum, W_B, codes, n_groups):
+    """NB2 alpha from successive differences, pooled over the *other* series of a group.
+
+    For series *i* with baseline level ``m_i = B_i / W_B,i`` (count per unit of seasonal
+    index), deseasonalised counts ``z_t = y_t / s_t`` and each pair of consecutive baseline
+    months with data, ``r_t^2 = (z_t - z_{t-1})^2 / (m_i c_t)`` with
+    ``c_t = 1 / s_t + 1 / s_{t-1}``. Under the NB2 model with a constant level,
+    ``E[r_t^2] = 1 + alpha m_i g_t`` with ``g_t = 2 / c_t`` (exactly 1 under Poisson, given
+    the baseline total). Summing over the ``P_i`` pairs (``X2_i = sum r_t^2``,
+    ``G_i = sum g_t``), the moment estimate for a set of series is
+    ``sum(X2_i - P_i) / sum(m_i G_i)``, floored at 0.
+
+    Returns the group estimates (all usable series), the estimate used for each series (the
+    group's other usable series; its own when it is the only one) and how many series had
+    no other series to borrow from.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = B_sum / W_B
+        z = Y_b / W_b
+        pair = has_b[1:] & has_b[:-1]
+        c = 1.0 / W_b[1:] + 1.0 / W_b[:-1]
+        r2 = np.where(pair, (z[1:] - z[:-1]) ** 2 / (level[None, :] * c), 0.0)
+        g = np.where(pair, 2.0 / c, 0.0)
+    n_pairs = pair.sum(axis=0)
+    usable = (B_sum > 0) & (n_pairs > 0)
+    num = np.where(usable, r2.sum(axis=0) - n_pairs, 0.0)
+    den = np.where(usable, level * g.sum(axis=0), 0.0)
+    group_num = np.bincount(codes, num, minlength=n_groups)
+    group_den = np.bincount(codes, den, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        group = np.where(group_den > 0, np.maximum(0.0, group_num / group_den), 0.0)
+        n_usable = np.bincount(codes, usable.astype(float), minlength=n_groups)
+        has_others = n_usable[codes] - usable > 0
+        loo = np.maximum(0.0, (group_num[codes] - num) / (group_den[codes] - den))
+    used = np.where(has_others, loo, group[codes])
+    alone = int((usable & ~has_others).sum())
+    return group, used, alone
