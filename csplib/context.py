@@ -121,7 +121,7 @@ class Context:
             share, percentage or ``per_``.
         """
         from csplib.disclosure import safe_formats, suppress
-        from csplib.errors import DataError
+        from csplib.errors import CspError
         from csplib.report import paragraph, table
 
         columns = _count_columns(frame) if counts == "auto" else list(counts or [])
@@ -134,8 +134,9 @@ class Context:
                             suppress_zeros=self.params.thresholds.suppress_zeros)
             try:
                 result = suppress(frame, totals="infer", **settings)
-            except DataError:
-                # a row labelled "All" that is not the sum of the rows (e.g. a mean): no totals
+            except CspError:
+                # rows labelled "All" that are not one total of the others (a mean, or a long
+                # table with one "All" row per group): protect the cells without totals
                 result = suppress(frame, totals=None, **settings)
             shown = result.frame
             note = result.note if (result.n_primary + result.n_secondary) else None

@@ -96,7 +96,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 
-import esda
 import geopandas as gpd
 import libpysal
 import numpy as np
@@ -110,8 +109,14 @@ from csplib.metrics.periods import Period, check_coverage, months_present
 from csplib.models._results import ModelResults, join_notes
 from csplib.models.screen import EmergingTrendScreen
 from csplib.risk import area_counts
-from csplib.schema import POLICE_UK_CATEGORIES
+from csplib.schema import ASB, POLICE_UK_CATEGORIES
 from csplib.themes import _in_period, as_themes, theme_incidents, theme_sources
+
+with warnings.catch_warnings():
+    # esda imports tqdm.auto, which warns in a Jupyter kernel without ipywidgets
+    # ("IProgress not found"); the chapters' shared HTML would show the warning
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    import esda
 
 __all__ = [
     "LEVELS",
@@ -177,8 +182,10 @@ def _check_categories(categories, incidents: pd.DataFrame) -> list[str] | None:
     if not categories:
         raise ParamsError("categories is empty: give at least one category, or None for all")
     _need_columns(incidents, ["category"], "incidents")
-    known = set(POLICE_UK_CATEGORIES) | set(incidents["category"].dropna().astype("str"))
-    unknown = [c for c in categories if c not in known]
+    unknown = [c for c in categories if c not in POLICE_UK_CATEGORIES]
+    if unknown:  # only then read the incidents' own categories (slow on large tables)
+        found = {str(c) for c in incidents["category"].dropna().unique()}
+        unknown = [c for c in unknown if c not in found]
     if unknown:
         raise ParamsError(
             f"unknown category {unknown[0]!r}: expected a police.uk category "
@@ -998,6 +1005,8 @@ _PROFILE_COLUMNS = [
     "rate_per_1000",
     "rank",
     "share_of_area",
+    "months_compared",
+    "count_compared",
     "previous",
     "volume_change",
     "pct_change",
@@ -1011,6 +1020,36 @@ _PROFILE_COLUMNS = [
 def _ward_counts(rows, geography, lsoa_ward: pd.Series, what: str) -> pd.Series:
     counts = _lsoa_counts(rows, geography, what)
     return counts.groupby(lsoa_ward.reindex(counts.index).to_numpy()).sum()
+
+
+def _flagged_months(exclude, categories) -> set:
+    """Months of ``exclude`` (``category``, ``month``) flagged for any of ``categories``.
+
+    ``categories`` None means every category (a measure counting every incident).
+    """
+    if exclude is None or len(exclude) == 0:
+        return set()
+    rows = exclude if categories is None else exclude[exclude["category"].isin(list(categories))]
+    return set(pd.to_datetime(rows["month"]).dt.to_period("M").dt.to_timestamp())
+
+
+def _measure_categories(kind, selector, incidents, partner):
+    """The police.uk categories a measure reads from ``incidents`` (None: all of them)."""
+    if kind == "total":
+        return None
+    if kind == "category":
+        return list(selector)
+    sources = [name for name, _ in theme_sources(selector, incidents, partner)]
+    if "incidents" not in sources:
+        return []
+    return [ASB] if len(sources) == 2 else list(selector.categories)
+
+
+def _of_months(rows: pd.DataFrame, months) -> pd.DataFrame:
+    """The rows whose month is one of ``months`` (month starts)."""
+    month = pd.to_datetime(rows["month"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    wanted = pd.DatetimeIndex(list(months)).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    return rows.loc[np.isin(month, wanted)]
 
 
 def _months_of(tables) -> pd.DatetimeIndex:
@@ -1034,6 +1073,7 @@ def ward_profiles(
     alpha: float = 0.05,
     allow_incomplete: bool = False,
     total: str | None = "All crime and ASB",
+    exclude: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each ward's counts, rates, rank, share, deprivation mix and change, by category and theme.
 
@@ -1060,6 +1100,11 @@ def ward_profiles(
         Profile a period with months the data do not cover (``complete`` is then False).
     total : str or None, default "All crime and ASB"
         Label of a first measure counting every incident (None: no total).
+    exclude : pandas.DataFrame, optional
+        Months to leave out of the comparison, with columns ``category`` and ``month``
+        (e.g. the quality report's ``implausible`` table): a measure leaves out the months
+        flagged for a category it reads from ``incidents`` (a theme reading a partner
+        extract, only its ASB rows). The counts and rates of ``period`` are not changed.
 
     Returns
     -------
@@ -1068,11 +1113,21 @@ def ward_profiles(
         ``ward``, ``ward_name``, ``kind``, ``measure``, ``population``, ``lsoa_count``,
         ``deprived_lsoa_share`` (% of the ward's LSOAs in IMD deciles 1-2), ``count``,
         ``rate_per_1000`` (over the period), ``rank`` (among wards by rate, 1 = highest),
-        ``share_of_area`` (% of the area's count), ``previous`` (same months a year
-        earlier; NaN when the data have none of them), ``volume_change``, ``pct_change``,
-        ``p_value``, ``significant``, ``direction`` (``up``/``down``/``none``) and
-        ``complete``. ``attrs``: ``period``, ``previous_period``, ``population_year``,
-        ``alpha``, ``test``, ``rate``.
+        ``share_of_area`` (% of the area's count), ``months_compared``,
+        ``count_compared`` and ``previous`` (the counts of the period's months compared
+        and of the same months a year earlier; NaN when no month can be compared),
+        ``volume_change``, ``pct_change``, ``p_value`` (of ``count_compared`` against
+        ``previous``), ``significant``, ``direction`` (``up``/``down``/``none``) and
+        ``complete`` (both periods fully covered by the data). ``attrs``: ``period``,
+        ``previous_period``, ``population_year``, ``alpha``, ``test``, ``rate``.
+
+    Notes
+    -----
+    The change compares **like with like**: a month of the period is compared only when
+    the data cover it and the same month a year earlier, and neither is in ``exclude``
+    for the measure. ``count_compared`` equals ``count`` when every month is compared;
+    otherwise the change is over fewer months than the count (``months_compared``), so
+    that a month missing from one year is not read as a fall or a rise.
 
     Examples
     --------
@@ -1085,13 +1140,19 @@ def ward_profiles(
     >>> row = p[p["ward"] == "E05012281"].iloc[0]
     >>> row["measure"], int(row["count"]), float(row["previous"]), int(row["rank"])
     ('Burglary', 3, 1.0, 1)
+    >>> flags = pd.DataFrame({"category": ["Burglary"], "month": pd.to_datetime(["2018-01-01"])})
+    >>> p = ward_profiles(inc, geo, period="Jan 19", population_year=2019, total=None,
+    ...                   exclude=flags)
+    >>> row = p[p["ward"] == "E05012281"].iloc[0]
+    >>> int(row["count"]), int(row["months_compared"]), bool(pd.isna(row["previous"]))
+    (3, 0, True)
     """
     alpha = _check_level(alpha, "alpha")
     cur = _as_period(period)
     prev = cur.previous_year()
     _need_columns(incidents, ["month", "category", "lsoa"], "incidents")
     if categories is None:
-        present = set(_in_period(incidents, cur)["category"].dropna().astype("str"))
+        present = {str(c) for c in _in_period(incidents, cur)["category"].dropna().unique()}
         categories = [c for c in POLICE_UK_CATEGORIES if c in present] + sorted(
             present - set(POLICE_UK_CATEGORIES)
         )
@@ -1103,8 +1164,10 @@ def ward_profiles(
     wards = geography.ward_profile(pop["population"].rename("population"))
     deprived = _deprived_share(geography).reindex(wards.index)
 
+    if exclude is not None:
+        _need_columns(exclude, ["category", "month"], "exclude")
     inc_months = months_present(incidents["month"])
-    measures = []  # (kind, name, current rows getter, months present)
+    measures = []  # (kind, name, selector, months present)
     if total is not None:
         measures.append(("total", total, None, inc_months))
     for cat in categories:
@@ -1124,10 +1187,21 @@ def ward_profiles(
 
     frames = []
     test_name = ""
+    cur_months = pd.date_range(cur.start, cur.end, freq="MS")
     for kind, name, selector, present in measures:
         what = f"{name} ({kind})"
         cov_cur = check_coverage(cur, present, allow_incomplete=allow_incomplete, what=what)
         cov_prev = check_coverage(prev, present, allow_incomplete=True, what=what)
+        flagged = _flagged_months(exclude, _measure_categories(kind, selector, incidents, partner))
+        present_set = set(pd.DatetimeIndex(present))
+        compared = [
+            m
+            for m in cur_months
+            if m in present_set
+            and (m - pd.DateOffset(years=1)) in present_set
+            and m not in flagged
+            and (m - pd.DateOffset(years=1)) not in flagged
+        ]
         count = _ward_counts(rows_of(kind, selector, cur), geography, lsoa_ward, what)
         count = count.reindex(wards.index, fill_value=0).astype("int64")
         out = pd.DataFrame(index=wards.index)
@@ -1143,20 +1217,33 @@ def ward_profiles(
         area_total = int(count.sum())
         out["share_of_area"] = count / area_total * 100 if area_total else np.nan
         out["complete"] = bool(cov_cur.complete and cov_prev.complete)
-        if cov_prev.n_covered == 0:
+        out["months_compared"] = len(compared)
+        if not compared:
+            out["count_compared"] = np.nan
             out["previous"] = np.nan
             for col in ("volume_change", "pct_change", "p_value"):
                 out[col] = np.nan
             out["significant"] = False
             out["direction"] = "none"
         else:
-            previous = _ward_counts(rows_of(kind, selector, prev), geography, lsoa_ward, what)
+            if len(compared) == len(cur_months):
+                now = count
+            else:
+                now = _ward_counts(
+                    _of_months(rows_of(kind, selector, cur), compared), geography, lsoa_ward, what
+                )
+                now = now.reindex(wards.index, fill_value=0).astype("int64")
+            before = [m - pd.DateOffset(years=1) for m in compared]
+            previous = _ward_counts(
+                _of_months(rows_of(kind, selector, prev), before), geography, lsoa_ward, what
+            )
             previous = previous.reindex(wards.index, fill_value=0).astype("int64")
             changes = [
                 compare_counts(int(c), int(p), polarity="neutral", alpha=alpha)
-                for c, p in zip(count, previous, strict=True)
+                for c, p in zip(now, previous, strict=True)
             ]
             test_name = changes[0].test.name
+            out["count_compared"] = now.astype(float)
             out["previous"] = previous.astype(float)
             out["volume_change"] = [c.volume_change for c in changes]
             out["pct_change"] = [np.nan if c.pct_change is None else c.pct_change for c in changes]

@@ -510,3 +510,52 @@ def test_ward_profiles_without_a_previous_year(geo):
         ward_profiles(inc, geo, period="Jan 19 - Feb 19", population_year=2019)
     with pytest.raises(ParamsError, match="alpha must be"):
         ward_profiles(inc, geo, period="Jan 19", population_year=2019, alpha=1.5)
+
+
+def test_ward_profiles_compare_only_months_covered_in_both_years(geo):
+    """A month missing from the previous year is left out of both years (like with like)."""
+    ward_a = geo.lsoa_table.loc["E01013810", "ward"]
+    rows = []
+    for month, n in (("2019-01-01", 10), ("2019-02-01", 30), ("2019-03-01", 10)):
+        rows += [(month, "Burglary", "E01013810")] * n
+    for month, n in (("2018-01-01", 10), ("2018-03-01", 10)):  # no data at all in Feb 2018
+        rows += [(month, "Burglary", "E01013810")] * n
+    inc = pd.DataFrame(rows, columns=["month", "category", "lsoa"])
+    inc["month"] = pd.to_datetime(inc["month"])
+    p = ward_profiles(inc, geo, period="Jan 19 - Mar 19", population_year=2019, total=None)
+    row = p[p["ward"] == ward_a].iloc[0]
+    assert int(row["count"]) == 50  # the period's count is not changed
+    assert int(row["months_compared"]) == 2
+    assert (row["count_compared"], row["previous"]) == (20.0, 20.0)  # not 50 against 20
+    assert row["volume_change"] == 0 and row["direction"] == "none"
+    assert row["p_value"] == pytest.approx(stats.binomtest(20, 40, 0.5).pvalue)
+    assert not row["complete"]
+
+
+def test_ward_profiles_leave_flagged_months_out_of_the_measures_counting_them(geo):
+    ward_a = geo.lsoa_table.loc["E01013810", "ward"]
+    rows = []
+    for year in ("2018", "2019"):
+        for month in ("01", "02", "03"):
+            asb = 2 if (year, month) == ("2018", "03") else 40  # a release that lost its ASB
+            rows += [(f"{year}-{month}-01", ASB, "E01013810")] * asb
+            rows += [(f"{year}-{month}-01", "Burglary", "E01013810")] * 5
+    inc = pd.DataFrame(rows, columns=["month", "category", "lsoa"])
+    inc["month"] = pd.to_datetime(inc["month"])
+    flags = pd.DataFrame({"category": [ASB], "month": pd.to_datetime(["2018-03-01"])})
+    kwargs = dict(period="Jan 19 - Mar 19", population_year=2019)
+    p = ward_profiles(inc, geo, exclude=flags, **kwargs).set_index(["measure", "ward"])
+    asb = p.loc[(ASB, ward_a)]
+    assert int(asb["months_compared"]) == 2
+    assert (asb["count_compared"], asb["previous"]) == (80.0, 80.0)
+    assert int(asb["count"]) == 120
+    burglary = p.loc[("Burglary", ward_a)]
+    assert int(burglary["months_compared"]) == 3 and burglary["previous"] == 15.0
+    total = p.loc[("All crime and ASB", ward_a)]  # counts ASB: the flagged month is left out
+    assert int(total["months_compared"]) == 2 and total["previous"] == 90.0
+    # without the flag, the lost ASB reads as a significant rise
+    plain = ward_profiles(inc, geo, **kwargs).set_index(["measure", "ward"]).loc[(ASB, ward_a)]
+    assert plain["previous"] == 82.0 and plain["direction"] == "up"
+    assert asb["direction"] == "none"
+    with pytest.raises(DataError, match="exclude have no column"):
+        ward_profiles(inc, geo, exclude=flags[["month"]], **kwargs)
