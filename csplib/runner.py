@@ -348,7 +348,7 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
         packs=[
             {
                 "title": run.title,
-                "question": "Volume, threat, harm, risk, places and performance for this "
+                "question": "Volume, threat, harm, repeat victims and places for this "
                             "theme only",
                 "html": run.outputs.get("html"),
                 "status": run.status,
