@@ -20,14 +20,9 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from csplib.charts.style import PALETTE, finish, new_axes
+from csplib.charts.style import need_columns as _need
 
 __all__ = ["harm_share_chart", "harm_trend_chart"]
-
-
-def _need(table: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"{what} needs column(s) {', '.join(missing)}")
 
 
 def harm_share_chart(

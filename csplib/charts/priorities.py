@@ -22,17 +22,12 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from csplib.charts.style import PALETTE, finish, new_axes
+from csplib.charts.style import need_columns as _need
 
 __all__ = ["THREAT_CMAP", "volume_harm_chart", "lorenz_chart", "rank_range_chart"]
 
 #: Colour map for threat scores (perceptually uniform and colour-blind-safe).
 THREAT_CMAP = "cividis"
-
-
-def _need(table: pd.DataFrame, columns, what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"{what} needs column(s) {', '.join(missing)}")
 
 
 def volume_harm_chart(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "SEQUENTIAL", "new_axes", "finish"]
+__all__ = ["PALETTE", "SEQUENTIAL", "new_axes", "finish", "need_columns"]
 
 #: Okabe & Ito's colour-blind-safe palette (black last).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -53,3 +53,19 @@ def finish(
         ax.figure.text(0.01, -0.02, f"Source: {source}", fontsize=8, color="#555555",
                        ha="left", va="top")
     return ax
+
+
+def need_columns(table, columns, what: str) -> None:
+    """Raise ``ValueError`` naming the columns a chart needs that ``table`` lacks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> need_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "the chart")
+    Traceback (most recent call last):
+    ...
+    ValueError: the chart needs column(s) b
+    """
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what} needs column(s) {', '.join(missing)}")
