@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from csplib.errors import CspError
 
 __all__ = [
-    "Chapter", "CHAPTERS", "PACK_NOTEBOOK", "EXPLORATION_NOTEBOOKS", "chapter", "select_chapters",
+    "Chapter",
+    "CHAPTERS",
+    "PACK_NOTEBOOK",
+    "EXPLORATION_NOTEBOOKS",
+    "chapter",
+    "select_chapters",
 ]
 
 

@@ -29,8 +29,9 @@ def _assess(args: argparse.Namespace) -> int:
     packs = None
     if args.packs is not None:
         packs = [] if args.packs == "none" else [t.strip() for t in args.packs.split(",") if t]
-    result = run_assessment(params, out_dir=args.out, chapters=chapters, packs=packs,
-                            jobs=args.jobs)
+    result = run_assessment(
+        params, out_dir=args.out, chapters=chapters, packs=packs, jobs=args.jobs
+    )
     index = result.out_dir / "index.html"
     if result.ok:
         print(f"Assessment written to {result.out_dir} (open {index})")
@@ -57,8 +58,10 @@ def _synth(args: argparse.Namespace) -> int:
 
     result = generate(args.seed, args.out, data_dir=args.data_dir, overwrite=args.overwrite)
     rows = ", ".join(f"{k} {v:,}" for k, v in result.rows.items())
-    print(f"Synthetic data (seed {result.seed}) written to {result.out_dir} in "
-          f"{result.seconds:.1f} s: {rows} rows; planted effects in {result.truth_file}")
+    print(
+        f"Synthetic data (seed {result.seed}) written to {result.out_dir} in "
+        f"{result.seconds:.1f} s: {rows} rows; planted effects in {result.truth_file}"
+    )
     return 0
 
 
@@ -69,14 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     assess = sub.add_parser("assess", help="run the assessment and write outputs/<year>/")
-    assess.add_argument("--params", type=Path, help="parameters file (default: "
-                        "$CSP_PARAMS or parameters/default.yaml)")
+    assess.add_argument(
+        "--params",
+        type=Path,
+        help="parameters file (default: $CSP_PARAMS or parameters/default.yaml)",
+    )
     assess.add_argument("--out", type=Path, help="output folder (default: outputs/<year>)")
     assess.add_argument("--chapters", help="comma-separated chapter names, e.g. 01_volume")
-    assess.add_argument("--packs", help="comma-separated theme ids whose packs to write, or "
-                        "'none' (default: every theme when all chapters run)")
-    assess.add_argument("--jobs", type=int, default=1,
-                        help="chapters to run at once (default 1)")
+    assess.add_argument(
+        "--packs",
+        help="comma-separated theme ids whose packs to write, or "
+        "'none' (default: every theme when all chapters run)",
+    )
+    assess.add_argument("--jobs", type=int, default=1, help="chapters to run at once (default 1)")
     assess.set_defaults(func=_assess)
 
     params = sub.add_parser("params", help="work with parameters files")
@@ -88,10 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     synth = sub.add_parser("synth", help="write the synthetic dataset (deterministic per seed)")
     synth.add_argument("--seed", type=int, required=True, help="seed of every random draw")
     synth.add_argument("--out", type=Path, required=True, help="folder to write into")
-    synth.add_argument("--data-dir", type=Path, default=Path("data"),
-                       help="the real data the generator is calibrated on (default: data)")
-    synth.add_argument("--overwrite", action="store_true",
-                       help="replace a dataset already in --out")
+    synth.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data"),
+        help="the real data the generator is calibrated on (default: data)",
+    )
+    synth.add_argument(
+        "--overwrite", action="store_true", help="replace a dataset already in --out"
+    )
     synth.set_defaults(func=_synth)
     return parser
 

@@ -85,7 +85,6 @@ class Context:
         self.tables_written.append(path)
         return path
 
-
     def show(
         self,
         frame: pd.DataFrame,
@@ -129,9 +128,12 @@ class Context:
             derived = {c: columns[0] for c in frame.columns if _is_derived(c)}
         shown, note = frame, None
         if columns:
-            settings = dict(threshold=self.params.thresholds.suppress_below, columns=columns,
-                            derived=derived or None,
-                            suppress_zeros=self.params.thresholds.suppress_zeros)
+            settings = dict(
+                threshold=self.params.thresholds.suppress_below,
+                columns=columns,
+                derived=derived or None,
+                suppress_zeros=self.params.thresholds.suppress_zeros,
+            )
             try:
                 result = suppress(frame, totals="infer", **settings)
             except CspError:

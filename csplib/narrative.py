@@ -8,8 +8,11 @@ Examples
 >>> table = pd.DataFrame({"count": [300, 100, 400], "rate_per_1000": [3.0, 1.0, 4.0],
 ...                       "share": [0.75, 0.25, 1.0]},
 ...                      index=pd.Index(["Violence", "Robbery", "All"], name="category"))
->>> [f.text for f in volume_findings(table, "Nottingham", "2019/20", asb="Robbery")]
-['Nottingham recorded 300 crimes in 2019/20 (3.0 per 1,000 residents) and 100 anti-social behaviour incidents (1.0 per 1,000).', 'The largest category of crime was Violence: 300 crimes, 100.0% of all crime.']
+>>> for f in volume_findings(table, "Nottingham", "2019/20", asb="Robbery"):
+...     print(f.text)
+Nottingham recorded 300 crimes in 2019/20 (3.0 per 1,000 residents) and 100 anti-social
+behaviour incidents (1.0 per 1,000).
+The largest category of crime was Violence: 300 crimes, 100.0% of all crime.
 """
 
 from __future__ import annotations
@@ -45,7 +48,10 @@ def volume_findings(
     n_crime = int(crime["count"].sum())
     rate_crime = float(crime["rate_per_1000"].sum())
     out = []
-    text = f"{area} recorded {n_crime:,} crimes in {period_label} ({rate_crime:,.1f} per 1,000 residents)"
+    text = (
+        f"{area} recorded {n_crime:,} crimes in {period_label} "
+        f"({rate_crime:,.1f} per 1,000 residents)"
+    )
     if asb in table.index:
         row = table.loc[asb]
         text += (
@@ -56,11 +62,13 @@ def volume_findings(
     if n_crime:
         top = crime["count"].idxmax()
         share = crime.loc[top, "count"] / n_crime
-        out.append(Finding(
-            f"The largest category of crime was {top}: {int(crime.loc[top, 'count']):,} crimes, "
-            f"{share:.1%} of all crime.",
-            "01_volume",
-        ))
+        out.append(
+            Finding(
+                f"The largest category of crime was {top}: "
+                f"{int(crime.loc[top, 'count']):,} crimes, {share:.1%} of all crime.",
+                "01_volume",
+            )
+        )
     return out
 
 
@@ -69,18 +77,22 @@ def quality_findings(quality) -> list[Finding]:
     out = []
     if not quality.missing.empty:
         months = ", ".join(f"{m:%b %Y}" for m in quality.missing["month"])
-        out.append(Finding(
-            f"Data are missing for {len(quality.missing)} month(s) ({months}); counts for those "
-            "periods are incomplete, not low.",
-            "01_volume",
-        ))
+        out.append(
+            Finding(
+                f"Data are missing for {len(quality.missing)} month(s) ({months}); counts for "
+                "those periods are incomplete, not low.",
+                "01_volume",
+            )
+        )
     for row in quality.implausible.itertuples():
-        out.append(Finding(
-            f"{row.category} in {row.month:%B %Y} is implausibly {row.direction} "
-            f"({row.count:,} records against about {row.expected:,.0f} in neighbouring months): "
-            "check the published release before reading it as a real change.",
-            "01_volume",
-        ))
+        out.append(
+            Finding(
+                f"{row.category} in {row.month:%B %Y} is implausibly {row.direction} "
+                f"({row.count:,} records against about {row.expected:,.0f} in neighbouring "
+                "months): check the published release before reading it as a real change.",
+                "01_volume",
+            )
+        )
     return out
 
 
@@ -89,14 +101,15 @@ def findings_html(findings: list[Finding], heading: str | None = None) -> HTML:
 
     Examples
     --------
-    >>> findings_html([Finding("ASB <fell>.", "01_volume")], heading="Volume").data
-    '<h2>Volume</h2><ul><li>ASB &lt;fell&gt;. <a href="01_volume.html">[evidence: Volume]</a></li></ul>'
+    >>> print(findings_html([Finding("ASB <fell>.", "01_volume")], heading="Volume").data)
+    <h2>Volume</h2><ul><li>ASB &lt;fell&gt;. <a href="01_volume.html">[evidence:
+    Volume]</a></li></ul>
     """
     items = []
     for f in findings:
         title = _chapter(f.evidence).title.split(":")[0]
         items.append(
-            f'<li>{html.escape(f.text, quote=False)} '
+            f"<li>{html.escape(f.text, quote=False)} "
             f'<a href="{f.evidence}.html">[evidence: {html.escape(title)}]</a></li>'
         )
     head = f"<h2>{html.escape(heading, quote=False)}</h2>" if heading else ""

@@ -264,8 +264,11 @@ class DataSpec(_Strict):
     @classmethod
     def _synthetic_source(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict) or data.get("synthetic") in (None, False):
-            return {k: v for k, v in data.items() if k != "synthetic"} if isinstance(
-                data, dict) else data
+            return (
+                {k: v for k, v in data.items() if k != "synthetic"}
+                if isinstance(data, dict)
+                else data
+            )
         spec = SyntheticSpec.model_validate(data["synthetic"], context=info.context)
         from csplib.synth import ensure_generated
 

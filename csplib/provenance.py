@@ -21,9 +21,24 @@ __all__ = ["sha256_file", "hash_inputs", "package_versions", "git_commit", "KEY_
 
 #: Packages whose versions every manifest records.
 KEY_PACKAGES = (
-    "csplib", "pandas", "numpy", "scipy", "statsmodels", "polars", "pyarrow", "geopandas",
-    "shapely", "mapclassify", "esda", "libpysal", "matplotlib", "seaborn", "pydantic",
-    "papermill", "nbconvert", "ipykernel",
+    "csplib",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "polars",
+    "pyarrow",
+    "geopandas",
+    "shapely",
+    "mapclassify",
+    "esda",
+    "libpysal",
+    "matplotlib",
+    "seaborn",
+    "pydantic",
+    "papermill",
+    "nbconvert",
+    "ipykernel",
 )
 
 
@@ -73,7 +88,10 @@ def git_commit(folder: str | Path) -> dict[str, object] | None:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=folder, capture_output=True, text=True, check=True,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None

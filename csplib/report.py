@@ -42,12 +42,16 @@ def alt_text(figure) -> str:
         if not ax.get_visible():
             continue
         title = " ".join(t for t in (ax.get_title(loc=k) for k in ("left", "center")) if t)
-        labels = [f"{k} axis: {v}" for k, v in (("x", ax.get_xlabel()), ("y", ax.get_ylabel()))
-                  if v]
+        labels = [
+            f"{k} axis: {v}" for k, v in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())) if v
+        ]
         if title or labels:
             parts.append(title + (f" ({'; '.join(labels)})" if labels else ""))
-    return ("Chart: " + "; ".join(p.strip() for p in parts if p.strip()) + ".") if parts else (
-        "Chart without a title.")
+    return (
+        ("Chart: " + "; ".join(p.strip() for p in parts if p.strip()) + ".")
+        if parts
+        else ("Chart without a title.")
+    )
 
 
 def install_display_hooks() -> None:

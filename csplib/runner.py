@@ -111,20 +111,41 @@ class _Job:
 
 
 def _chapter_job(ch: Chapter) -> _Job:
-    return _Job(ch.name, ch.title, ch.name, ch.after, {}, f"notebooks/{ch.name}.ipynb",
-                f"review/{ch.name}.html", f"html/{ch.name}.html")
+    return _Job(
+        ch.name,
+        ch.title,
+        ch.name,
+        ch.after,
+        {},
+        f"notebooks/{ch.name}.ipynb",
+        f"review/{ch.name}.html",
+        f"html/{ch.name}.html",
+    )
 
 
 def _pack_job(theme_id: str, params: Params) -> _Job:
     theme = params.themes[theme_id]
     for_whom = f" (for the {theme.subgroup})" if theme.subgroup else ""
-    return _Job(f"pack_{theme_id}", f"Theme pack: {theme.name}{for_whom}", PACK_NOTEBOOK, (),
-                {"theme": theme_id}, f"notebooks/packs/{theme_id}.ipynb",
-                f"review/packs/{theme_id}.html", f"packs/{theme_id}.html", kind="pack")
+    return _Job(
+        f"pack_{theme_id}",
+        f"Theme pack: {theme.name}{for_whom}",
+        PACK_NOTEBOOK,
+        (),
+        {"theme": theme_id},
+        f"notebooks/packs/{theme_id}.ipynb",
+        f"review/packs/{theme_id}.html",
+        f"packs/{theme_id}.html",
+        kind="pack",
+    )
 
 
 def export_html(
-    notebook: Path, target: Path, *, with_code: bool, title: str, banner: str | None,
+    notebook: Path,
+    target: Path,
+    *,
+    with_code: bool,
+    title: str,
+    banner: str | None,
     home: str = "../index.html",
 ):
     """Write a notebook as house-style HTML (see ``templates/csp_html``).
@@ -169,18 +190,27 @@ def _execute(nb_in: str, nb_out: str, parameters: dict, cwd: str) -> dict:
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
-            nb_in, nb_out, parameters=parameters, kernel_name="python3",
-            progress_bar=False, log_output=False, cwd=cwd,
+            nb_in,
+            nb_out,
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=cwd,
         )
     except PapermillExecutionError as exc:
         return {
-            "status": "failed", "seconds": time.perf_counter() - start,
-            "cell": exc.cell_index + 1, "error": f"{exc.ename}: {exc.evalue}".strip(),
+            "status": "failed",
+            "seconds": time.perf_counter() - start,
+            "cell": exc.cell_index + 1,
+            "error": f"{exc.ename}: {exc.evalue}".strip(),
         }
     except Exception as exc:  # kernel death, bad notebook JSON: report, do not crash the run
         return {
-            "status": "failed", "seconds": time.perf_counter() - start,
-            "cell": None, "error": f"{type(exc).__name__}: {exc}",
+            "status": "failed",
+            "seconds": time.perf_counter() - start,
+            "cell": None,
+            "error": f"{type(exc).__name__}: {exc}",
         }
     return {"status": "ok", "seconds": time.perf_counter() - start, "cell": None, "error": None}
 
@@ -232,13 +262,15 @@ def run_assessment(
         packs = list(params.themes) if chapters is None else []
     unknown = [t for t in packs if t not in params.themes]
     if unknown:
-        raise CspError(f"unknown theme {unknown[0]!r}; the parameters define: "
-                       f"{', '.join(params.themes) or 'no themes'}")
+        raise CspError(
+            f"unknown theme {unknown[0]!r}; the parameters define: "
+            f"{', '.join(params.themes) or 'no themes'}"
+        )
     todo = [_chapter_job(c) for c in select_chapters(chapters)]
     todo += [_pack_job(t, params) for t in packs]
     for sub in ("notebooks", "html", "review", "tables"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     banner = SYNTHETIC_BANNER if params.data.synthetic else None
     runs = {j.name: ChapterRun(j.name, j.title, kind=j.kind) for j in todo}
     base = {"params_path": str(params.source_file), "output_dir": str(out.resolve())}
@@ -251,16 +283,29 @@ def run_assessment(
         if executed.exists():
             run.outputs["notebook"] = job.executed
             depth = "../" * job.review.count("/")
-            export_html(executed, out / job.review, with_code=True, title=job.title,
-                        banner=banner, home=f"{depth}index.html")
+            export_html(
+                executed,
+                out / job.review,
+                with_code=True,
+                title=job.title,
+                banner=banner,
+                home=f"{depth}index.html",
+            )
             run.outputs["review"] = job.review
             if run.status == "ok":
                 depth = "../" * job.html.count("/")
-                export_html(executed, out / job.html, with_code=False, title=job.title,
-                            banner=banner, home=f"{depth}index.html")
+                export_html(
+                    executed,
+                    out / job.html,
+                    with_code=False,
+                    title=job.title,
+                    banner=banner,
+                    home=f"{depth}index.html",
+                )
                 run.outputs["html"] = job.html
         say(f"{job.name}: {run.status_text}")
 
+    _warm_store(params, say)
     pending = list(todo)
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     running: dict[Future, _Job] = {}
@@ -312,6 +357,18 @@ def run_assessment(
     return result
 
 
+def _warm_store(params: Params, say: Callable[[str], None]) -> None:
+    """Read and cache the data once before the chapters start, so parallel chapters find the
+    parquet cache ready. A data problem is reported by the chapters themselves."""
+    from csplib.store import load_store
+
+    say("reading the data")
+    try:
+        load_store(params)
+    except Exception as exc:  # the chapters will fail and report it with their cell
+        say(f"reading the data failed: {type(exc).__name__}: {exc}")
+
+
 def _data_period(params: Params) -> str:
     from csplib.context import data_period
 
@@ -348,8 +405,7 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
         packs=[
             {
                 "title": run.title,
-                "question": "Volume, threat, harm, repeat victims and places for this "
-                            "theme only",
+                "question": "Volume, threat, harm, repeat victims and places for this theme only",
                 "html": run.outputs.get("html"),
                 "status": run.status,
                 "status_text": run.status_text,
@@ -372,7 +428,7 @@ def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> 
     manifest = {
         "csplib_version": csplib.__version__,
         "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "parameters_file": str(params.source_file),
         "parameters": params.model_dump(mode="json"),
         "inputs_sha256": hash_inputs(inputs, root=params.root),
@@ -386,4 +442,3 @@ def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> 
     (result.out_dir / "manifest.json").write_text(
         json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
     )
-

@@ -74,15 +74,35 @@ VICTIM_BASED_CATEGORIES: tuple[str, ...] = (
 )
 
 INCIDENT_COLUMNS: tuple[str, ...] = (
-    "month", "category", "lsoa", "ward", "source", "crime_id", "outcome",
+    "month",
+    "category",
+    "lsoa",
+    "ward",
+    "source",
+    "crime_id",
+    "outcome",
 )
 PARTNER_COLUMNS: tuple[str, ...] = (
-    "date", "month", "offence_code", "category", "lsoa", "victim_id",
-    "hate", "hate_strand", "domestic", "weapon",
+    "date",
+    "month",
+    "offence_code",
+    "category",
+    "lsoa",
+    "victim_id",
+    "hate",
+    "hate_strand",
+    "domestic",
+    "weapon",
 )
 INDICATOR_COLUMNS: tuple[str, ...] = (
-    "indicator", "area", "period_start", "period_end",
-    "numerator", "denominator", "value", "source",
+    "indicator",
+    "area",
+    "period_start",
+    "period_end",
+    "numerator",
+    "denominator",
+    "value",
+    "source",
 )
 
 #: The 12 columns of a police.uk street file, in order.

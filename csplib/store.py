@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,19 +93,25 @@ def _files_digest(paths) -> list[str]:
 
 
 def _cached_frames(folder: Path, build: Callable[[], dict[str, pd.DataFrame]]):
-    """Frames from ``folder`` (parquet) if complete, else built, written, then returned."""
+    """Frames from ``folder`` (parquet) if complete, else built, written, then returned.
+
+    Safe when several processes (parallel chapters) build the same entry: each writes to its
+    own temporary folder and renames it into place; a process that loses the race discards
+    its copy and reads the winner's.
+    """
     done = folder / "complete"
     if done.is_file():
         return {f.stem: pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))}
     frames = build()
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}")
     tmp.mkdir(parents=True)
     for name, frame in frames.items():
         frame.to_parquet(tmp / f"{name}.parquet")
     (tmp / "complete").write_text("ok\n")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process put a complete copy there first
+        shutil.rmtree(tmp, ignore_errors=True)
     return frames
 
 
@@ -111,16 +119,18 @@ def _assign(geography: Geography, rows: pd.DataFrame) -> dict[str, pd.DataFrame]
     """Area assignment of police.uk rows: tidy incidents, rejections by reason, conversion."""
     area = geography.assign_area(rows)
     kept = area.kept
-    incidents = pd.DataFrame({
-        "month": kept["month"].to_numpy(),
-        "category": kept["category"].astype(str).to_numpy(),
-        "lsoa": kept["lsoa"].astype(str).to_numpy(),
-        "ward": kept["ward"].to_numpy(),
-        "ward_name": kept["ward_name"].to_numpy(),
-        "source": "police.uk",
-        "crime_id": kept["crime_id"].to_numpy(),
-        "outcome": kept["outcome"].to_numpy(),
-    })
+    incidents = pd.DataFrame(
+        {
+            "month": kept["month"].to_numpy(),
+            "category": kept["category"].astype(str).to_numpy(),
+            "lsoa": kept["lsoa"].astype(str).to_numpy(),
+            "ward": kept["ward"].to_numpy(),
+            "ward_name": kept["ward_name"].to_numpy(),
+            "source": "police.uk",
+            "crime_id": kept["crime_id"].to_numpy(),
+            "outcome": kept["outcome"].to_numpy(),
+        }
+    )
     rejected = area.rejected["reason"].value_counts(sort=False).rename("rows")
     rejected = rejected.rename_axis("reason").reset_index()
     return {"incidents": incidents, "rejected": rejected, "conversion": area.conversion}
@@ -161,9 +171,9 @@ def load_store(params: Params) -> Store:
     )
     geography = Geography.from_params(params)
     lookups = sorted((data.reference_dir / "lookups").glob("*")) + sorted(
-        (data.reference_dir / "boundaries").glob("*"))
-    geo_key = _digest(STORE_VERSION, params.area.model_dump(mode="json"),
-                      _files_digest(lookups))
+        (data.reference_dir / "boundaries").glob("*")
+    )
+    geo_key = _digest(STORE_VERSION, params.area.model_dump(mode="json"), _files_digest(lookups))
     area = _cached_frames(
         data.cache_dir / "store" / f"area-{_digest(read.cache_key, geo_key)}",
         lambda: _assign(geography, read.incidents),
@@ -172,10 +182,13 @@ def load_store(params: Params) -> Store:
     for row in area["rejected"].itertuples():
         quality = quality.add_rejections(str(row.reason), int(row.rows), stage=AREA_STAGE)
     incidents = area["incidents"]
-    months = pd.DatetimeIndex(sorted(
-        read.files.loc[(read.files["kind"] == "street") & (read.files["rows_read"] > 0), "month"]
-        .unique()
-    ))
+    months = pd.DatetimeIndex(
+        sorted(
+            read.files.loc[
+                (read.files["kind"] == "street") & (read.files["rows_read"] > 0), "month"
+            ].unique()
+        )
+    )
     # implausible months are judged on the area's own counts, where the analyst reads them
     counts = incidents.groupby(["month", "category"]).size().rename("count").reset_index()
     quality = quality.with_implausible(counts, months=pd.DataFrame({"month": months}))
@@ -186,8 +199,7 @@ def load_store(params: Params) -> Store:
         partner_key = _digest(geo_key, _files_digest([*data.partner_extract, offence_codes]))
         partner = _cached_frames(
             data.cache_dir / "store" / f"partner-{partner_key}",
-            lambda: {"partner": _read_partner(data.partner_extract, data.reference_dir,
-                                              geography)},
+            lambda: {"partner": _read_partner(data.partner_extract, data.reference_dir, geography)},
         )["partner"]
     indicators = read_indicators(data.indicators).data if data.indicators else None
 

@@ -79,15 +79,15 @@ def key_findings(params: Params, store) -> dict[str, list[Finding]]:
     """
     builders = {
         "Recommended priorities": lambda: prioritisation.priorities_findings(
-            prioritisation.prioritise_store(params, store)),
+            prioritisation.prioritise_store(params, store)
+        ),
         "Volume": lambda: _volume(params, store),
         "Threat: what is changing": lambda: _threat(params, store),
         "Harm": lambda: harm_report.harm_findings(harm_report.assess_harm(params, store)),
         "Risk": lambda: risk_report.risk_findings(risk_report.assess_risk(params, store)),
         "Places": lambda: _places(params, store),
         "Performance against the plan": lambda: _performance(params, store),
-        "What the data can and cannot tell us": lambda: narrative.quality_findings(
-            store.quality),
+        "What the data can and cannot tell us": lambda: narrative.quality_findings(store.quality),
     }
     out = {}
     for section, most in SECTIONS.items():

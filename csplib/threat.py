@@ -731,8 +731,9 @@ def series_of_concern(
     if screen is not None:
         flagged = screen.flagged
         # rises first (a threat assessment looks for what is growing), each in rank order
-        flagged = flagged.iloc[np.argsort((flagged["change"] != "increase").to_numpy(),
-                                          kind="stable")]
+        flagged = flagged.iloc[
+            np.argsort((flagged["change"] != "increase").to_numpy(), kind="stable")
+        ]
         names = [nm if nm is not None else "series" for nm in flagged.index.names]
         for key, r in flagged.head(n).iterrows():
             key = key if isinstance(key, tuple) else (key,)

@@ -96,8 +96,10 @@ def period_counts(
     because months are missing, not because crime fell.
     """
     periods = _period_labels(incidents["month"], kind).rename("period")
-    table = incidents.groupby([incidents[by], periods], observed=True).size().unstack(
-        "period", fill_value=0
+    table = (
+        incidents.groupby([incidents[by], periods], observed=True)
+        .size()
+        .unstack("period", fill_value=0)
     )
     table = table.sort_index()
     table.loc["All"] = table.sum()
@@ -118,7 +120,9 @@ def coverage(months, kind: str = "financial_year") -> pd.DataFrame:
     DataFrame
         ``period, months_covered, months_in_period, complete, first_month, last_month``.
     """
-    present = pd.Series(sorted(set(pd.to_datetime(pd.Series(list(months))))), dtype="datetime64[ns]")
+    present = pd.Series(
+        sorted(set(pd.to_datetime(pd.Series(list(months))))), dtype="datetime64[ns]"
+    )
     labels = _period_labels(present, kind)
     out = (
         pd.DataFrame({"period": labels, "month": present})

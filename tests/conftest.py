@@ -19,9 +19,21 @@ def synthetic_run(tmp_path_factory):
     """
     out = tmp_path_factory.mktemp("default-assessment")
     done = subprocess.run(
-        [sys.executable, "-m", "csplib.cli", "assess", "--params", str(DEFAULT),
-         "--out", str(out), "--jobs", "2"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "csplib.cli",
+            "assess",
+            "--params",
+            str(DEFAULT),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         pytest.fail(f"default assessment failed:\n{done.stderr[-4000:]}")

@@ -25,9 +25,21 @@ ZIP = REPO / "data" / "police_uk" / "nottinghamshire_2024-01_2024-03.zip"
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("assessment")
     done = subprocess.run(
-        [sys.executable, "-m", "csplib.cli", "assess", "--params", str(SMALL), "--out", str(out),
-         "--jobs", "2"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "csplib.cli",
+            "assess",
+            "--params",
+            str(SMALL),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     return out, done
 
@@ -58,7 +70,9 @@ def test_run_succeeds_and_writes_every_chapter(run):
         assert (out / "html" / f"{ch.name}.html").is_file()
         assert (out / "review" / f"{ch.name}.html").is_file()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["ok"] and {c["name"] for c in manifest["chapters"]} == {c.name for c in CHAPTERS}
+    assert manifest["ok"] and {c["name"] for c in manifest["chapters"]} == {
+        c.name for c in CHAPTERS
+    }
 
 
 def test_volume_counts_match_an_independent_count(run, raw_city):

@@ -20,8 +20,10 @@ def test_params_check_ok():
 
 
 def test_broken_parameters_one_line_exit_2():
-    for command in (["params", "check", "parameters/bad.yaml"],
-                    ["assess", "--params", "parameters/bad.yaml"]):
+    for command in (
+        ["params", "check", "parameters/bad.yaml"],
+        ["assess", "--params", "parameters/bad.yaml"],
+    ):
         done = csp(*command)
         assert done.returncode == 2
         assert done.stderr.count("\n") == 1, done.stderr
@@ -30,8 +32,15 @@ def test_broken_parameters_one_line_exit_2():
 
 
 def test_unknown_chapter_is_a_user_error(tmp_path):
-    done = csp("assess", "--params", "tests/fixtures/params/small.yaml", "--out", str(tmp_path),
-               "--chapters", "99_nonsense")
+    done = csp(
+        "assess",
+        "--params",
+        "tests/fixtures/params/small.yaml",
+        "--out",
+        str(tmp_path),
+        "--chapters",
+        "99_nonsense",
+    )
     assert done.returncode == 2
     assert "unknown chapter '99_nonsense'; expected one of: 00_summary" in done.stderr
     assert "Traceback" not in done.stderr

@@ -16,7 +16,9 @@ def parse(spec: str) -> tuple[str, str]:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    declared = dict(parse(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
+    declared = dict(
+        parse(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]
+    )
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]

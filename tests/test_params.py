@@ -66,29 +66,55 @@ def test_root_is_relative_to_the_file(folder):
 @pytest.mark.parametrize(
     "edit, expected",
     [
-        (("area: {", "area: {colour: red, "), r"p.yaml: area.colour: unknown key; expected one "
-         r"of: csp_code, la_codes, lsoa_vintage, name$"),
+        (
+            ("area: {", "area: {colour: red, "),
+            r"p.yaml: area.colour: unknown key; expected one "
+            r"of: csp_code, la_codes, lsoa_vintage, name$",
+        ),
         (("year: 2020", "year: twenty"), r"assessment.year: input should be a valid integer"),
-        (('period: "2019/20"', 'period: "2019/21"'), r"assessment.period: expected a financial "
-         r"year such as '2018/19'"),
-        (("{start: 2019-09, end: 2020-08}", "{start: 2019-13, end: 2020-08}"),
-         r"assessment.comparisons\[0\]: start: expected a month 'YYYY-MM', got '2019-13'"),
-        (("{start: 2019-09, end: 2020-08}", "{start: 2020-09, end: 2020-08}"),
-         r"assessment.comparisons\[0\]: end 2020-08 is before start 2020-09"),
-        (('baseline: "2018/19"', 'baseline: "2021/22"'), r"assessment: baseline 2021/22 starts "
-         r"after the assessed period 2019/20"),
-        (("la_codes: [E06000018]", "la_codes: [Nottingham]"), r"area.la_codes\[0\]: expected a "
-         r"local authority code such as 'E06000018', got 'Nottingham'"),
+        (
+            ('period: "2019/20"', 'period: "2019/21"'),
+            r"assessment.period: expected a financial "
+            r"year such as '2018/19'",
+        ),
+        (
+            ("{start: 2019-09, end: 2020-08}", "{start: 2019-13, end: 2020-08}"),
+            r"assessment.comparisons\[0\]: start: expected a month 'YYYY-MM', got '2019-13'",
+        ),
+        (
+            ("{start: 2019-09, end: 2020-08}", "{start: 2020-09, end: 2020-08}"),
+            r"assessment.comparisons\[0\]: end 2020-08 is before start 2020-09",
+        ),
+        (
+            ('baseline: "2018/19"', 'baseline: "2021/22"'),
+            r"assessment: baseline 2021/22 starts "
+            r"after the assessed period 2019/20",
+        ),
+        (
+            ("la_codes: [E06000018]", "la_codes: [Nottingham]"),
+            r"area.la_codes\[0\]: expected a "
+            r"local authority code such as 'E06000018', got 'Nottingham'",
+        ),
         (("la_codes: [E06000018]", "la_codes: []"), r"area.la_codes: list should have at least 1"),
-        (("police_uk: [crime.zip]", "police_uk: [missing.zip]"),
-         r"data.police_uk\[0\]: not found: .*missing.zip"),
-        (("reference_dir: ref", "reference_dir: nowhere"), r"data.reference_dir: folder not "
-         r"found: .*nowhere"),
+        (
+            ("police_uk: [crime.zip]", "police_uk: [missing.zip]"),
+            r"data.police_uk\[0\]: not found: .*missing.zip",
+        ),
+        (
+            ("reference_dir: ref", "reference_dir: nowhere"),
+            r"data.reference_dir: folder not "
+            r"found: .*nowhere",
+        ),
         (("flags: {hate: true}", "flags: {hates: true}"), r"themes.hate.flags.hates"),
-        (("flags: {hate: true}", "categories: [ASB]"), r"themes.hate.categories\[0\]: expected "
-         r"one of 'Anti-social behaviour'"),
-        (("area: {name: Nottingham, csp_code: E22000257, la_codes: [E06000018]}\n", ""),
-         r"p.yaml: area: required key is missing"),
+        (
+            ("flags: {hate: true}", "categories: [ASB]"),
+            r"themes.hate.categories\[0\]: expected "
+            r"one of 'Anti-social behaviour'",
+        ),
+        (
+            ("area: {name: Nottingham, csp_code: E22000257, la_codes: [E06000018]}\n", ""),
+            r"p.yaml: area: required key is missing",
+        ),
     ],
 )
 def test_each_mistake_names_file_and_key(folder, edit, expected):

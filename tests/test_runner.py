@@ -22,7 +22,11 @@ def make_notebook(path: Path, body: list[str], extra_parameters: str = "") -> No
     cells = [new_markdown_cell(f"# {path.stem}"), params]
     cells += [new_code_cell(src) for src in body]
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
 
 
@@ -41,11 +45,14 @@ def notebooks(tmp_path):
     folder.mkdir()
     for ch in CHAPTERS:
         make_notebook(folder / f"{ch.name}.ipynb", [f"print('{ch.name} ran')"])
-    make_notebook(folder / "01_volume.ipynb", [
-        "from csplib.params import load_params\nSECRET_CODE_MARKER = 1\n"
-        "p = load_params(params_path)\nprint('AREA=' + p.area.name)",
-        PLOT,
-    ])
+    make_notebook(
+        folder / "01_volume.ipynb",
+        [
+            "from csplib.params import load_params\nSECRET_CODE_MARKER = 1\n"
+            "p = load_params(params_path)\nprint('AREA=' + p.area.name)",
+            PLOT,
+        ],
+    )
     make_notebook(folder / f"{PACK_NOTEBOOK}.ipynb", ["print('PACK=' + theme)"], "theme = None")
     return folder
 
@@ -65,7 +72,9 @@ def test_run_writes_every_output(tmp_path, notebooks):
     # one pack per theme of the parameters (small.yaml has one: asb)
     assert [p.name for p in result.packs] == ["pack_asb"]
     pack = nbformat.read(out / "notebooks" / "packs" / "asb.ipynb", as_version=4)
-    assert "PACK=asb" in "".join(o.get("text", "") for c in pack.cells for o in c.get("outputs", []))
+    assert "PACK=asb" in "".join(
+        o.get("text", "") for c in pack.cells for o in c.get("outputs", [])
+    )
     assert 'href="../index.html"' in (out / "packs" / "asb.html").read_text()
     assert 'href="../../index.html"' in (out / "review" / "packs" / "asb.html").read_text()
     assert 'href="packs/asb.html"' in (out / "index.html").read_text()
@@ -103,8 +112,7 @@ def test_failure_names_chapter_and_cell_and_keeps_the_rest(tmp_path, notebooks):
     make_notebook(notebooks / "01_volume.ipynb", ["x = 1", "raise ValueError('planted failure')"])
     params = load_params(SMALL)
     out = tmp_path / "out"
-    result = run_assessment(params, out_dir=out, notebooks_dir=notebooks, progress=None,
-                            packs=[])
+    result = run_assessment(params, out_dir=out, notebooks_dir=notebooks, progress=None, packs=[])
     assert not result.ok
     runs = {c.name: c for c in result.chapters}
     vol = runs["01_volume"]
@@ -125,8 +133,14 @@ def test_failure_names_chapter_and_cell_and_keeps_the_rest(tmp_path, notebooks):
 
 def test_parallel_jobs_and_chapter_selection(tmp_path, notebooks):
     params = load_params(SMALL)
-    result = run_assessment(params, out_dir=tmp_path / "o", notebooks_dir=notebooks, jobs=2,
-                            chapters=["01_volume"], progress=None)
+    result = run_assessment(
+        params,
+        out_dir=tmp_path / "o",
+        notebooks_dir=notebooks,
+        jobs=2,
+        chapters=["01_volume"],
+        progress=None,
+    )
     assert result.ok and [c.name for c in result.chapters] == ["01_volume"]
     assert not (tmp_path / "o" / "html" / "00_summary.html").exists()
 
@@ -137,8 +151,9 @@ def test_synthetic_banner(tmp_path, notebooks):
     params = load_params(SMALL, overrides={"data": {"synthetic": synthetic}})
     assert params.data.police_uk == [REPO / ".cache" / "synthetic-test-7" / "police_uk"]
     out = tmp_path / "o"
-    run_assessment(params, out_dir=out, notebooks_dir=notebooks, chapters=["01_volume"],
-                   progress=None)
+    run_assessment(
+        params, out_dir=out, notebooks_dir=notebooks, chapters=["01_volume"], progress=None
+    )
     assert SYNTHETIC_BANNER in (out / "html" / "01_volume.html").read_text()
     assert SYNTHETIC_BANNER in (out / "index.html").read_text()
     assert "synthetic (seed 7)" in (out / "index.html").read_text()

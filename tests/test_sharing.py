@@ -13,8 +13,10 @@ from csplib.disclosure import check_shared_outputs, contains_escaped_html, conta
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = "<script>alert('x')</script>"
-HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
-          "LSOA name,Crime type,Last outcome category,Context")
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+    "LSOA name,Crime type,Last outcome category,Context"
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,30 +36,49 @@ def planted(tmp_path_factory):
     elsewhere = city.loc[city["ward24_name"] != target_ward, "lsoa21_code"].iloc[:10].tolist()
     rows = []
     for i in range(3):
-        rows.append(f"{i:064x},2024-01,Nottinghamshire Police,Nottinghamshire Police,-1.17,"
-                    f"52.96,\"On or near {SCRIPT}\",{in_ward},Nottingham 001A,Bicycle theft,"
-                    "Under investigation,")
+        rows.append(
+            f"{i:064x},2024-01,Nottinghamshire Police,Nottinghamshire Police,-1.17,"
+            f'52.96,"On or near {SCRIPT}",{in_ward},Nottingham 001A,Bicycle theft,'
+            "Under investigation,"
+        )
     for i, lsoa in enumerate(elsewhere * 4):
-        rows.append(f"{100 + i:064x},2024-01,Nottinghamshire Police,Nottinghamshire Police,"
-                    f"-1.15,52.95,On or near High Street,{lsoa},Nottingham 002A,Bicycle theft,"
-                    "Under investigation,")
+        rows.append(
+            f"{100 + i:064x},2024-01,Nottinghamshire Police,Nottinghamshire Police,"
+            f"-1.15,52.95,On or near High Street,{lsoa},Nottingham 002A,Bicycle theft,"
+            "Under investigation,"
+        )
     month = root / "police" / "2024-01"
     month.mkdir(parents=True)
     (month / "2024-01-nottinghamshire-street.csv").write_text(
-        HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8"
+    )
     params = root / "params.yaml"
-    params.write_text(f"""
-assessment: {{year: 2024, period: {{start: 2024-01, end: 2024-01, label: "Jan 2024"}}}}
-area: {{name: Nottingham, la_codes: [E06000018]}}
-data: {{police_uk: [police], reference_dir: reference, cache_dir: cache}}
+    params.write_text("""
+assessment: {year: 2024, period: {start: 2024-01, end: 2024-01, label: "Jan 2024"}}
+area: {name: Nottingham, la_codes: [E06000018]}
+data: {police_uk: [police], reference_dir: reference, cache_dir: cache}
 themes:
-  bikes: {{name: Bicycle theft, categories: [Bicycle theft]}}
+  bikes: {name: Bicycle theft, categories: [Bicycle theft]}
 """)
     out = root / "out"
     done = subprocess.run(
-        [sys.executable, "-m", "csplib.cli", "assess", "--params", str(params), "--out",
-         str(out), "--chapters", "01_volume", "--packs", "bikes"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "csplib.cli",
+            "assess",
+            "--params",
+            str(params),
+            "--out",
+            str(out),
+            "--chapters",
+            "01_volume",
+            "--packs",
+            "bikes",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return out
@@ -82,7 +103,10 @@ def test_no_record_level_data_in_shared_outputs(planted):
 
 
 def test_default_assessment_shares_aggregates_only(synthetic_run):
-    shared = [p for p in synthetic_run.rglob("*") if p.is_file()
-              and p.relative_to(synthetic_run).parts[0] in ("html", "packs")]
+    shared = [
+        p
+        for p in synthetic_run.rglob("*")
+        if p.is_file() and p.relative_to(synthetic_run).parts[0] in ("html", "packs")
+    ]
     assert shared, "no shared files were written"
     assert check_shared_outputs(synthetic_run) == []

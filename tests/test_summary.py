@@ -12,10 +12,18 @@ def test_sections_and_evidence_links(synthetic_run):
     page = (synthetic_run / "html" / "00_summary.html").read_text()
     for section in SECTIONS:
         assert f"<h2>{section}</h2>" in page.replace("&amp;", "&") or section.startswith(
-            "What the data")
+            "What the data"
+        )
     links = set(re.findall(r'href="(\d\d_[a-z]+)\.html"', page))
-    assert {"01_volume", "02_threat", "03_harm", "04_risk", "05_places", "06_performance",
-            "07_priorities"} <= links
+    assert {
+        "01_volume",
+        "02_threat",
+        "03_harm",
+        "04_risk",
+        "05_places",
+        "06_performance",
+        "07_priorities",
+    } <= links
     for name in links:
         assert (synthetic_run / "html" / f"{name}.html").is_file()
 

@@ -50,8 +50,9 @@ def finish(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if source:
-        ax.figure.text(0.01, -0.02, f"Source: {source}", fontsize=8, color="#555555",
-                       ha="left", va="top")
+        ax.figure.text(
+            0.01, -0.02, f"Source: {source}", fontsize=8, color="#555555", ha="left", va="top"
+        )
     return ax
 
 

@@ -61,8 +61,14 @@ def monthly_small_multiples(
         raise ValueError(f"need at least {n} axes, got {len(axes)}")
     for ax, column in zip(axes, table.columns, strict=False):
         series = table[column].astype(float)
-        ax.plot(series.index, series.to_numpy(), color=PALETTE[0], linewidth=1.4, marker=".",
-                markersize=3)
+        ax.plot(
+            series.index,
+            series.to_numpy(),
+            color=PALETTE[0],
+            linewidth=1.4,
+            marker=".",
+            markersize=3,
+        )
         ax.set_title(str(column), fontsize=9, loc="left")
         ax.set_ylim(bottom=0, top=max(1.0, float(np.nanmax(series.to_numpy(), initial=0)) * 1.1))
         ax.tick_params(labelsize=7)
