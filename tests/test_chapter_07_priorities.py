@@ -46,8 +46,13 @@ def check_every_theme_scored(tables, params):
     asb_only = [t.name for t in params.themes.values() if t.categories == [ASB] and not t.flags]
     assert scores.loc[~scores.index.isin(asb_only), "harm"].notna().all()
     assert scores.loc[asb_only, "harm"].isna().all()
-    # no judgements in the default parameters: the response criterion is empty
-    assert scores["response"].isna().all()
+    # the default parameters judge the partnership response for every theme (1-5, 5 =
+    # strong): every theme has a response score, and a stronger response scores lower
+    judged = params.priorities["judgements"]["partnership_response"]
+    response = pd.Series({params.themes[t].name: v for t, v in judged.items()})
+    assert scores["response"].notna().all()
+    by_judgement = scores["response"].groupby(response.reindex(scores.index)).mean()
+    assert by_judgement.is_monotonic_decreasing and by_judgement.nunique() > 1
     assert sorted(scores["rank"]) == sorted(scores["total"].rank(ascending=False, method="min"))
     ind_scores = _read(tables, "indicator_scores")
     cfg = load_priority_config(params.priorities or None)
