@@ -132,8 +132,10 @@ def select_chapters(names: list[str] | None = None) -> list[Chapter]:
     --------
     >>> [c.name for c in select_chapters()][-2:]
     ['07_priorities', '00_summary']
+    >>> [c.name for c in select_chapters(["01_volume", "01_volume"])]
+    ['01_volume']
     """
-    chosen = [chapter(n) for n in names] if names else list(CHAPTERS)
+    chosen = list(dict.fromkeys(chapter(n) for n in names)) if names else list(CHAPTERS)
     chosen_names = {c.name for c in chosen}
     ordered: list[Chapter] = []
     done: set[str] = set()

@@ -28,7 +28,9 @@ def _assess(args: argparse.Namespace) -> int:
     chapters = [c.strip() for c in args.chapters.split(",") if c.strip()] if args.chapters else None
     packs = None
     if args.packs is not None:
-        packs = [] if args.packs == "none" else [t.strip() for t in args.packs.split(",") if t]
+        packs = (
+            [] if args.packs == "none" else [t.strip() for t in args.packs.split(",") if t.strip()]
+        )
     result = run_assessment(
         params, out_dir=args.out, chapters=chapters, packs=packs, jobs=args.jobs
     )

@@ -69,11 +69,18 @@ class Context:
         """The area's geography: LSOAs, wards, population, deprivation, boundaries."""
         return self.store.geography
 
-    def save_table(self, frame: pd.DataFrame, name: str) -> Path | None:
-        """Write ``frame`` to the data annex ``tables/<chapter>__<name>.csv``.
+    def save_table(
+        self, frame: pd.DataFrame, name: str, *, counts="auto", derived=None
+    ) -> Path | None:
+        """Write ``frame``, with small counts suppressed, to the data annex
+        ``tables/<chapter>__<name>.csv`` (shared, like the HTML).
 
-        Returns the path written, or ``None`` in interactive use.
+        ``counts`` and ``derived`` are as in :meth:`show`. Returns the path written, or
+        ``None`` in interactive use.
         """
+        return self._write(self.protect(frame, counts=counts, derived=derived)[0], name)
+
+    def _write(self, frame: pd.DataFrame, name: str) -> Path | None:
         if self.output_dir is None:
             return None
         if not name.replace("_", "").isalnum():
@@ -85,6 +92,56 @@ class Context:
         self.tables_written.append(path)
         return path
 
+    def protect(self, frame: pd.DataFrame, *, counts="auto", derived=None):
+        """Suppress small counts for sharing: returns ``(table, note or None)``.
+
+        Counts from 1 to ``thresholds.suppress_below - 1`` are hidden, with secondary
+        suppression against totals, and so are the columns computed from them
+        (:func:`csplib.disclosure.suppress`). See :meth:`show` for ``counts`` and
+        ``derived``.
+        """
+        from csplib.disclosure import TOTAL_LABELS, suppress
+        from csplib.errors import CspError
+
+        if counts == "all":
+            columns = [c for c in frame.columns if _whole_numbers(frame[c])]
+        elif counts == "auto":
+            columns = _count_columns(frame)
+        else:
+            columns = list(counts or [])
+        if not columns:
+            return frame, None
+        if derived is None:
+            derived = {c: columns for c in frame.columns if c not in columns and _is_derived(c)}
+        settings = dict(
+            threshold=self.params.thresholds.suppress_below,
+            columns=columns,
+            derived=derived or None,
+            suppress_zeros=self.params.thresholds.suppress_zeros,
+        )
+        try:
+            result = suppress(frame, totals="infer", **settings)
+            shown = result.frame
+        except CspError:
+            # Rows labelled as totals that are not one total of the others (a long table
+            # with one "All" row per group): protect the cells without totals, and hide the
+            # total rows too wherever anything was hidden, so nothing can be subtracted back.
+            result = suppress(frame, totals=None, **settings)
+            shown = result.frame
+            if result.n_primary + result.n_secondary:
+                labels = {str(t).lower() for t in TOTAL_LABELS}
+                is_total = pd.Series(
+                    [str(i).lower() in labels for i in frame.index], index=frame.index
+                )
+                for col in frame.columns:
+                    if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+                        is_total |= frame[col].astype(str).str.lower().isin(labels).to_numpy()
+                hide = [*columns, *derived]
+                shown = shown.astype({c: object for c in hide})
+                shown.loc[is_total.to_numpy(), hide] = result.marker
+        hidden = result.n_primary + result.n_secondary
+        return shown, (result.note if hidden else None)
+
     def show(
         self,
         frame: pd.DataFrame,
@@ -93,12 +150,12 @@ class Context:
         caption: str | None = None,
         formats: dict[str, str] | None = None,
         counts="auto",
-        derived: dict[str, str] | None = None,
+        derived: dict | None = None,
     ):
         """Show a table safely and save it to the data annex.
 
         Small counts (1 to ``thresholds.suppress_below - 1``) are suppressed, with secondary
-        suppression against totals and of the rates and shares computed from them
+        suppression against totals and of the columns computed from them
         (:func:`csplib.disclosure.suppress`); the annex gets the same suppressed table.
 
         Parameters
@@ -109,40 +166,22 @@ class Context:
             Annex file name: ``tables/<chapter>__<name>.csv``.
         caption, formats
             As :func:`csplib.report.table`.
-        counts : "auto", list of str, or None
+        counts : "auto", "all", list of str, or None
             The count columns to protect. ``"auto"``: columns of whole numbers whose name
             contains "count" or is a known count (victims, incidents, offences, crimes,
-            previous). ``None``
-            for tables holding no counts of people or events (scores, rates, model output).
+            previous). ``"all"``: every column of whole numbers (wide tables: months or
+            years by category). ``None`` for tables holding no counts of people or events
+            (scores, rates, model output).
         derived : dict, optional
-            Columns computed from a count (``{"rate_per_1000": "count"}``). Default with
-            ``counts="auto"`` and one count column: every column whose name mentions a rate,
-            share, percentage or ``per_``.
+            Columns computed from counts (``{"rate_per_1000": "count"}``), hidden where
+            their counts are. Default: every other column whose name mentions a rate, share,
+            percentage, change, harm or ``per_``, derived from all the count columns.
         """
-        from csplib.disclosure import safe_formats, suppress
-        from csplib.errors import CspError
+        from csplib.disclosure import safe_formats
         from csplib.report import paragraph, table
 
-        columns = _count_columns(frame) if counts == "auto" else list(counts or [])
-        if derived is None and counts == "auto" and len(columns) == 1:
-            derived = {c: columns[0] for c in frame.columns if _is_derived(c)}
-        shown, note = frame, None
-        if columns:
-            settings = dict(
-                threshold=self.params.thresholds.suppress_below,
-                columns=columns,
-                derived=derived or None,
-                suppress_zeros=self.params.thresholds.suppress_zeros,
-            )
-            try:
-                result = suppress(frame, totals="infer", **settings)
-            except CspError:
-                # rows labelled "All" that are not one total of the others (a mean, or a long
-                # table with one "All" row per group): protect the cells without totals
-                result = suppress(frame, totals=None, **settings)
-            shown = result.frame
-            note = result.note if (result.n_primary + result.n_secondary) else None
-        self.save_table(shown, name)
+        shown, note = self.protect(frame, counts=counts, derived=derived)
+        self._write(shown, name)
         html = table(shown, caption=caption, formats=safe_formats(formats) if formats else None)
         if note:
             from IPython.display import HTML
@@ -151,26 +190,38 @@ class Context:
         return html
 
 
-_COUNT_NAMES = {"victims", "repeat_victims", "incidents", "offences", "crimes", "previous"}
+_COUNT_NAMES = {
+    "victims",
+    "repeat_victims",
+    "incidents",
+    "offences",
+    "crimes",
+    "previous",
+    "incidents_by_repeat_victims",
+    "recent",
+    "observed",
+}
+
+
+def _whole_numbers(values: pd.Series) -> bool:
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    present = values.dropna()
+    return bool(len(present)) and bool((present % 1 == 0).all())
 
 
 def _count_columns(frame: pd.DataFrame) -> list:
-    out = []
-    for c in frame.columns:
-        name = str(c).lower()
-        values = frame[c]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if not numeric or not ("count" in name or name in _COUNT_NAMES):
-            continue
-        present = values.dropna()
-        if len(present) and (present % 1 == 0).all():  # counts are whole numbers
-            out.append(c)
-    return out
+    return [
+        c
+        for c in frame.columns
+        if ("count" in str(c).lower() or str(c).lower() in _COUNT_NAMES)
+        and _whole_numbers(frame[c])
+    ]
 
 
 def _is_derived(column) -> bool:
     name = str(column).lower()
-    return any(k in name for k in ("rate", "share", "pct", "percent", "per_"))
+    return any(k in name for k in ("rate", "share", "pct", "percent", "per_", "change", "harm"))
 
 
 def load_context(

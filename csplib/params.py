@@ -111,13 +111,15 @@ class Window(BaseModel):
         --------
         >>> Window.parse("2019/20").period.previous_year().label
         '2018/19'
+        >>> p = Window.parse({"start": "2019-09", "end": "2020-08", "label": "2019/20"}).period
+        >>> str(p.start.date()), str(p.end.date())
+        ('2019-09-01', '2020-08-01')
         """
         from csplib.metrics.periods import Period
 
-        kind = "financial_year" if _FY_RE.match(self.label) else "window"
-        if kind == "financial_year":
+        if self.start.month == 4 and self.end == dt.date(self.start.year + 1, 3, 1):
             return Period.financial_year(self.start.year)
-        return Period(self.start, self.end, label=self.label, kind=kind)
+        return Period(self.start, self.end, label=self.label, kind="window")
 
     @classmethod
     def parse(cls, value: Any) -> Window:
@@ -344,7 +346,7 @@ class HarmSpec(_Strict):
 
 
 class Thresholds(_Strict):
-    """Disclosure control and screening thresholds."""
+    """Disclosure control: counts below ``suppress_below`` are hidden in shared outputs."""
 
     suppress_below: int = Field(default=5, ge=1, le=100)
     suppress_zeros: bool = False

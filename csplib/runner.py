@@ -35,7 +35,7 @@ from nbconvert import HTMLExporter
 
 import csplib
 from csplib.chapters import CHAPTERS, PACK_NOTEBOOK, Chapter, select_chapters
-from csplib.disclosure import check_shared_outputs
+from csplib.disclosure import check_shared_outputs, find_record_level
 from csplib.errors import CspError
 from csplib.params import Params
 from csplib.provenance import git_commit, hash_inputs, package_versions
@@ -73,6 +73,17 @@ class ChapterRun:
             where = f" in cell {self.cell}" if self.cell is not None else ""
             return f"failed{where}: {self.error}"
         return f"{self.status}: {self.error}" if self.error else self.status
+
+    @property
+    def short_status(self) -> str:
+        """The status for the shared contents page: no error message (it may quote data)."""
+        if self.status == "failed":
+            where = f" in cell {self.cell}" if self.cell is not None else ""
+            kind = (self.error or "").split(":", 1)[0]
+            return f"failed{where} ({kind}); see the review copy"
+        if self.status == "skipped":
+            return "skipped: " + (self.error or "")
+        return self.status_text
 
 
 @dataclass
@@ -268,6 +279,10 @@ def run_assessment(
         )
     todo = [_chapter_job(c) for c in select_chapters(chapters)]
     todo += [_pack_job(t, params) for t in packs]
+    if set(packs) == set(params.themes):  # a full set of packs: none left from old themes
+        for stale in (out / "packs").glob("*.html"):
+            if stale.stem not in params.themes:
+                stale.unlink()
     for sub in ("notebooks", "html", "review", "tables"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
@@ -324,6 +339,7 @@ def run_assessment(
                     continue
                 pending.remove(job)
                 say(f"{job.name}: running")
+                _clear_outputs(out, job)
                 (out / job.executed).parent.mkdir(parents=True, exist_ok=True)
                 nb_args = (
                     str(nb_dir / f"{job.notebook}.ipynb"),
@@ -350,21 +366,34 @@ def run_assessment(
     )
     _write_index(params, result, started)
     # shared outputs must hold aggregates only: a record-level value fails the run
-    result.sharing_problems = [str(p) for p in check_shared_outputs(out)]
+    problems = check_shared_outputs(out)
+    for page in sorted((out / "review").rglob("*.html")):
+        problems += find_record_level(page)
+    result.sharing_problems = [str(p) for p in problems]
     for problem in result.sharing_problems:
         say(f"record-level data in a shared output: {problem}")
     _write_manifest(params, result, started)
     return result
 
 
+def _clear_outputs(out: Path, job: _Job) -> None:
+    """Remove a job's outputs from an earlier run, so none is left if this run fails."""
+    for rel in (job.executed, job.review, job.html):
+        (out / rel).unlink(missing_ok=True)
+    for table in (out / "tables").glob(f"{job.name}__*.csv"):
+        table.unlink()
+
+
 def _warm_store(params: Params, say: Callable[[str], None]) -> None:
     """Read and cache the data once before the chapters start, so parallel chapters find the
-    parquet cache ready. A data problem is reported by the chapters themselves."""
+    parquet cache ready. A user's mistake in the data or parameters stops the run here."""
     from csplib.store import load_store
 
     say("reading the data")
     try:
         load_store(params)
+    except CspError:
+        raise  # a user's mistake (a bad file, an unknown area): one clear line, exit 2
     except Exception as exc:  # the chapters will fail and report it with their cell
         say(f"reading the data failed: {type(exc).__name__}: {exc}")
 
@@ -391,7 +420,7 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
             "html": run.outputs.get("html"),
             "review": run.outputs.get("review"),
             "status": run.status,
-            "status_text": run.status_text,
+            "status_text": run.short_status,
         }
         for run in result.chapters
     ]
@@ -408,7 +437,7 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
                 "question": "Volume, threat, harm, repeat victims and places for this theme only",
                 "html": run.outputs.get("html"),
                 "status": run.status,
-                "status_text": run.status_text,
+                "status_text": run.short_status,
             }
             for run in result.packs
         ],
@@ -423,7 +452,9 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
 
 def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> None:
     d = params.data
-    inputs = [*d.police_uk, d.reference_dir, params.source_file]
+    inputs = [*d.police_uk, d.reference_dir, params.source_file, *params.harm_files()]
+    if d.synthetic is not None:
+        inputs.append(d.synthetic.calibration_dir / "police_uk")
     inputs += [*d.partner_extract, *([d.indicators] if d.indicators else [])]
     manifest = {
         "csplib_version": csplib.__version__,

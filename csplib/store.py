@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from csplib.errors import DataError
 from csplib.geography import Geography
-from csplib.ingest import read_policeuk
+from csplib.ingest import CACHE_VERSION, read_policeuk
 from csplib.ingest.indicators import read_indicators
 from csplib.ingest.partner import read_partner_extract
 from csplib.ingest.quality import QualityReport
@@ -140,7 +141,10 @@ def _read_partner(sources, reference_dir, geography: Geography) -> pd.DataFrame:
     """Read partner extract files (folders: every ``*.csv`` in them) and keep the area's rows."""
     files = []
     for source in sources:
-        files += sorted(source.glob("*.csv")) if source.is_dir() else [source]
+        found = sorted(source.glob("*.csv")) if source.is_dir() else [source]
+        if not found:
+            raise DataError("no partner extract files (*.csv) in this folder", path=source)
+        files += found
     frames = []
     for path in files:
         result = read_partner_extract(path, reference_dir=reference_dir)
@@ -173,7 +177,9 @@ def load_store(params: Params) -> Store:
     lookups = sorted((data.reference_dir / "lookups").glob("*")) + sorted(
         (data.reference_dir / "boundaries").glob("*")
     )
-    geo_key = _digest(STORE_VERSION, params.area.model_dump(mode="json"), _files_digest(lookups))
+    geo_key = _digest(
+        STORE_VERSION, CACHE_VERSION, params.area.model_dump(mode="json"), _files_digest(lookups)
+    )
     area = _cached_frames(
         data.cache_dir / "store" / f"area-{_digest(read.cache_key, geo_key)}",
         lambda: _assign(geography, read.incidents),

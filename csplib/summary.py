@@ -29,8 +29,27 @@ SECTIONS: dict[str, int] = {
 def _volume(params: Params, store) -> list[Finding]:
     period = params.assessment.period
     residents = float(store.geography.population(period.end.year)["population"].sum())
+    covered = [m for m in store.months_present if period.start <= m.date() <= period.end]
+    if not covered:
+        return [
+            Finding(
+                f"There are no data for {period.label}; the data cover "
+                f"{store.months_present.min():%b %Y} to {store.months_present.max():%b %Y}.",
+                "01_volume",
+            )
+        ]
     table = volume.window_table(store.incidents, period.start, period.end, residents)
-    return narrative.volume_findings(table, params.area.name, period.label)
+    found = narrative.volume_findings(table, params.area.name, period.label)
+    if len(covered) < period.months:
+        found.insert(
+            0,
+            Finding(
+                f"The data cover {len(covered)} of the {period.months} months of "
+                f"{period.label}: counts for the period are partial.",
+                "01_volume",
+            ),
+        )
+    return found
 
 
 def _threat(params: Params, store) -> list[Finding]:
@@ -52,6 +71,17 @@ def _performance(params: Params, store) -> list[Finding]:
     baseline = performance.assess_rows(data, period, headline_ids, against="baseline")
     tracks = performance.track_framework_targets(data, period)
     return performance.performance_findings(headline, tracks, baseline)
+
+
+def _priorities(params: Params, store) -> list[Finding]:
+    if not params.themes:
+        return [
+            Finding(
+                "No themes are defined in the parameters (themes), so no priorities were scored.",
+                "07_priorities",
+            )
+        ]
+    return prioritisation.priorities_findings(prioritisation.prioritise_store(params, store))
 
 
 def _places(params: Params, store) -> list[Finding]:
@@ -78,9 +108,7 @@ def key_findings(params: Params, store) -> dict[str, list[Finding]]:
         is left out.
     """
     builders = {
-        "Recommended priorities": lambda: prioritisation.priorities_findings(
-            prioritisation.prioritise_store(params, store)
-        ),
+        "Recommended priorities": lambda: _priorities(params, store),
         "Volume": lambda: _volume(params, store),
         "Threat: what is changing": lambda: _threat(params, store),
         "Harm": lambda: harm_report.harm_findings(harm_report.assess_harm(params, store)),

@@ -126,7 +126,8 @@ def test_failure_names_chapter_and_cell_and_keeps_the_rest(tmp_path, notebooks):
     assert (out / "review" / "01_volume.html").is_file()  # the error can be read
     assert not (out / "html" / "01_volume.html").exists()  # tracebacks are not shared
     index = (out / "index.html").read_text()
-    assert "failed in cell 5: ValueError: planted failure" in index
+    assert "failed in cell 5 (ValueError)" in index
+    assert "planted failure" not in index  # an error message may quote data: not shared
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["ok"] is False
 

@@ -41,10 +41,12 @@ def test_a_complete_entry_is_reused_without_building(tmp_path):
 def test_store_accounts_for_every_row(tmp_path):
     params = load_params(
         REPO / "tests" / "fixtures" / "params" / "small.yaml",
-        overrides={"data": {
-            "police_uk": ["data/police_uk/nottinghamshire_2024-01_2024-03.zip"],
-            "cache_dir": str(tmp_path / "cache"),
-        }},
+        overrides={
+            "data": {
+                "police_uk": ["data/police_uk/nottinghamshire_2024-01_2024-03.zip"],
+                "cache_dir": str(tmp_path / "cache"),
+            }
+        },
     )
     store = load_store(params)
     rows = store.quality.to_frame()
@@ -52,6 +54,8 @@ def test_store_accounts_for_every_row(tmp_path):
     kept = rows.loc[rows["reason"] == "kept", "rows"].item()
     assert read == 28_393 and kept == len(store.incidents) == 11_645
     assert read == kept + rows.loc[~rows["reason"].isin(["read", "kept"]), "rows"].sum()
-    assert set(store.incidents["ward_name"].dropna()) and store.incidents["lsoa"].str.match(
-        r"E01\d{6}").all()
+    assert (
+        set(store.incidents["ward_name"].dropna())
+        and store.incidents["lsoa"].str.match(r"E01\d{6}").all()
+    )
     assert list(store.months_present.strftime("%Y-%m")) == ["2024-01", "2024-02", "2024-03"]
