@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 assessment: $(STAMP) ## Run the default assessment on the embedded data -> outputs/<year>/
-	$(BIN)/csp assess --params $(PARAMS)
+	$(BIN)/csp assess --params $(PARAMS) --jobs 2
 
 test: $(STAMP) ## Run the whole test suite (pytest, doctests and nbval)
 	$(BIN)/python -m pytest
