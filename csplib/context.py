@@ -14,9 +14,8 @@ same tidy tables.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pandas as pd
 
 from csplib.params import Params, find_default_params, load_params
 
-__all__ = ["Context", "load_context", "data_period"]
+__all__ = ["Context", "load_context"]
 
 
 @dataclass
@@ -45,7 +44,6 @@ class Context:
     params: Params
     output_dir: Path | None = None
     chapter: str | None = None
-    tables_written: list[Path] = field(default_factory=list)
 
     @cached_property
     def store(self):
@@ -89,7 +87,6 @@ class Context:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.chapter or 'table'}__{name}.csv"
         frame.to_csv(path, index=not isinstance(frame.index, pd.RangeIndex))
-        self.tables_written.append(path)
         return path
 
     def protect(self, frame: pd.DataFrame, *, counts="auto", derived=None):
@@ -239,11 +236,3 @@ def load_context(
         output_dir=Path(output_dir) if output_dir else None,
         chapter=chapter,
     )
-
-
-def data_period(params: Params) -> tuple[dt.date, dt.date]:
-    """First and last month present in the area's incident data."""
-    from csplib.store import load_store
-
-    months = load_store(params).incidents["month"]
-    return months.min().date(), months.max().date()

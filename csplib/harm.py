@@ -56,14 +56,18 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from csplib.errors import DataError, DefinitionError, ParamsError
-from csplib.ingest.partner import OFFENCE_CODES_FILE, load_offence_codes
+from csplib.ingest.partner import (
+    OFFENCE_CODES_FILE,
+    load_offence_codes,
+    normalise_offence_code,
+    offence_code_keys,
+)
 from csplib.metrics.periods import financial_year_of, months_present
 from csplib.schema import ASB, POLICE_UK_CATEGORIES
 from csplib.themes import _in_period, as_themes, theme_incidents, theme_sources
@@ -112,17 +116,6 @@ _CATEGORY_KEYS = {c.casefold(): c for c in POLICE_UK_CATEGORIES}
 
 
 # ----------------------------------------------------------------------------- helpers
-def _normalise_code(code) -> str:
-    """Offence codes are matched in upper case, spaces collapsed, without leading zeros."""
-    text = " ".join(str(code).split()).upper()
-    return "/".join(re.sub(r"^0+(?=\d)", "", part.strip()) for part in text.split("/"))
-
-
-def _code_keys(code: str) -> list[str]:
-    """A code and, for joined codes such as ``1/4.1/4.10/4.2``, each of its parts."""
-    return [code, *code.split("/")] if "/" in code else [code]
-
-
 def _category(name) -> str | None:
     if name is None or (isinstance(name, float) and math.isnan(name)):
         return None
@@ -245,7 +238,7 @@ def load_weights(
 
     records: dict[str, dict] = {}
     for i, rec in enumerate(raw.to_dict("records"), start=1):
-        code = _normalise_code(rec[code_col])
+        code = normalise_offence_code(rec[code_col])
         if not code:
             raise DataError("missing offence code", path=path, row=i)
         text = rec[weight_col]
@@ -267,7 +260,7 @@ def load_weights(
                 raise DataError(
                     f"category {rec[cat_col]!r} is not a police.uk category", path=path, row=i
                 )
-        keys = _code_keys(code)
+        keys = offence_code_keys(code)
         category = next((known[k] for k in keys if k in known), None) or file_cat
         if codes is not None and category is None:
             raise DataError(
@@ -406,10 +399,10 @@ def load_offence_mix(path, *, force: str | None = None, financial_year: str | No
             raise DataError(
                 f"Policeuk_Cat {rec['category']!r} is not a police.uk category", path=path, row=row
             )
-        if not _normalise_code(rec["offence_code"]):
+        if not normalise_offence_code(rec["offence_code"]):
             raise DataError("missing Offence_Code", path=path, row=row)
     table = table.assign(
-        offence_code=table["offence_code"].map(_normalise_code),
+        offence_code=table["offence_code"].map(normalise_offence_code),
         offences=table["offences"].map(_number).astype(float),
         category=table["category"].map(_category).astype("str"),
     )
@@ -449,8 +442,8 @@ def _as_code_weights(weights) -> pd.Series:
     for code, w in series.items():
         if not (w >= 0):  # catches NaN too
             raise DefinitionError(f"weight of offence code {code!r} must be a number >= 0")
-        norm = _normalise_code(code)
-        for key in _code_keys(norm):
+        norm = normalise_offence_code(code)
+        for key in offence_code_keys(norm):
             if key == norm or key not in out:
                 out[key] = float(w)
     return pd.Series(out, dtype=float, name="weight")
@@ -460,7 +453,7 @@ def _lookup_codes(codes: pd.Series, weights: pd.Series) -> pd.Series:
     """Weight of each code; a joined code not listed whole takes its parts' common weight."""
     distinct = codes.unique()  # normalise each distinct code once (fast on big tables)
     norm = codes.map(
-        {c: _normalise_code(c) if isinstance(c, str) and c.strip() else "" for c in distinct}
+        {c: normalise_offence_code(c) if isinstance(c, str) and c.strip() else "" for c in distinct}
     )
     found = norm.map(weights)
     joined = found.isna() & norm.str.contains("/", regex=False)

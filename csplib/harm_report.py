@@ -436,7 +436,7 @@ def residents(geography, periods: Mapping) -> dict[str, tuple[float, int]]:
     out = {}
     for name, period in periods.items():
         period = Period.parse(period)
-        year = int((period.start + pd.DateOffset(months=(period.n_months - 1) // 2)).year)
+        year = period.population_year
         if year not in by_year:
             pop = geography.population(year)
             by_year[year] = (float(pop["population"].sum()), int(pop["year"].iloc[0]))

@@ -63,7 +63,6 @@ DEFAULT_PARAMS = Path("parameters") / "default.yaml"
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _FY_RE = re.compile(r"^(\d{4})/(\d{2})$")
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
 def _month(value: Any, what: str) -> dt.date:
@@ -80,7 +79,8 @@ class Window(BaseModel):
     """An inclusive run of whole months with a label.
 
     Written in a parameters file as a financial year (``"2018/19"``: April 2018 to March
-    2019), a calendar year (``"2019"`` or ``2019``), or a mapping
+    2019), a calendar year (``"2019"`` or ``2019``), any label
+    :meth:`csplib.metrics.periods.Period.parse` reads (``"Sep 19 - Aug 20"``), or a mapping
     ``{start: "2019-09", end: "2020-08"}`` with an optional ``label``.
 
     Examples
@@ -129,23 +129,23 @@ class Window(BaseModel):
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if isinstance(value, str):
+            from csplib.errors import CspError
+            from csplib.metrics.periods import Period
+
             text = value.strip()
-            fy = _FY_RE.match(text)
-            if fy:
-                y = int(fy.group(1))
-                if (y + 1) % 100 != int(fy.group(2)):
+            try:
+                period = Period.parse(text)
+            except CspError:
+                if _FY_RE.match(text):
                     raise ValueError(
                         f"expected a financial year such as '2018/19' (consecutive years), "
                         f"got {value!r}"
-                    )
-                return cls(start=dt.date(y, 4, 1), end=dt.date(y + 1, 3, 1), label=text)
-            if re.fullmatch(r"\d{4}", text):
-                y = int(text)
-                return cls(start=dt.date(y, 1, 1), end=dt.date(y, 12, 1), label=text)
-            raise ValueError(
-                "expected a financial year '2018/19', a calendar year '2019' or "
-                f"{{start: 'YYYY-MM', end: 'YYYY-MM'}}, got {value!r}"
-            )
+                    ) from None
+                raise ValueError(
+                    "expected a financial year '2018/19', a calendar year '2019', a window "
+                    f"'Sep 19 - Aug 20' or {{start: 'YYYY-MM', end: 'YYYY-MM'}}, got {value!r}"
+                ) from None
+            return cls(start=period.start.date(), end=period.end.date(), label=period.label)
         if isinstance(value, dict):
             unknown = set(value) - {"start", "end", "label"}
             if unknown:
@@ -159,9 +159,12 @@ class Window(BaseModel):
             end = _month(value["end"], "end")
             if end < start:
                 raise ValueError(f"end {end:%Y-%m} is before start {start:%Y-%m}")
-            label = value.get("label") or (
-                f"{_MONTHS[start.month - 1]} {start:%y} - {_MONTHS[end.month - 1]} {end:%y}"
-            )
+            if not value.get("label"):
+                from csplib.metrics.periods import Period
+
+                label = Period.window(start, end).label
+            else:
+                label = value["label"]
             return cls(start=start, end=end, label=str(label))
         raise ValueError(f"expected a period, got {value!r}")
 

@@ -295,8 +295,7 @@ class PerformanceData:
             return None
         if not callable(self.population):
             return float(self.population)
-        middle = period.start + pd.DateOffset(months=(period.n_months - 1) // 2)
-        year = int(middle.year)
+        year = period.population_year
         if year not in self._residents:
             self._residents[year] = float(self.population(year))
         return self._residents[year]

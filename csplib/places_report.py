@@ -77,7 +77,6 @@ __all__ = [
     "ALL_CRIME",
     "VIOLENCE",
     "GROUPS",
-    "population_year_of",
     "ward_outlines",
     "flagged_months",
     "comparison_window",
@@ -108,18 +107,6 @@ GI_SETTINGS: dict = {"weights": "queen", "alpha": 0.05, "p_value": "normal", "pe
 
 
 # ----------------------------------------------------------------------------- helpers
-def population_year_of(period: Period) -> int:
-    """Calendar year of the period's middle month (the population estimate asked for).
-
-    Examples
-    --------
-    >>> population_year_of(Period.parse("2024/25")), population_year_of(Period.parse("Jan 24"))
-    (2024, 2024)
-    """
-    middle = period.start + pd.DateOffset(months=(period.n_months - 1) // 2)
-    return int(middle.year)
-
-
 def ward_outlines(geography) -> gpd.GeoDataFrame:
     """Ward polygons made of their LSOAs (index ``ward``; ``ward_name``, ``geometry``).
 
@@ -544,7 +531,7 @@ def assess_places(params, store) -> PlacesAssessment:
     implausible = store.quality.implausible
     present = months_present(incidents["month"])
     notes: list[str] = []
-    year = population_year_of(period)
+    year = period.population_year
     outlines = ward_outlines(geography)
     missing = [m for m in period.months if m not in set(present)]
     if missing:

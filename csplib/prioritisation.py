@@ -59,19 +59,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from csplib.errors import DataError, ParamsError
-from csplib.harm import CSS_WEIGHTS_FILE, load_offence_mix, load_weights, roll_up_weights
+from csplib.harm_report import load_harm_weights
 from csplib.ingest.partner import OFFENCE_CODES_FILE
 from csplib.metrics.periods import Period
 from csplib.metrics.periods import months_present as _months_present
 from csplib.models import CountForecast, CountTrend
 from csplib.models._glm import seasonal_problem
 from csplib.narrative import Finding
+from csplib.places_report import flagged_months
 from csplib.priorities import (
     PriorityConfig,
     SensitivityResult,
@@ -141,16 +141,6 @@ def _source_months(name: str, table: pd.DataFrame, months_present) -> set:
     return set(_months_present(table["month"]))
 
 
-def _implausible_months(implausible, categories) -> set:
-    if implausible is None or len(implausible) == 0 or not categories:
-        return set()
-    for col in ("category", "month"):
-        if col not in implausible.columns:
-            raise DataError(f"the implausible-months table has no {col!r} column")
-    rows = implausible[implausible["category"].isin(list(categories))]
-    return set(pd.to_datetime(rows["month"]).dt.to_period("M").dt.to_timestamp())
-
-
 def theme_monthly_counts(
     themes,
     incidents: pd.DataFrame,
@@ -216,7 +206,7 @@ def theme_monthly_counts(
         cats = []
         if from_police:
             cats = [ASB] if len(sources) == 2 else list(spec.categories)
-        bad = sorted(m for m in _implausible_months(implausible, cats) if m in index)
+        bad = sorted(m for m in flagged_months(implausible, cats) if m in index)
         series[index.isin(bad)] = np.nan
         excluded[name] = bad
         out[name] = series
@@ -369,15 +359,10 @@ def harm_weights(params) -> tuple[pd.DataFrame, pd.DataFrame]:
     >>> round(float(cat.loc["Burglary", "weight"]), 1), code.attrs["scheme"]
     (381.7, 'ONS Crime Severity Score')
     """
-    weights_file, mix_file = params.harm_files()
-    shipped = Path(weights_file).name == Path(CSS_WEIGHTS_FILE).name
-    codes = load_weights(
-        weights_file,
-        offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE,
-        scheme="ONS Crime Severity Score" if shipped else Path(weights_file).stem,
+    weights = load_harm_weights(
+        *params.harm_files(), offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE
     )
-    mix = load_offence_mix(mix_file)
-    return roll_up_weights(codes, mix), codes
+    return weights.categories, weights.codes
 
 
 # ----------------------------------------------------------------------------- scheme tables
@@ -797,7 +782,7 @@ def prioritise_store(params, store, **settings) -> PrioritisationResult:
     origin = f"{params.source_file}: priorities" if params.source_file else "priorities"
     config = load_priority_config(params.priorities or None, origin=origin)
     category_weights, code_weights = harm_weights(params)
-    pop = store.geography.population(period.end.year)
+    pop = store.geography.population(period.period.population_year)
     if not params.themes:
         raise ParamsError(f"{params.source_file}: themes: no themes to prioritise")
     result = prioritise(

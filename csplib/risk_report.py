@@ -464,8 +464,7 @@ def assess_risk(params, store) -> RiskAssessment:
     groups = risk_groups(store.incidents, period)
     conc = concentration_table(groups, areas)
     lorenz = {name: lorenz_curve(rows, areas) for name, rows in groups.items()}
-    middle = period.start + pd.DateOffset(months=(period.n_months - 1) // 2)
-    population = geography.population(int(middle.year))
+    population = geography.population(period.population_year)
     deprivation = geography.deprivation()
     gradients = {
         name: deprivation_gradient(rows, population, deprivation)

@@ -297,27 +297,18 @@ def run_assessment(
         executed = out / job.executed
         if executed.exists():
             run.outputs["notebook"] = job.executed
-            depth = "../" * job.review.count("/")
-            export_html(
-                executed,
-                out / job.review,
-                with_code=True,
-                title=job.title,
-                banner=banner,
-                home=f"{depth}index.html",
-            )
-            run.outputs["review"] = job.review
-            if run.status == "ok":
-                depth = "../" * job.html.count("/")
+            # the review copy always (it shows any error); the shared copy only on success
+            pages = {"review": job.review, **({"html": job.html} if run.status == "ok" else {})}
+            for kind, rel in pages.items():
                 export_html(
                     executed,
-                    out / job.html,
-                    with_code=False,
+                    out / rel,
+                    with_code=kind == "review",
                     title=job.title,
                     banner=banner,
-                    home=f"{depth}index.html",
+                    home="../" * rel.count("/") + "index.html",
                 )
-                run.outputs["html"] = job.html
+                run.outputs[kind] = rel
         say(f"{job.name}: {run.status_text}")
 
     _warm_store(params, say)
@@ -335,7 +326,7 @@ def run_assessment(
                     runs[job.name].error = f"needs {', '.join(bad)}, which did not succeed"
                     say(f"{job.name}: {runs[job.name].status_text}")
                     continue
-                if blockers or (pool is None and running) or len(running) >= jobs:
+                if blockers or len(running) >= jobs:
                     continue
                 pending.remove(job)
                 say(f"{job.name}: running")
@@ -399,13 +390,13 @@ def _warm_store(params: Params, say: Callable[[str], None]) -> None:
 
 
 def _data_period(params: Params) -> str:
-    from csplib.context import data_period
+    from csplib.store import load_store
 
     try:
-        first, last = data_period(params)
+        months = load_store(params).months_present  # built once by _warm_store
     except Exception as exc:  # the contents page must still be written
         return f"unknown ({type(exc).__name__})"
-    return f"{first:%B %Y} to {last:%B %Y}"
+    return f"{months.min():%B %Y} to {months.max():%B %Y}"
 
 
 def _write_index(params: Params, result: RunResult, started: dt.datetime) -> None:

@@ -9,6 +9,7 @@ month          datetime64 (first of month)     month the incident was recorded
 category       str                             harmonised police.uk category
 lsoa           str                             LSOA code, in the store's vintage
 ward           str                             ward code (where geography is attached)
+ward_name      str                             ward name
 source         str                             ``"police.uk"`` or ``"partner"``
 crime_id       str or missing                  police.uk Crime ID (missing for ASB)
 outcome        str or missing                  last outcome category
@@ -78,6 +79,7 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
     "category",
     "lsoa",
     "ward",
+    "ward_name",
     "source",
     "crime_id",
     "outcome",

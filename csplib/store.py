@@ -29,15 +29,13 @@ from csplib.errors import DataError
 from csplib.geography import Geography
 from csplib.ingest import CACHE_VERSION, read_policeuk
 from csplib.ingest.indicators import read_indicators
-from csplib.ingest.partner import read_partner_extract
+from csplib.ingest.partner import OFFENCE_CODES_FILE, load_offence_codes, read_partner_extract
 from csplib.ingest.quality import QualityReport
 from csplib.params import Params
-from csplib.provenance import sha256_file
+from csplib.provenance import hash_inputs
+from csplib.schema import INCIDENT_COLUMNS
 
-__all__ = ["Store", "load_store", "TIDY_COLUMNS", "AREA_STAGE"]
-
-#: Columns of :attr:`Store.incidents`.
-TIDY_COLUMNS = ("month", "category", "lsoa", "ward", "ward_name", "source", "crime_id", "outcome")
+__all__ = ["Store", "load_store", "AREA_STAGE"]
 
 
 @dataclass
@@ -47,7 +45,8 @@ class Store:
     Attributes
     ----------
     incidents : DataFrame
-        One row per police.uk crime or ASB incident in the area (:data:`TIDY_COLUMNS`).
+        One row per police.uk crime or ASB incident in the area
+        (:data:`csplib.schema.INCIDENT_COLUMNS`).
     months_present : DatetimeIndex
         Months for which police.uk files were read. A month in the span but not here is
         missing, never zero.
@@ -85,14 +84,6 @@ def _digest(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 
-def _files_digest(paths) -> list[str]:
-    files = []
-    for p in paths:
-        p = Path(p)
-        files += sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
-    return [sha256_file(f) for f in files]
-
-
 def _cached_frames(folder: Path, build: Callable[[], dict[str, pd.DataFrame]]):
     """Frames from ``folder`` (parquet) if complete, else built, written, then returned.
 
@@ -120,18 +111,9 @@ def _assign(geography: Geography, rows: pd.DataFrame) -> dict[str, pd.DataFrame]
     """Area assignment of police.uk rows: tidy incidents, rejections by reason, conversion."""
     area = geography.assign_area(rows)
     kept = area.kept
-    incidents = pd.DataFrame(
-        {
-            "month": kept["month"].to_numpy(),
-            "category": kept["category"].astype(str).to_numpy(),
-            "lsoa": kept["lsoa"].astype(str).to_numpy(),
-            "ward": kept["ward"].to_numpy(),
-            "ward_name": kept["ward_name"].to_numpy(),
-            "source": "police.uk",
-            "crime_id": kept["crime_id"].to_numpy(),
-            "outcome": kept["outcome"].to_numpy(),
-        }
-    )
+    incidents = kept.assign(
+        category=kept["category"].astype(str), lsoa=kept["lsoa"].astype(str), source="police.uk"
+    )[list(INCIDENT_COLUMNS)].reset_index(drop=True)
     rejected = area.rejected["reason"].value_counts(sort=False).rename("rows")
     rejected = rejected.rename_axis("reason").reset_index()
     return {"incidents": incidents, "rejected": rejected, "conversion": area.conversion}
@@ -145,15 +127,12 @@ def _read_partner(sources, reference_dir, geography: Geography) -> pd.DataFrame:
         if not found:
             raise DataError("no partner extract files (*.csv) in this folder", path=source)
         files += found
+    codes = load_offence_codes(Path(reference_dir) / OFFENCE_CODES_FILE)  # read once
     frames = []
     for path in files:
-        result = read_partner_extract(path, reference_dir=reference_dir)
+        result = read_partner_extract(path, offence_codes=codes)
         frames.append(geography.assign_area(result.data).kept)
-    return pd.concat(frames, ignore_index=True) if frames else None
-
-
-def _memo_key(params: Params) -> str:
-    return params.model_dump_json()
+    return pd.concat(frames, ignore_index=True)
 
 
 def load_store(params: Params) -> Store:
@@ -164,7 +143,7 @@ def load_store(params: Params) -> Store:
     csplib.errors.DataError
         When a source cannot be used at all (the message names the file and row).
     """
-    key = _memo_key(params)
+    key = params.model_dump_json()
     if key in _MEMO:
         return _MEMO[key]
     data = params.data
@@ -178,7 +157,10 @@ def load_store(params: Params) -> Store:
         (data.reference_dir / "boundaries").glob("*")
     )
     geo_key = _digest(
-        STORE_VERSION, CACHE_VERSION, params.area.model_dump(mode="json"), _files_digest(lookups)
+        STORE_VERSION,
+        CACHE_VERSION,
+        params.area.model_dump(mode="json"),
+        list(hash_inputs(lookups).values()),
     )
     area = _cached_frames(
         data.cache_dir / "store" / f"area-{_digest(read.cache_key, geo_key)}",
@@ -201,8 +183,10 @@ def load_store(params: Params) -> Store:
 
     partner = None
     if data.partner_extract:
-        offence_codes = data.reference_dir / "home_office" / "offence_code_to_policeuk_category.csv"
-        partner_key = _digest(geo_key, _files_digest([*data.partner_extract, offence_codes]))
+        offence_codes = data.reference_dir / OFFENCE_CODES_FILE
+        partner_key = _digest(
+            geo_key, list(hash_inputs([*data.partner_extract, offence_codes]).values())
+        )
         partner = _cached_frames(
             data.cache_dir / "store" / f"partner-{partner_key}",
             lambda: {"partner": _read_partner(data.partner_extract, data.reference_dir, geography)},

@@ -56,6 +56,6 @@ def test_store_accounts_for_every_row(tmp_path):
     assert read == kept + rows.loc[~rows["reason"].isin(["read", "kept"]), "rows"].sum()
     assert (
         set(store.incidents["ward_name"].dropna())
-        and store.incidents["lsoa"].str.match(r"E01\d{6}").all()
+        and store.incidents["lsoa"].str.fullmatch(r"E01\d{6}").all()
     )
     assert list(store.months_present.strftime("%Y-%m")) == ["2024-01", "2024-02", "2024-03"]

@@ -54,6 +54,8 @@ __all__ = [
     "OFFENCE_CODES_FILE",
     "ReadResult",
     "load_offence_codes",
+    "normalise_offence_code",
+    "offence_code_keys",
     "read_partner_extract",
 ]
 
@@ -131,9 +133,28 @@ def _parse_flags(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- offence codes
-def _normalise_code(code: str) -> str:
-    code = " ".join(str(code).split()).upper()
-    return re.sub(r"^0+(?=\d)", "", code)
+def normalise_offence_code(code) -> str:
+    """Offence codes are matched in upper case, spaces collapsed, without leading zeros in
+    each part of a joined code.
+
+    Examples
+    --------
+    >>> normalise_offence_code(" 08n "), normalise_offence_code("01/04.1")
+    ('8N', '1/4.1')
+    """
+    text = " ".join(str(code).split()).upper()
+    return "/".join(re.sub(r"^0+(?=\d)", "", part.strip()) for part in text.split("/"))
+
+
+def offence_code_keys(code: str) -> list[str]:
+    """A normalised code and, for joined codes such as ``1/4.1/4.10/4.2``, each of its parts.
+
+    Examples
+    --------
+    >>> offence_code_keys("1/4.1")
+    ['1/4.1', '1', '4.1']
+    """
+    return [code, *code.split("/")] if "/" in code else [code]
 
 
 def load_offence_codes(path) -> pd.DataFrame:
@@ -188,8 +209,7 @@ def load_offence_codes(path) -> pd.DataFrame:
     table["category"] = harmonised.astype("str")
     rows = []
     for rec in table.to_dict("records"):
-        code = _normalise_code(rec["offence_code"])
-        parts = [code] + ([_normalise_code(p) for p in code.split("/")] if "/" in code else [])
+        parts = offence_code_keys(normalise_offence_code(rec["offence_code"]))
         rows.extend({**rec, "offence_code": p} for p in parts)
     out = pd.DataFrame(rows).drop_duplicates("offence_code").set_index("offence_code")
     return out.astype("str")
@@ -265,7 +285,7 @@ def read_partner_extract(
         quoted(raw_date) + " is not a date YYYY-MM-DD",
     )
 
-    code = table["offence_code"].map(_normalise_code)
+    code = table["offence_code"].map(normalise_offence_code)
     problems.add(
         ~code.isin(codes.index) & (code != ""),
         "unknown offence code",

@@ -145,6 +145,7 @@ import polars as pl
 
 from csplib.errors import DataError
 from csplib.ingest.categories import category_mapping, normalise_name
+from csplib.provenance import sha256_file
 from csplib.schema import POLICE_UK_CATEGORIES, STREET_COLUMNS
 
 __all__ = [
@@ -193,7 +194,6 @@ _NAME_RE = re.compile(
 _BOM = b"\xef\xbb\xbf"
 #: Files parsed at once, in threads (one per core, at most 4).
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
-_CHUNK = 1 << 20
 
 _CATEGORY_DTYPE = pl.Enum(list(POLICE_UK_CATEGORIES))
 _INCIDENT_SCHEMA: dict[str, pl.DataType] = {
@@ -473,19 +473,11 @@ def _discover(sources) -> _Inputs:
 # ----------------------------------------------------------------------------- hashing
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _hash_inputs(inputs: _Inputs, lookup_digest: str) -> str:
     """The cache key; also fills in the SHA-256 of each loose CSV."""
     paths = [p for _, p in inputs.containers]
     with ThreadPoolExecutor(max_workers=2) as pool:  # hashlib releases the GIL
-        digests = list(pool.map(_sha256_file, paths))
+        digests = list(pool.map(sha256_file, paths))
     by_path = dict(zip(paths, digests, strict=True))
     for e in inputs.entries:
         if e.member is None:

@@ -329,6 +329,18 @@ class Period:
         return _month_index(self.end) - _month_index(self.start) + 1
 
     @property
+    def population_year(self) -> int:
+        """Calendar year of the period's middle month: the mid-year population estimate to
+        use for rates over the period (every chapter uses this one rule).
+
+        Examples
+        --------
+        >>> Period.parse("2024/25").population_year, Period.parse("Jan 24").population_year
+        (2024, 2024)
+        """
+        return int(_add_months(self.start, (self.n_months - 1) // 2).year)
+
+    @property
     def months(self) -> pd.DatetimeIndex:
         """The months of the period as a month-start ``DatetimeIndex`` named ``month``."""
         return pd.date_range(self.start, self.end, freq="MS", name="month")

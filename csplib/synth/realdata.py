@@ -18,7 +18,6 @@ Everything comes from the project's ``data`` folder (passed in; nothing is read 
 from __future__ import annotations
 
 import functools
-import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import pandas as pd
 import polars as pl
 
 from csplib.errors import DataError
+from csplib.provenance import sha256_file
 from csplib.synth.calibration import (
     CATEGORIES,
     CITY_CENTRE,
@@ -145,10 +145,6 @@ def read_street_zip(path) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _category_index(frame: pl.DataFrame) -> pl.DataFrame:
     mapping = pl.DataFrame({"Crime type": list(CATEGORIES), "c": list(range(len(CATEGORIES)))})
     return frame.join(mapping, on="Crime type", how="inner")
@@ -248,7 +244,7 @@ def _load_cached(data_dir: str, stamp: tuple) -> RealData:
     The result is shared: callers must not modify its arrays or frames in place.
     """
     data_dir = Path(data_dir)
-    hashes = {REAL_FILES[key]: _sha256(data_dir / REAL_FILES[key]) for key in REAL_FILES}
+    hashes = {REAL_FILES[key]: sha256_file(data_dir / REAL_FILES[key]) for key in REAL_FILES}
 
     city = _read_csv(data_dir, "city_lookup").drop_duplicates("lsoa11_code")
     city = city[city["ltla22_code"] == CITY_LA].sort_values("lsoa11_code")
