@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import zipfile
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from csplib.errors import DataError
@@ -251,6 +253,28 @@ def test_cached_and_in_memory_results_agree(tmp_path, read_2018):
     assert (cached.incidents.dtypes == read_2018.incidents.dtypes).all()
     pd.testing.assert_frame_equal(cached.rejected, read_2018.rejected)
     assert cached.notes == read_2018.notes
+
+
+def test_lookup_keeps_the_category_ids_of_a_read_stable():
+    """polars frees its category mapping, and numbers categories from 0 again, once no
+    categorical data refers to it; the per-file LSOA tallies of a read are keyed by those
+    ids. The lookup, held for the whole read, keeps the mapping alive."""
+    lookup = policeuk_module._load_lookup(None)
+    gc.collect()
+    codes = pl.Series(["E01013810", "E01000010", "E01033769", "not-an-lsoa"])
+    ids = codes.cast(pl.Categorical).to_physical().to_list()
+    # known codes keep the lookup's ids; a new text is numbered after them, not from 0
+    known = dict(
+        zip(
+            lookup.codes.cast(pl.String).to_list(),
+            lookup.codes.to_physical().to_list(),
+            strict=True,
+        )
+    )
+    assert ids[:3] == [known[c] for c in codes[:3]]
+    assert ids[3] >= len(lookup.codes)
+    # unchanged (both lists), 2011 only (split in 2021), 2021 only, neither
+    assert lookup.flags(codes.cast(pl.Categorical)).tolist() == [3, 1, 2, 0]
 
 
 # ----------------------------------------------------------------------------- categories
