@@ -734,13 +734,6 @@ _THEME_COLUMNS = [
 ]
 
 
-def _as_period(window) -> Period | None:
-    """A parameters window (:class:`csplib.params.Window`) or label as a Period."""
-    if window is None or isinstance(window, Period):
-        return window
-    return window.period if hasattr(window, "period") else Period.parse(window)
-
-
 def assess_harm(params, store) -> HarmAssessment:
     """Compute the harm chapter's tables from validated parameters and the tidy store.
 
@@ -766,8 +759,8 @@ def assess_harm(params, store) -> HarmAssessment:
         "category_weights": weights.category_weights,
         "code_weights": weights.codes if by_code else None,
     }
-    period = _as_period(params.assessment.period)
-    baseline = _as_period(params.assessment.baseline)
+    period = Period.coerce(params.assessment.period)
+    baseline = Period.coerce(params.assessment.baseline)
     notes: dict[str, list[str]] = {"change": [], "themes": [], "data": []}
 
     by_category = harm_by_category(rows, period=period, **kw)

@@ -491,12 +491,6 @@ class PlacesAssessment:
         return profile_table(self.profiles)
 
 
-def _as_period(window) -> Period:
-    if isinstance(window, Period):
-        return window
-    return window.period if hasattr(window, "period") else Period.parse(window)
-
-
 def _without_months(incidents: pd.DataFrame, months) -> pd.DataFrame:
     if not months:
         return incidents
@@ -524,7 +518,7 @@ def assess_places(params, store) -> PlacesAssessment:
     -------
     PlacesAssessment
     """
-    period = _as_period(params.assessment.period)
+    period = Period.coerce(params.assessment.period)
     geography = store.geography
     incidents = store.incidents
     partner = store.partner

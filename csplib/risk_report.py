@@ -403,12 +403,6 @@ class RiskAssessment:
     config: dict = field(default_factory=dict)
 
 
-def _as_period(window) -> Period | None:
-    if window is None or isinstance(window, Period):
-        return window
-    return window.period if hasattr(window, "period") else Period.parse(window)
-
-
 def assess_risk(params, store) -> RiskAssessment:
     """Compute the risk chapter's tables from validated parameters and the tidy store.
 
@@ -423,8 +417,8 @@ def assess_risk(params, store) -> RiskAssessment:
     -------
     RiskAssessment
     """
-    period = _as_period(params.assessment.period)
-    baseline = _as_period(params.assessment.baseline)
+    period = Period.coerce(params.assessment.period)
+    baseline = Period.coerce(params.assessment.baseline)
     notes: dict[str, list[str]] = {"repeats": [], "places": [], "concern": [], "data": []}
     partner = store.partner
     repeats = repeats_period = None

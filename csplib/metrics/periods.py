@@ -269,6 +269,22 @@ class Period:
         return cls(_add_months(end_ts, -(months - 1)), end_ts, kind="window")
 
     @classmethod
+    def coerce(cls, value) -> Period | None:
+        """A Period from a Period, a label, or anything with a ``period`` (a parameters
+        :class:`csplib.params.Window`); ``None`` stays ``None``.
+
+        Examples
+        --------
+        >>> Period.coerce("2019/20").label
+        '2019/20'
+        >>> Period.coerce(None) is None
+        True
+        """
+        if value is None or isinstance(value, Period):
+            return value
+        return value.period if hasattr(value, "period") else cls.parse(value)
+
+    @classmethod
     def parse(cls, label) -> Period:
         """Read a period label.
 
