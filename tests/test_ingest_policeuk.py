@@ -220,13 +220,13 @@ def test_cache_hit_skips_parsing_and_change_misses(tmp_path, monkeypatch):
     assert not first.from_cache and first.cache_path.parent == cache
 
     calls = []
-    real_parse = policeuk_module._parse_body
+    real_parse = policeuk_module.parse_body
 
     def counting_parse(*args, **kwargs):
         calls.append(args[-1])
         return real_parse(*args, **kwargs)
 
-    monkeypatch.setattr(policeuk_module, "_parse_body", counting_parse)
+    monkeypatch.setattr(policeuk_module, "parse_body", counting_parse)
     second = read_policeuk(src, cache_dir=cache)
     assert second.from_cache and calls == []
     assert second.cache_key == first.cache_key
@@ -405,6 +405,22 @@ def test_stray_quote_and_fully_quoted_files(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     read = read_policeuk(path)
     assert read.rows_kept == 2 and read.incidents["crime_id"].tolist() == ["a", "b"]
+
+
+def test_many_quoted_fields_and_a_short_row(tmp_path):
+    # thousands of quotes: found with numpy rather than one by one, with the same result
+    lines = [row(f"c{i}", location='"On or near A, B"') for i in range(3000)]
+    lines[1500] = lines[1500].rsplit(",", 1)[0]  # 11 fields: the empty Context is cut off
+    write(tmp_path, "2019-01-nottinghamshire-street.csv", lines)
+    read = read_policeuk(tmp_path)
+    assert (read.rows_read, read.rows_kept) == (3000, 2999)
+    bad = read.rejected.iloc[0]
+    assert (bad["reason"], bad["row"], bad["detail"]) == (
+        "malformed",
+        1501,
+        "expected 12 fields, found 11",
+    )
+    assert set(read.incidents["location"]) == {"On or near A, B"}
 
 
 def test_crlf_bom_and_commas_in_names(tmp_path):

@@ -100,12 +100,9 @@ run leaves no half-written cache.
 
 Parsing
 -------
-Every row's number of fields is checked, cheaply: a strict polars parse of all 12 columns
-raises on any row with too many fields, and a count of the commas outside quoted fields
-(numpy, in cache-sized chunks; the rare quotes are found with ``memchr``) then proves that
-none has too few (see :func:`_shape_ok`).
-A file failing either check, or quoted in an unusual way, is parsed again with the csv
-module, which gives each row's exact field count.
+Every row's number of fields is checked exactly and cheaply (see
+:mod:`csplib.ingest._csvparse`); a file whose rows are ragged, or quoted in an unusual way,
+is parsed again with the csv module, which gives each row's exact field count.
 
 Speed and memory
 ----------------
@@ -124,11 +121,9 @@ incidents are built as pandas only when asked for (:attr:`PoliceUkRead.incidents
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import gzip
-import io
 import json
 import mmap
 import os
@@ -147,6 +142,7 @@ import pandas as pd
 import polars as pl
 
 from csplib.errors import DataError
+from csplib.ingest._csvparse import check_header, parse_body
 from csplib.ingest.categories import category_mapping, normalise_name
 from csplib.provenance import blake3_file, blake3_hex
 from csplib.schema import POLICE_UK_CATEGORIES, STREET_COLUMNS
@@ -194,7 +190,6 @@ _NAME_RE = re.compile(
     r"\.csv$",
     re.IGNORECASE,
 )
-_BOM = b"\xef\xbb\xbf"
 #: Files parsed at once, in threads (one per core, at most 4).
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -529,178 +524,6 @@ def _read_bytes(entry: _Entry, zips: dict) -> bytes:
         ) from None
 
 
-def _utf8_error(data: bytes, offset: int, source: str, body_start: int | None) -> DataError:
-    """DataError for invalid UTF-8 at ``offset`` of ``data`` (the header when no body_start)."""
-    bad = data[offset : offset + 1].hex()
-    if body_start is None or offset < body_start:
-        where, row = "in the header", None
-    else:
-        where, row = f"at byte {offset}", data[body_start:offset].count(b"\n") + 1
-    return DataError(
-        f"not valid UTF-8 (byte 0x{bad} {where}); police.uk files are UTF-8. The file has "
-        "probably been re-saved by another program: download it again, or save it as UTF-8",
-        path=source,
-        row=row,
-    )
-
-
-def _check_header(data: bytes, columns: tuple[str, ...], source: str) -> int:
-    """Validate the header line; return the offset where the rows start."""
-    if not data:
-        raise DataError(
-            "file is empty (0 bytes); expected the police.uk header "
-            f"{', '.join(columns)}. Download the file again",
-            path=source,
-        )
-    end = data.find(b"\n")
-    line = bytes(data[: len(data) if end < 0 else end])
-    start = len(_BOM) if line.startswith(_BOM) else 0
-    try:
-        text = line[start:].rstrip(b"\r").decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _utf8_error(data, start + exc.start, source, None) from None
-    found = next(csv.reader([text]), [])
-    if [normalise_name(c) for c in found] != [normalise_name(c) for c in columns]:
-        want = {normalise_name(c) for c in columns}
-        have = {normalise_name(c) for c in found}
-        missing = [c for c in columns if normalise_name(c) not in have]
-        extra = [c for c in found if normalise_name(c) not in want]
-        detail = [f"missing {missing}"] * bool(missing) + [f"unexpected {extra}"] * bool(extra)
-        raise DataError(
-            f"wrong header ({'; '.join(detail) or 'columns in a different order'}): expected "
-            f"the {len(columns)} police.uk columns {', '.join(columns)}; found "
-            f"{', '.join(found) or 'nothing'}",
-            path=source,
-        )
-    return len(data) if end < 0 else end + 1
-
-
-def _count_byte(a: np.ndarray, byte: int, chunk: int = 1 << 20) -> int:
-    """Occurrences of ``byte`` in ``a``, counted in cache-sized chunks."""
-    buf = np.empty(min(chunk, len(a)), dtype=bool)
-    total = 0
-    for i in range(0, len(a), chunk):
-        part = a[i : i + chunk]
-        out = buf[: len(part)]
-        np.equal(part, byte, out=out)
-        total += int(np.count_nonzero(out))
-    return total
-
-
-def _find_byte(data, byte: bytes, offset: int, many: int = 4096) -> np.ndarray:
-    """Positions of ``byte`` in ``data`` after ``offset``, relative to ``offset``.
-
-    Quotes are rare in police.uk files, so they are found with ``find`` (``memchr``, tens
-    of GB/s) until ``many`` have been seen, and with numpy after that.
-    """
-    found = []
-    at = data.find(byte, offset)
-    while at >= 0 and len(found) < many:
-        found.append(at - offset)
-        at = data.find(byte, at + 1)
-    if at < 0:
-        return np.array(found, dtype=np.intp)
-    a = np.frombuffer(data, dtype=np.uint8, offset=offset)
-    return np.flatnonzero(a == byte[0])
-
-
-def _shape_ok(data, offset: int, n_rows: int, ncols: int) -> bool:
-    """True when every row after ``offset`` has exactly ``ncols`` fields.
-
-    Called after a strict polars parse, which raises on any row with too many fields, so
-    only short rows remain possible: every row then has at most ``ncols - 1`` separators,
-    and all have exactly that many iff the separators number ``(ncols - 1) * n_rows``.
-
-    Separators are the commas outside quoted fields. Quotes are taken in consecutive pairs
-    (an escaped ``""`` inside a field is a pair of its own); every pair must open at the
-    start of a field (after a comma, a line break or another quote) and close at its end
-    (before a comma, a line break or another quote). Otherwise, e.g. with a stray quote
-    inside an unquoted field, the file takes the exact slow path.
-    """
-    a = np.frombuffer(data, dtype=np.uint8, offset=offset)
-    commas = _count_byte(a, 44)
-    quotes = _find_byte(data, b'"', offset)
-    if len(quotes):
-        if len(quotes) % 2:
-            return False
-        opens, closes = quotes[0::2], quotes[1::2]
-        before = a[np.maximum(opens - 1, 0)]
-        ok_open = (opens == 0) | np.isin(before, (44, 10, 34))
-        after = a[np.minimum(closes + 1, len(a) - 1)]
-        ok_close = (closes == len(a) - 1) | np.isin(after, (44, 10, 13, 34))
-        if not (ok_open.all() and ok_close.all()):
-            return False
-        commas -= sum(
-            data[offset + int(o) : offset + int(c)].count(b",")
-            for o, c in zip(opens, closes, strict=True)
-        )
-        del before, after, quotes, opens, closes
-    del a
-    return commas == (ncols - 1) * n_rows
-
-
-def _parse_slow(data: bytes, offset: int, columns: tuple[str, ...], source: str):
-    """Exact parse with the csv module: any number of fields per row, multi-line fields."""
-    try:
-        text = bytes(data[offset:]).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _utf8_error(data, offset + exc.start, source, offset) from None
-    ncols = len(columns)
-    cols: list[list] = [[] for _ in range(ncols)]
-    n_fields: list[int] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for rec in reader:
-            n_fields.append(len(rec) if rec else 1)  # a blank line: one empty field
-            for i in range(ncols):
-                cols[i].append((rec[i] or None) if i < len(rec) else None)
-    except csv.Error as exc:
-        row = len(n_fields) + 1
-        raise DataError(f"cannot parse the CSV ({exc})", path=source, row=row) from None
-    frame = pl.DataFrame(
-        [pl.Series(c, v, dtype=pl.String) for c, v in zip(columns, cols, strict=True)]
-    )
-    return frame, pl.Series("n_fields", n_fields, dtype=pl.UInt32)
-
-
-def _parse_body(data, offset: int, columns: tuple[str, ...], source: str, path=None):
-    """Parse the rows after the header, every column as text.
-
-    Returns ``(frame, n_fields)``: the frame has the police.uk columns and ``row`` (1-based);
-    ``n_fields`` is the number of fields of each row, or ``None`` when all have
-    ``len(columns)``. The fast path is one strict polars parse (of ``path`` when given,
-    which polars maps into memory itself, else of ``data``) and a separator count (see
-    :func:`_shape_ok`); files with ragged rows, multi-line quoted fields or anything else
-    polars refuses take the exact csv-module path.
-    """
-    schema = {c: pl.String for c in columns}
-    n_fields = None
-    if offset >= len(data):
-        frame = pl.DataFrame(schema=schema)
-    else:
-        frame = None
-        try:
-            frame = pl.read_csv(
-                data if path is None else path,
-                has_header=False,
-                skip_lines=1,
-                schema=schema,
-                truncate_ragged_lines=False,
-                raise_if_empty=False,
-            )
-        except pl.exceptions.ComputeError as exc:
-            if "utf-8" in str(exc).lower():
-                try:
-                    bytes(data[offset:]).decode("utf-8")
-                except UnicodeDecodeError as uexc:
-                    raise _utf8_error(data, offset + uexc.start, source, offset) from None
-        except (pl.exceptions.PolarsError, ValueError):
-            pass  # anything else polars refuses: the exact path decides
-        if frame is None or not _shape_ok(data, offset, frame.height, len(columns)):
-            frame, n_fields = _parse_slow(data, offset, columns, source)
-    return frame.with_row_index("row", offset=1), n_fields
-
-
 # ----------------------------------------------------------------------------- validation
 
 
@@ -822,8 +645,8 @@ def _process_street(data, entry: _Entry, lookup: _Lookup, *, path=None) -> _File
     false repeat.
     """
     source = entry.source_file
-    offset = _check_header(data, STREET_COLUMNS, source)
-    raw, n_fields = _parse_body(data, offset, STREET_COLUMNS, source, path)
+    offset = check_header(data, STREET_COLUMNS, source)
+    raw, n_fields = parse_body(data, offset, STREET_COLUMNS, source, path)
     if n_fields is not None:
         raw = raw.with_columns(n_fields)
     file_month = entry.month.strftime("%Y-%m")
@@ -936,8 +759,8 @@ def _tally(kept: pl.DataFrame, present: pl.Series | None = None) -> tuple:
 
 def _process_outcomes(data, entry: _Entry, lookup: _Lookup, *, path=None) -> _FileResult:
     source = entry.source_file
-    offset = _check_header(data, OUTCOME_COLUMNS, source)
-    raw, n_fields = _parse_body(data, offset, OUTCOME_COLUMNS, source, path)
+    offset = check_header(data, OUTCOME_COLUMNS, source)
+    raw, n_fields = parse_body(data, offset, OUTCOME_COLUMNS, source, path)
     if n_fields is not None:
         raw = raw.with_columns(n_fields)
     file_month = entry.month.strftime("%Y-%m")
@@ -1232,9 +1055,9 @@ def _reject_cross_file(hashes, street, sink, zips, infos) -> pl.DataFrame:
         sink.put(idx, entry.month, kept)
         # exact raw fields: parse the file again (cross-file repeats are rare)
         data = _read_bytes(entry, zips)
-        raw, _ = _parse_body(
+        raw, _ = parse_body(
             data,
-            _check_header(data, STREET_COLUMNS, entry.source_file),
+            check_header(data, STREET_COLUMNS, entry.source_file),
             STREET_COLUMNS,
             entry.source_file,
         )
