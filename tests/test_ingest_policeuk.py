@@ -433,12 +433,12 @@ def test_crlf_bom_and_commas_in_names(tmp_path):
     assert read.incidents["crime_id"].tolist() == ["a", "b"]
 
 
-def test_duplicate_crime_id_across_files(tmp_path):
-    write(tmp_path, "2019-01-nottinghamshire-street.csv", [row("x"), row("y")])
-    write(
-        tmp_path, "2019-02-nottinghamshire-street.csv", [row("z", "2019-02"), row("x", "2019-02")]
-    )
-    read = read_policeuk(tmp_path)
+@pytest.mark.parametrize("cached", [False, True])
+def test_duplicate_crime_id_across_files(tmp_path, cached):
+    src = tmp_path / "in"
+    write(src, "2019-01-nottinghamshire-street.csv", [row("x"), row("y")])
+    write(src, "2019-02-nottinghamshire-street.csv", [row("z", "2019-02"), row("x", "2019-02")])
+    read = read_policeuk(src, cache_dir=tmp_path / "cache" if cached else None)
     check_accounting(read)
     rej = read.rejected
     assert rej[["reason", "row"]].values.tolist() == [["duplicate_crime_id", 2]]
@@ -448,6 +448,7 @@ def test_duplicate_crime_id_across_files(tmp_path):
     assert read.incidents["crime_id"].tolist() == ["x", "y", "z"]
     assert read.files["rows_kept"].tolist() == [2, 1]
     assert read.monthly_counts()["count"].tolist() == [2, 1]
+    assert read.monthly_counts(by="lsoa")["count"].tolist() == [2, 1]
 
 
 def test_mixed_vintages_across_files_allowed(tmp_path):

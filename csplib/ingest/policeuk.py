@@ -992,7 +992,15 @@ def _ingest(inputs: _Inputs, lookup: _Lookup, stage: Path | None) -> dict:
                 "no police.uk street files (YYYY-MM-<force>-street.csv) among "
                 + (", ".join(d for d, _ in inputs.containers) or "the sources")
             )
-        rejected.append(_reject_cross_file(hashes, street, sink, zips, infos))
+        # Tally the counts while looking for Crime IDs repeated across files (numpy
+        # releases the GIL); the rare repeats change a few files, so count those again.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            counting = pool.submit(sink.counts)
+            repeated = _repeated_hashes(hashes)
+            counts = counting.result()
+        if len(repeated):
+            rejected.append(_reject_cross_file(repeated, hashes, street, sink, zips, infos))
+            counts = sink.counts()
     finally:
         if results is not None:
             results.close()  # on an error: cancel queued files, wait for running ones
@@ -1010,24 +1018,28 @@ def _ingest(inputs: _Inputs, lookup: _Lookup, stage: Path | None) -> dict:
         "files": files,
         "rejected": rejected_df,
         "outcomes": _latest_outcomes(outcomes),
-        "counts": sink.counts(),
+        "counts": counts,
     }
 
 
-def _reject_cross_file(hashes, street, sink, zips, infos) -> pl.DataFrame:
-    """Remove kept rows repeated from an earlier file; return them as rejected rows.
+def _repeated_hashes(hashes) -> np.ndarray:
+    """The 64-bit Crime ID hashes kept in more than one file.
 
-    ``hashes[i]`` holds the 64-bit hashes and rows of file ``i``'s kept Crime IDs (each
-    distinct within its file). Hashes found in more than one file are candidates, which are
-    confirmed on the Crime IDs themselves; the first occurrence (file order) is kept.
+    ``hashes[i]`` holds the hashes and rows of file ``i``'s kept Crime IDs, each distinct
+    within its file, so a hash seen twice is in two files (or two IDs share a hash).
     """
     if not hashes:
-        return _empty(_REJECTED_SCHEMA)
+        return np.empty(0, dtype=np.uint64)
     every = np.sort(np.concatenate([h for h, _ in hashes]))
-    repeated = np.unique(every[1:][every[1:] == every[:-1]])
-    del every
-    if not len(repeated):
-        return _empty(_REJECTED_SCHEMA)
+    return np.unique(every[1:][every[1:] == every[:-1]])
+
+
+def _reject_cross_file(repeated, hashes, street, sink, zips, infos) -> pl.DataFrame:
+    """Remove kept rows repeated from an earlier file; return them as rejected rows.
+
+    Rows whose hash is among ``repeated`` (:func:`_repeated_hashes`) are candidates, which
+    are confirmed on the Crime IDs themselves; the first occurrence (file order) is kept.
+    """
     cand = []
     for i, (h, rows) in enumerate(hashes):
         hit = np.isin(h, repeated)
