@@ -332,12 +332,13 @@ def _report(runs: dict[str, list[dict]], load: tuple, load_after: tuple) -> None
         seconds = sorted(r["seconds"] for r in rs)
         median = float(np.median(seconds))
         rows = rs[0]["rows"]
-        busy = max((r["busy_before"] or 0) for r in rs)
+        known = [r["busy_before"] for r in rs if r["busy_before"] is not None]
+        busy = f"{max(known):.0%}" if known else ""
         summary[name] = (rows / median / 1e6, rows / seconds[0] / 1e6)
         print(
             f"{name:<38} {len(rs):>4} {rows:>10,} {median:>8.2f} {rows / median / 1e6:>8.2f} "
             f"{rows / seconds[0] / 1e6:>5.2f} {np.median([r['cpu'] for r in rs]):>6.1f} "
-            f"{max(r['peak_rss_mb'] for r in rs):>6,.0f} MB {busy:>5.0%}"
+            f"{max(r['peak_rss_mb'] for r in rs):>6,.0f} MB {busy:>5}"
         )
     cold = runs[COLD][0]
     peak = max(r["peak_rss_mb"] for r in runs[COLD])

@@ -929,7 +929,11 @@ _PRINTED_HEADER = re.compile(r"\b(longitude|latitude|easting|northing)\b", re.IG
 _ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(?!\d)")
 _DMY = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w.+=-]+)*;base64,[A-Za-z0-9+/=]*")
-_HASH_LABEL = re.compile(r"(sha-?256|sha-?1|md5|checksum|hash)\W{0,3}$", re.IGNORECASE)
+_HASH_LABEL = re.compile(
+    r"(sha-?256|sha-?1|blake3|md5|checksum|digest|hash)\W{0,3}$", re.IGNORECASE
+)
+#: A column holding digests, named for them.
+_HASH_COLUMN = re.compile(r"sha|blake|hash|checksum|digest|md5", re.IGNORECASE)
 
 #: England, Wales and Scotland in decimal degrees.
 _LON = (-8.7, 1.9)
@@ -1137,7 +1141,7 @@ def _scan_rows(
             else:
                 columns.setdefault(k, []).append(text)
             name = names[k] if k < len(names) and not header_row else ""
-            hash_column = bool(re.search(r"sha|hash|checksum|md5", name, re.IGNORECASE))
+            hash_column = bool(_HASH_COLUMN.search(name))
             column = f"column {name!r}" if name.strip() else f"line {line}"
             place = f"{what} column {name}" if name.strip() else f"{what} cells"
             _scan_values(text, out, place, f"{what}, {column}", cell=True, hash_column=hash_column)
@@ -1254,8 +1258,8 @@ def find_record_level(
     What is found (``kind`` of each :class:`Problem`):
 
     - **crime ID**: 64 hexadecimal digits (a police.uk Crime ID) or a column headed
-      ``Crime ID``; a digest labelled ``sha256`` (or in a column named for a hash or
-      checksum) is not one;
+      ``Crime ID``; a digest labelled ``sha256`` or ``blake3`` (or in a column named for
+      a hash, digest or checksum) is not one;
     - **coordinates**: a column headed longitude, latitude, lat, lon, easting,
       northing... (or those words in printed output); two decimal-degree numbers (4 or
       more decimals), a longitude and a latitude of Great Britain, written as a pair

@@ -498,6 +498,10 @@ def test_aggregate_tables_and_text_are_not_flagged():
             [["2023-04-01", "2024-03-31", "12.3456"], ["2024-02-01", "2024-02-29", "1"]],
         )
         + cells_table(["file", "sha256"], [["data.zip", CRIME_ID]])
+        + cells_table(["source_file", "blake3"], [["2024-01-street.csv", CRIME_ID]])
+        + "<p>Input BLAKE3: "
+        + CRIME_ID
+        + "</p>"
         + cells_table(["lsoa", "ward", "count"], [["E01013810", "E05012277", 12]])
         + '<img src="data:image/png;base64,'
         + CRIME_ID

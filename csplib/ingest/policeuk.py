@@ -251,7 +251,7 @@ def default_lookup_path() -> Path:
     return repo / "data" / "reference" / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv.gz"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Lookup:
     """The ONS LSOA code lists, and each code's vintage by polars categorical id.
 
@@ -259,7 +259,9 @@ class _Lookup:
     ``vintage`` is indexed by, it keeps polars' global category mapping alive for as long
     as the lookup is: polars frees the mapping, and starts numbering again from 0, once no
     categorical data refers to it. A read holds its lookup from start to end, so the
-    categorical ids of its files (:func:`_tally`) and of the lookup stay comparable.
+    categorical ids of its files (:func:`_tally`) and of the lookup stay comparable. As
+    lookups are cached for the process, the mapping then lives as long as the process: the
+    categories any code creates are kept (a few hundred thousand strings at most here).
     """
 
     lsoa11: frozenset
@@ -542,7 +544,9 @@ class _Checks:
 
     ``sound`` is the cheap test every row gets: the right number of fields, the file's own
     month and valid coordinates. ``malformed`` and ``detail`` tell the failures apart and
-    are only evaluated on the few rows that are not sound.
+    are only evaluated on the few rows that are not sound. The reason of a row depends on
+    ``sound == ~malformed & month_ok``: a row that is not sound is malformed or, if not,
+    outside the file's month.
     """
 
     month_ok: pl.Expr
@@ -1037,8 +1041,9 @@ def _repeated_hashes(hashes) -> np.ndarray:
 def _reject_cross_file(repeated, hashes, street, sink, zips, infos) -> pl.DataFrame:
     """Remove kept rows repeated from an earlier file; return them as rejected rows.
 
-    Rows whose hash is among ``repeated`` (:func:`_repeated_hashes`) are candidates, which
-    are confirmed on the Crime IDs themselves; the first occurrence (file order) is kept.
+    ``repeated`` holds the hashes kept in more than one file (:func:`_repeated_hashes`);
+    rows with one of them are candidates, which are confirmed on the Crime IDs themselves;
+    the first occurrence (file order) is kept.
     """
     cand = []
     for i, (h, rows) in enumerate(hashes):
@@ -1158,11 +1163,13 @@ class PoliceUkRead:
 
     @functools.cached_property
     def rejected(self) -> pd.DataFrame:
-        return self._tables.pop("rejected").to_pandas()
+        """The rejected rows (see the class docstring), built on first use."""
+        return self._tables["rejected"].to_pandas()
 
     @functools.cached_property
     def outcomes(self) -> pd.DataFrame:
-        return self._tables.pop("outcomes").to_pandas()
+        """The latest outcome per Crime ID (see the class docstring), built on first use."""
+        return self._tables["outcomes"].to_pandas()
 
     def _street(self) -> pd.DataFrame:
         return self.files[self.files["kind"] == "street"]
