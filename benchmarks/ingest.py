@@ -14,6 +14,9 @@ not colour another:
     cache, plus the monthly LSOA x category counts.
 ``csplib warm``
     the same call again: served from the cache (inputs hashed, no CSV parsed), plus counts.
+``csplib + 1 month``
+    the download's last month added to a cache holding the other eleven (the monthly
+    update): only the new month's files are parsed, the rest come from the file store.
 ``polars floor``
     a bare parse-and-write: every street file parsed by polars (all columns as text, the
     same strict parse csplib does) and written to uncompressed parquet, two files at a
@@ -256,6 +259,25 @@ def _contender_csplib(folder: Path, cache: Path) -> dict:
     }
 
 
+def _contender_incremental(folder: Path, cache: Path) -> dict:
+    from csplib.ingest import read_policeuk
+
+    months = sorted(p for p in folder.iterdir() if p.is_dir())
+    read_policeuk(months[:-1], cache_dir=cache)  # not timed: the earlier months, cached
+    t0, c0 = time.perf_counter(), _cpu_seconds()
+    read = read_policeuk(months, cache_dir=cache)
+    counts = read.monthly_counts(by="lsoa")
+    elapsed = time.perf_counter() - t0
+    new = read.files.loc[read.files["month"] == read.files["month"].max(), "rows_read"].sum()
+    return {
+        "rows": read.rows_read,
+        "new_rows": int(new),
+        "counted": int(counts["count"].sum()),
+        "seconds": elapsed,
+        "cpu": _cpu_seconds() - c0,
+    }
+
+
 def _contender_floor(folder: Path, out: Path) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -295,6 +317,8 @@ def _run_child(args: argparse.Namespace) -> None:
         result = _contender_pandas(folder)
     elif args.child == "floor":
         result = _contender_floor(folder, Path(args.cache))
+    elif args.child == "incremental":
+        result = _contender_incremental(folder, Path(args.cache))
     else:
         result = _contender_csplib(folder, Path(args.cache))
     result["peak_rss_mb"] = _peak_rss_mb()
@@ -314,6 +338,7 @@ def _spawn(kind: str, folder: Path, cache: Path) -> dict:
 
 COLD = "csplib cold (CSV -> parquet + counts)"
 WARM = "csplib warm (from cache + counts)"
+PLUS = "csplib + 1 month (11 months cached)"
 FLOOR = "polars floor (parse + parquet only)"
 PANDAS = "pandas read_csv + concat"
 
@@ -351,6 +376,12 @@ def _report(runs: dict[str, list[dict]], load: tuple, load_after: tuple) -> None
         f"kept {cold['kept']:,}, counted {cold['counted']:,} in {cold['counts_rows']:,} "
         "month x category x LSOA cells"
     )
+    plus = runs[PLUS][0]
+    print(
+        f"a month added to eleven cached: {plus['seconds']:.2f} s for {plus['rows']:,} rows, "
+        f"of which {plus['new_rows']:,} new ({plus['new_rows'] / plus['seconds'] / 1e6:.2f} M "
+        "new rows/s)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,7 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of the cold csplib read and of the floor"
     )
-    parser.add_argument("--child", choices=["csplib", "floor", "pandas"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["csplib", "incremental", "floor", "pandas"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.child:
         _run_child(args)
@@ -388,12 +421,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         cache = tmp / "cache"
         load = os.getloadavg()
-        runs: dict[str, list[dict]] = {COLD: [], WARM: [], FLOOR: [], PANDAS: []}
+        runs: dict[str, list[dict]] = {COLD: [], WARM: [], PLUS: [], FLOOR: [], PANDAS: []}
         for i in range(args.repeat):
             shutil.rmtree(cache, ignore_errors=True)
             runs[COLD].append(_spawn("csplib", folder, cache))
             if i == 0:
                 runs[WARM].append(_spawn("csplib", folder, cache))
+                runs[PLUS].append(_spawn("incremental", folder, tmp / "incremental"))
                 runs[PANDAS].append(_spawn("pandas", folder, tmp / "pandas"))
             runs[FLOOR].append(_spawn("floor", folder, tmp / "floor"))
         load_after = os.getloadavg()

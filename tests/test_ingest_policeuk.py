@@ -236,15 +236,61 @@ def test_cache_hit_skips_parsing_and_change_misses(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(second.files, first.files)
     pd.testing.assert_frame_equal(second.monthly_counts(by="lsoa"), first.monthly_counts(by="lsoa"))
 
-    # one changed byte in one file: a different key, and the CSVs are parsed again
+    # one changed byte in one file: a different key, and that file alone is parsed again
+    # (the others come from the file store)
     feb = src / "2024-02" / "2024-02-nottinghamshire-street.csv"
     text = feb.read_bytes()
     feb.write_bytes(text.replace(b"Burglary", b"burglary", 1))
     third = read_policeuk(src, cache_dir=cache)
     assert not third.from_cache and third.cache_key != first.cache_key
-    assert len(calls) == 3
+    assert calls == [feb]
     assert third.rows_read == first.rows_read  # the category match ignores case
     assert len(list(cache.glob("policeuk-*"))) == 2
+
+
+def test_a_new_month_parses_only_the_new_file(tmp_path, monkeypatch):
+    calls = []
+    real_parse = policeuk_module.parse_body
+
+    def counting_parse(*args, **kwargs):
+        calls.append(args[-1])
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(policeuk_module, "parse_body", counting_parse)
+    cache = tmp_path / "cache"
+    read_policeuk(ZIP_2024, cache_dir=cache)
+    assert len(calls) == 3
+    # a month added: a loose April file next to the zip
+    april = write(
+        tmp_path / "extra",
+        "2024-04-nottinghamshire-street.csv",
+        [row("a1", "2024-04", lsoa="E01033397"), row("a2", "2024-04", lsoa="")],
+    )
+    calls.clear()
+    both = read_policeuk([ZIP_2024, april], cache_dir=cache)
+    assert calls == [april]  # the zip's three files come from the file store
+    fresh = read_policeuk([ZIP_2024, april])
+    assert both.lazy().collect().equals(fresh.lazy().collect())
+    pd.testing.assert_frame_equal(both.rejected, fresh.rejected)
+    pd.testing.assert_frame_equal(both.files, fresh.files)
+    pd.testing.assert_frame_equal(both.monthly_counts(by="lsoa"), fresh.monthly_counts(by="lsoa"))
+    assert both.files["rows_kept"].iloc[-1] == 1 and both.rejected["reason"].iloc[-1] == "no_lsoa"
+
+
+def test_removing_a_repeat_across_files_leaves_the_file_store_intact(tmp_path):
+    src = tmp_path / "in"
+    jan = write(src, "2019-01-nottinghamshire-street.csv", [row("x"), row("y")])
+    feb = write(
+        src, "2019-02-nottinghamshire-street.csv", [row("x", "2019-02"), row("z", "2019-02")]
+    )
+    cache = tmp_path / "cache"
+    both = read_policeuk(src, cache_dir=cache)
+    assert both.incidents["crime_id"].tolist() == ["x", "y", "z"]  # February's x removed
+    jan.unlink()
+    # February alone, from the store: its own x is back, as it has no earlier copy now
+    alone = read_policeuk(feb, cache_dir=cache)
+    assert alone.incidents["crime_id"].tolist() == ["x", "z"]
+    assert alone.rows_kept == 2 and alone.rows_rejected == 0
 
 
 def test_cached_and_in_memory_results_agree(tmp_path, read_2018):

@@ -98,6 +98,14 @@ when the inputs are a gigabyte or more. Any change to an input's bytes misses th
 The folder is written under a temporary name and renamed when complete, so an interrupted
 run leaves no half-written cache.
 
+A miss does not mean parsing everything again. Each file's own result (its kept rows,
+before repeats across files are removed, its rejected rows and its facts) is also kept in
+``cache_dir/policeuk_files/``, keyed by the file's name, month, force and BLAKE3 digest, the
+lookup and the parsing rules (:class:`_FileStore`). A read with a new month added, or one
+file replaced, parses only the files it has not seen; the others' kept rows are
+hard-linked from the store, and only the steps that span files (repeats across files,
+the counts) run again. Nothing is evicted from the store: delete ``cache_dir`` to clear it.
+
 Parsing
 -------
 Every row's number of fields is checked exactly and cheaply (see
@@ -531,11 +539,13 @@ def _read_bytes(entry: _Entry, zips: dict) -> bytes:
 
 @dataclass
 class _FileResult:
-    kept: pl.DataFrame
+    kept: pl.DataFrame | None  # None when the kept rows are in ``part``
     rejected: pl.DataFrame
     info: dict
     tally: tuple | None = None  # street files: kept rows by category and LSOA (_tally)
     hashes: tuple | None = None  # street files: 64-bit hashes and rows of kept Crime IDs
+    part: Path | None = None  # street files, with a file store: the kept rows' parquet
+    stored: bool = False  # whether the result is in the file store
 
 
 @dataclass(frozen=True)
@@ -725,17 +735,20 @@ def _process_street(data, entry: _Entry, lookup: _Lookup, *, path=None) -> _File
     )
     rejected = _compact(rejected) if rejected.height else rejected
     info.update(rows_read=raw.height, rows_kept=kept.height, rows_rejected=rejected.height)
-    has_crime_id = kept["crime_id"].is_not_null()
     return _FileResult(
         kept.drop("h1").with_columns(lsoa_vintage=vintage),
         rejected,
         info,
         tally=_tally(kept, present),
-        hashes=(
-            kept["h1"].filter(has_crime_id).to_numpy(),
-            kept["source_row"].filter(has_crime_id).to_numpy(),
-        ),
+        hashes=_crime_id_hashes(kept),
     )
+
+
+def _crime_id_hashes(kept: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The 64-bit hashes (``h1`` when there) and rows of the kept rows' Crime IDs."""
+    ids = kept.filter(pl.col("crime_id").is_not_null())
+    h1 = ids["h1"] if "h1" in ids.columns else ids["crime_id"].hash(seed=0)
+    return h1.to_numpy(), ids["source_row"].to_numpy()
 
 
 def _tally(kept: pl.DataFrame, present: pl.Series | None = None) -> tuple:
@@ -821,7 +834,17 @@ class _Sink:
         if self.folder is None:
             self.frames[idx] = frame
         else:
-            frame.write_parquet(self._path(idx), compression="uncompressed", statistics=False)
+            # unlink first: the part may be a hard link into the file store (put_part)
+            self._path(idx).unlink(missing_ok=True)
+            _write_part(frame, self._path(idx))
+
+    def put_part(self, idx: int, month: dt.date, part: Path, tally: tuple) -> None:
+        """Take a file's kept rows from the file store: hard-linked, not copied."""
+        self.tallies[idx] = (month, tally)
+        try:
+            os.link(part, self._path(idx))
+        except OSError:  # another file system, or no hard links: copy
+            shutil.copyfile(part, self._path(idx))
 
     def get(self, idx: int) -> pl.DataFrame:
         return self.frames[idx] if self.folder is None else pl.read_parquet(self._path(idx))
@@ -904,25 +927,99 @@ def _file_info(entry: _Entry, result: _FileResult, digest: str, size: int) -> di
     }
 
 
-def _work(entry: _Entry, zips: dict, lookup: _Lookup):
+def _write_part(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_parquet(path, compression="uncompressed", statistics=False)
+
+
+class _FileStore:
+    """Each file's checked rows, kept for the next read (``cache_dir/policeuk_files/``).
+
+    An entry is keyed by the file's name, kind, month and force, its BLAKE3 digest, the
+    lookup and the parsing rules, and holds what one file gives on its own: the kept rows
+    (before repeats across files are removed, which depends on the other files), the
+    rejected rows and the file's facts. A read whose inputs are not all cached together
+    (a new month added to a download, one file replaced) parses only the files it has not
+    seen; the rest come from here, their kept rows hard-linked into the new read's cache.
+    """
+
+    def __init__(self, folder: Path, lookup_digest: str):
+        self.folder = folder
+        self.salt = [CACHE_VERSION, pl.__version__, lookup_digest]
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, entry: _Entry, digest: str) -> Path:
+        key = [*self.salt, entry.kind, entry.source_file, str(entry.month), entry.force, digest]
+        return self.folder / blake3_hex(json.dumps(key).encode())[:32]
+
+    def load(self, entry: _Entry, digest: str) -> _FileResult | None:
+        folder = self.path(entry, digest)
+        if not (folder / "info.json").exists():
+            return None
+        info = json.loads((folder / "info.json").read_text())
+        rejected = pl.read_parquet(folder / "rejected.parquet")
+        if entry.kind != "street":
+            kept = pl.read_parquet(folder / "kept.parquet")
+            return _FileResult(kept, rejected, info, stored=True)
+        kept = pl.read_parquet(
+            folder / "kept.parquet", columns=["category", "lsoa", "crime_id", "source_row"]
+        )
+        part = folder / "kept.parquet"
+        return _FileResult(
+            None, rejected, info, _tally(kept), _crime_id_hashes(kept), part, stored=True
+        )
+
+    def save(self, entry: _Entry, digest: str, result: _FileResult) -> _FileResult:
+        """Store ``result``; street rows then live in the store (``part``), not in memory."""
+        final = self.path(entry, digest)
+        tmp = final.with_name(f".tmp-{final.name}-{uuid.uuid4().hex[:8]}")
+        tmp.mkdir()
+        _write_part(result.kept, tmp / "kept.parquet")
+        result.rejected.write_parquet(tmp / "rejected.parquet")
+        (tmp / "info.json").write_text(json.dumps(result.info))
+        try:
+            os.replace(tmp, final)
+        except OSError:  # stored by another read meanwhile: theirs is the same
+            shutil.rmtree(tmp, ignore_errors=True)
+        if entry.kind != "street":
+            return result
+        part = final / "kept.parquet"
+        return _FileResult(None, result.rejected, result.info, result.tally, result.hashes, part)
+
+
+def _work(entry: _Entry, zips: dict, lookup: _Lookup, store: _FileStore | None = None):
     """Read, hash, parse and check one file (run in a worker thread).
 
     A loose file is mapped into memory rather than copied, and polars parses it from its
-    path; a zip member is extracted to bytes.
+    path; a zip member is extracted to bytes. With a file ``store``, a file read before is
+    taken from it (a loose file, already hashed, is not even opened), and a new one is
+    stored.
     """
+    if store is not None and entry.digest is not None:
+        result = store.load(entry, entry.digest)
+        if result is not None:
+            return entry.digest, entry.container.stat().st_size, result
     process = _process_street if entry.kind == "street" else _process_outcomes
     if entry.member is not None or entry.container.stat().st_size == 0:
         data = _read_bytes(entry, zips)
-        return entry.digest or blake3_hex(data), len(data), process(data, entry, lookup)
-    with (
-        open(entry.container, "rb") as fh,
-        mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data,
-    ):
         digest = entry.digest or blake3_hex(data)
-        return digest, len(data), process(data, entry, lookup, path=entry.container)
+        result = None if store is None else store.load(entry, digest)
+        if result is None:
+            result = process(data, entry, lookup)
+        size = len(data)
+    else:
+        with (
+            open(entry.container, "rb") as fh,
+            mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            digest = entry.digest or blake3_hex(data)
+            result = process(data, entry, lookup, path=entry.container)
+            size = len(data)
+    if store is not None and not result.stored:
+        result = store.save(entry, digest, result)
+    return digest, size, result
 
 
-def _results(entries: list[_Entry], zips: dict, lookup: _Lookup):
+def _results(entries: list[_Entry], zips: dict, lookup: _Lookup, store: _FileStore | None):
     """Yield ``(entry, digest, bytes, result)`` in order, ``_WORKERS`` files in parallel.
 
     polars and numpy release the GIL, so the worker threads keep the cores busy while the
@@ -934,7 +1031,7 @@ def _results(entries: list[_Entry], zips: dict, lookup: _Lookup):
         todo = iter(entries)
         try:
             for entry in todo:
-                pending.append((entry, pool.submit(_work, entry, zips, lookup)))
+                pending.append((entry, pool.submit(_work, entry, zips, lookup, store)))
                 if len(pending) > _WORKERS:
                     entry, fut = pending.popleft()
                     yield (entry, *fut.result())
@@ -946,8 +1043,11 @@ def _results(entries: list[_Entry], zips: dict, lookup: _Lookup):
                 fut.cancel()
 
 
-def _ingest(inputs: _Inputs, lookup: _Lookup, stage: Path | None) -> dict:
-    """Parse every file; return the tables (the incidents in a sink of parts)."""
+def _ingest(
+    inputs: _Inputs, lookup: _Lookup, stage: Path | None, store: _FileStore | None = None
+) -> dict:
+    """Parse every file (or take it from the file ``store``); return the tables (the
+    incidents in a sink of parts)."""
     sink = _Sink(None if stage is None else stage / "incidents")
     infos: list[dict] = []
     rejected: list[pl.DataFrame] = []
@@ -961,7 +1061,7 @@ def _ingest(inputs: _Inputs, lookup: _Lookup, stage: Path | None) -> dict:
         for e in inputs.entries:  # opened here: workers share them (reads are locked)
             if e.member is not None and e.container not in zips:
                 zips[e.container] = zipfile.ZipFile(e.container)
-        results = _results(inputs.entries, zips, lookup)
+        results = _results(inputs.entries, zips, lookup, store)
         for entry, digest, size, result in results:
             key = (entry.kind, entry.month, entry.force)
             if key in seen:
@@ -978,7 +1078,10 @@ def _ingest(inputs: _Inputs, lookup: _Lookup, stage: Path | None) -> dict:
             if entry.kind == "street":
                 idx = len(street)
                 street.append(entry)
-                sink.put(idx, entry.month, result.kept, result.tally)
+                if result.part is not None:
+                    sink.put_part(idx, entry.month, result.part, result.tally)
+                else:
+                    sink.put(idx, entry.month, result.kept, result.tally)
                 hashes.append(result.hashes)
             else:
                 outcomes.append(result.kept)
@@ -1335,7 +1438,8 @@ def read_policeuk(
 
     stage = None if final is None else cache_dir / f".tmp-{key[:16]}-{uuid.uuid4().hex[:8]}"
     try:
-        tables = _ingest(inputs, lookup_, stage)
+        store = None if final is None else _FileStore(cache_dir / "policeuk_files", lookup_.digest)
+        tables = _ingest(inputs, lookup_, stage, store)
         sink: _Sink = tables["sink"]
         frame = None
         if stage is None:
