@@ -277,7 +277,7 @@ def test_a_new_month_parses_only_the_new_file(tmp_path, monkeypatch):
     assert both.files["rows_kept"].iloc[-1] == 1 and both.rejected["reason"].iloc[-1] == "no_lsoa"
 
 
-def test_removing_a_repeat_across_files_leaves_the_file_store_intact(tmp_path):
+def test_removing_a_repeat_across_files_leaves_the_file_store_intact(tmp_path, monkeypatch):
     src = tmp_path / "in"
     jan = write(src, "2019-01-nottinghamshire-street.csv", [row("x"), row("y")])
     feb = write(
@@ -291,6 +291,24 @@ def test_removing_a_repeat_across_files_leaves_the_file_store_intact(tmp_path):
     alone = read_policeuk(feb, cache_dir=cache)
     assert alone.incidents["crime_id"].tolist() == ["x", "z"]
     assert alone.rows_kept == 2 and alone.rows_rejected == 0
+    # January back and a March added: January and February come from the store, and the
+    # repeat is found again from their stored Crime ID hashes
+    write(src, "2019-01-nottinghamshire-street.csv", [row("x"), row("y")])
+    march = write(src, "2019-03-nottinghamshire-street.csv", [row("m", "2019-03")])
+    parsed = []
+    real_process = policeuk_module._process_street
+    monkeypatch.setattr(
+        policeuk_module,
+        "_process_street",
+        lambda data, entry, *a, **k: (
+            parsed.append(entry.source_file) or real_process(data, entry, *a, **k)
+        ),
+    )
+    three = read_policeuk(src, cache_dir=cache)
+    assert len(parsed) == 1 and parsed[0].endswith(march.name)
+    assert three.incidents["crime_id"].tolist() == ["x", "y", "z", "m"]
+    assert three.rejected[["reason", "row"]].values.tolist() == [["duplicate_crime_id", 1]]
+    assert three.monthly_counts()["count"].tolist() == [2, 1, 1]
 
 
 def test_cached_and_in_memory_results_agree(tmp_path, read_2018):

@@ -744,11 +744,35 @@ def _process_street(data, entry: _Entry, lookup: _Lookup, *, path=None) -> _File
     )
 
 
+def _tally_to_frame(tally: tuple) -> pl.DataFrame:
+    """A :func:`_tally` as a table (``category``, ``lsoa`` as text, ``count``) to store:
+    the categorical ids it is keyed by belong to this process."""
+    keys, counts, base, ids, codes = tally
+    text = dict(zip(ids.tolist(), codes.to_list(), strict=True))
+    return pl.DataFrame(
+        {
+            "category": (keys // base).astype(np.uint8),
+            "lsoa": [text[i] for i in (keys % base).tolist()],
+            "count": counts.astype(np.int64),
+        }
+    )
+
+
+def _tally_from_frame(frame: pl.DataFrame) -> tuple:
+    """The :func:`_tally` of a stored table, keyed by this process's categorical ids."""
+    lsoa = frame["lsoa"].cast(pl.Categorical)
+    ids = lsoa.to_physical().to_numpy().astype(np.int64)
+    base = int(ids.max()) + 1 if len(ids) else 1
+    keys = frame["category"].to_numpy().astype(np.int64) * base + ids
+    present = lsoa.unique()
+    counts = frame["count"].to_numpy()
+    return keys, counts, base, present.to_physical().to_numpy(), present.cast(pl.String)
+
+
 def _crime_id_hashes(kept: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The 64-bit hashes (``h1`` when there) and rows of the kept rows' Crime IDs."""
+    """The 64-bit hashes (``h1``) and rows of the kept rows' Crime IDs."""
     ids = kept.filter(pl.col("crime_id").is_not_null())
-    h1 = ids["h1"] if "h1" in ids.columns else ids["crime_id"].hash(seed=0)
-    return h1.to_numpy(), ids["source_row"].to_numpy()
+    return ids["h1"].to_numpy(), ids["source_row"].to_numpy()
 
 
 def _tally(kept: pl.DataFrame, present: pl.Series | None = None) -> tuple:
@@ -960,13 +984,11 @@ class _FileStore:
         if entry.kind != "street":
             kept = pl.read_parquet(folder / "kept.parquet")
             return _FileResult(kept, rejected, info, stored=True)
-        kept = pl.read_parquet(
-            folder / "kept.parquet", columns=["category", "lsoa", "crime_id", "source_row"]
-        )
+        with np.load(folder / "hashes.npz") as npz:
+            hashes = (npz["h1"], npz["rows"])
+        tally = _tally_from_frame(pl.read_parquet(folder / "tally.parquet"))
         part = folder / "kept.parquet"
-        return _FileResult(
-            None, rejected, info, _tally(kept), _crime_id_hashes(kept), part, stored=True
-        )
+        return _FileResult(None, rejected, info, tally, hashes, part, stored=True)
 
     def save(self, entry: _Entry, digest: str, result: _FileResult) -> _FileResult:
         """Store ``result``; street rows then live in the store (``part``), not in memory."""
@@ -976,6 +998,9 @@ class _FileStore:
         _write_part(result.kept, tmp / "kept.parquet")
         result.rejected.write_parquet(tmp / "rejected.parquet")
         (tmp / "info.json").write_text(json.dumps(result.info))
+        if entry.kind == "street":
+            _tally_to_frame(result.tally).write_parquet(tmp / "tally.parquet")
+            np.savez(tmp / "hashes.npz", h1=result.hashes[0], rows=result.hashes[1])
         try:
             os.replace(tmp, final)
         except OSError:  # stored by another read meanwhile: theirs is the same
