@@ -744,29 +744,27 @@ def _process_street(data, entry: _Entry, lookup: _Lookup, *, path=None) -> _File
     )
 
 
-def _tally_to_frame(tally: tuple) -> pl.DataFrame:
-    """A :func:`_tally` as a table (``category``, ``lsoa`` as text, ``count``) to store:
-    the categorical ids it is keyed by belong to this process."""
+def _tally_arrays(tally: tuple) -> dict[str, np.ndarray]:
+    """A :func:`_tally` as arrays to store: the categorical ids it is keyed by belong to
+    this process, so LSOAs are stored as positions in the file's own list of codes."""
     keys, counts, base, ids, codes = tally
-    text = dict(zip(ids.tolist(), codes.to_list(), strict=True))
-    return pl.DataFrame(
-        {
-            "category": (keys // base).astype(np.uint8),
-            "lsoa": [text[i] for i in (keys % base).tolist()],
-            "count": counts.astype(np.int64),
-        }
-    )
+    order = np.argsort(ids)
+    local = order[np.searchsorted(ids[order], keys % base)]
+    return {
+        "category": (keys // base).astype(np.uint8),
+        "local": local.astype(np.uint32),
+        "count": counts.astype(np.int64),
+        "codes": np.array(codes.to_list(), dtype=str),
+    }
 
 
-def _tally_from_frame(frame: pl.DataFrame) -> tuple:
-    """The :func:`_tally` of a stored table, keyed by this process's categorical ids."""
-    lsoa = frame["lsoa"].cast(pl.Categorical)
-    ids = lsoa.to_physical().to_numpy().astype(np.int64)
+def _tally_from_arrays(arrays) -> tuple:
+    """The :func:`_tally` of stored arrays, keyed by this process's categorical ids."""
+    codes = pl.Series(arrays["codes"].tolist(), dtype=pl.String)
+    ids = codes.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
     base = int(ids.max()) + 1 if len(ids) else 1
-    keys = frame["category"].to_numpy().astype(np.int64) * base + ids
-    present = lsoa.unique()
-    counts = frame["count"].to_numpy()
-    return keys, counts, base, present.to_physical().to_numpy(), present.cast(pl.String)
+    keys = arrays["category"].astype(np.int64) * base + ids[arrays["local"]]
+    return keys, arrays["count"], base, ids, codes
 
 
 def _crime_id_hashes(kept: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -980,13 +978,13 @@ class _FileStore:
         if not (folder / "info.json").exists():
             return None
         info = json.loads((folder / "info.json").read_text())
-        rejected = pl.read_parquet(folder / "rejected.parquet")
+        rejected = pl.read_ipc(folder / "rejected.arrow")
         if entry.kind != "street":
             kept = pl.read_parquet(folder / "kept.parquet")
             return _FileResult(kept, rejected, info, stored=True)
-        with np.load(folder / "hashes.npz") as npz:
+        with np.load(folder / "arrays.npz") as npz:
             hashes = (npz["h1"], npz["rows"])
-        tally = _tally_from_frame(pl.read_parquet(folder / "tally.parquet"))
+            tally = _tally_from_arrays(npz)
         part = folder / "kept.parquet"
         return _FileResult(None, rejected, info, tally, hashes, part, stored=True)
 
@@ -996,11 +994,11 @@ class _FileStore:
         tmp = final.with_name(f".tmp-{final.name}-{uuid.uuid4().hex[:8]}")
         tmp.mkdir()
         _write_part(result.kept, tmp / "kept.parquet")
-        result.rejected.write_parquet(tmp / "rejected.parquet")
+        result.rejected.write_ipc(tmp / "rejected.arrow")
         (tmp / "info.json").write_text(json.dumps(result.info))
         if entry.kind == "street":
-            _tally_to_frame(result.tally).write_parquet(tmp / "tally.parquet")
-            np.savez(tmp / "hashes.npz", h1=result.hashes[0], rows=result.hashes[1])
+            h1, rows = result.hashes
+            np.savez(tmp / "arrays.npz", h1=h1, rows=rows, **_tally_arrays(result.tally))
         try:
             os.replace(tmp, final)
         except OSError:  # stored by another read meanwhile: theirs is the same
