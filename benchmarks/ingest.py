@@ -338,7 +338,7 @@ def _spawn(kind: str, folder: Path, cache: Path) -> dict:
 
 COLD = "csplib cold (CSV -> parquet + counts)"
 WARM = "csplib warm (from cache + counts)"
-PLUS = "csplib + 1 month (11 months cached)"
+PLUS = "csplib + 1 month (11 cached; all rows)"
 FLOOR = "polars floor (parse + parquet only)"
 PANDAS = "pandas read_csv + concat"
 

@@ -277,6 +277,22 @@ def test_a_new_month_parses_only_the_new_file(tmp_path, monkeypatch):
     assert both.files["rows_kept"].iloc[-1] == 1 and both.rejected["reason"].iloc[-1] == "no_lsoa"
 
 
+def test_a_damaged_file_store_entry_is_parsed_again(tmp_path):
+    src = tmp_path / "in"
+    write(src, "2019-01-nottinghamshire-street.csv", [row("x"), row("y", lsoa="")])
+    cache = tmp_path / "cache"
+    read_policeuk(src, cache_dir=cache)
+    (entry,) = (cache / "policeuk_files").iterdir()
+    (entry / "arrays.npz").unlink()
+    write(src, "2019-02-nottinghamshire-street.csv", [row("z", "2019-02")])
+    read = read_policeuk(src, cache_dir=cache)  # a miss: January from the broken entry
+    fresh = read_policeuk(src)
+    assert read.lazy().collect().equals(fresh.lazy().collect())
+    pd.testing.assert_frame_equal(read.rejected, fresh.rejected)
+    pd.testing.assert_frame_equal(read.monthly_counts(by="lsoa"), fresh.monthly_counts(by="lsoa"))
+    assert (entry / "arrays.npz").exists()  # stored again, whole
+
+
 def test_removing_a_repeat_across_files_leaves_the_file_store_intact(tmp_path, monkeypatch):
     src = tmp_path / "in"
     jan = write(src, "2019-01-nottinghamshire-street.csv", [row("x"), row("y")])

@@ -100,11 +100,13 @@ run leaves no half-written cache.
 
 A miss does not mean parsing everything again. Each file's own result (its kept rows,
 before repeats across files are removed, its rejected rows and its facts) is also kept in
-``cache_dir/policeuk_files/``, keyed by the file's name, month, force and BLAKE3 digest, the
-lookup and the parsing rules (:class:`_FileStore`). A read with a new month added, or one
-file replaced, parses only the files it has not seen; the others' kept rows are
-hard-linked from the store, and only the steps that span files (repeats across files,
-the counts) run again. Nothing is evicted from the store: delete ``cache_dir`` to clear it.
+``cache_dir/policeuk_files/``, keyed by the file's name (with the folder or zip it was given
+in), month, force and BLAKE3 digest, the lookup and the parsing rules (:class:`_FileStore`).
+A read with a new month's file or zip added next to the earlier ones, or one file replaced,
+parses only the files it has not seen; the others' kept rows are hard-linked from the
+store, and only the steps that span files (repeats across files, the counts) run again. A
+whole new download under a new zip name is parsed afresh. Nothing is evicted from the
+store: delete ``cache_dir`` to clear it.
 
 Parsing
 -------
@@ -744,23 +746,25 @@ def _process_street(data, entry: _Entry, lookup: _Lookup, *, path=None) -> _File
     )
 
 
-def _tally_arrays(tally: tuple) -> dict[str, np.ndarray]:
-    """A :func:`_tally` as arrays to store: the categorical ids it is keyed by belong to
-    this process, so LSOAs are stored as positions in the file's own list of codes."""
+def _tally_arrays(tally: tuple) -> tuple[dict[str, np.ndarray], list[str]]:
+    """A :func:`_tally` as arrays and a list of LSOA codes, to store. The categorical ids
+    it is keyed by belong to this process, so LSOAs are stored as positions in the file's
+    own list of codes (kept as text, exactly: numpy's fixed-width strings would drop a
+    trailing NUL)."""
     keys, counts, base, ids, codes = tally
     order = np.argsort(ids)
     local = order[np.searchsorted(ids[order], keys % base)]
-    return {
+    arrays = {
         "category": (keys // base).astype(np.uint8),
         "local": local.astype(np.uint32),
         "count": counts.astype(np.int64),
-        "codes": np.array(codes.to_list(), dtype=str),
     }
+    return arrays, codes.to_list()
 
 
-def _tally_from_arrays(arrays) -> tuple:
+def _tally_from_arrays(arrays, codes: list[str]) -> tuple:
     """The :func:`_tally` of stored arrays, keyed by this process's categorical ids."""
-    codes = pl.Series(arrays["codes"].tolist(), dtype=pl.String)
+    codes = pl.Series(codes, dtype=pl.String)
     ids = codes.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
     base = int(ids.max()) + 1 if len(ids) else 1
     keys = arrays["category"].astype(np.int64) * base + ids[arrays["local"]]
@@ -960,13 +964,18 @@ class _FileStore:
     lookup and the parsing rules, and holds what one file gives on its own: the kept rows
     (before repeats across files are removed, which depends on the other files), the
     rejected rows and the file's facts. A read whose inputs are not all cached together
-    (a new month added to a download, one file replaced) parses only the files it has not
-    seen; the rest come from here, their kept rows hard-linked into the new read's cache.
+    (a new month's file or zip given next to the earlier ones, one file replaced) parses
+    only the files it has not seen; the rest come from here, their kept rows hard-linked
+    into the new read's cache. The name includes the folder or zip a file was given in
+    (its rows record it), so a whole new download under a new zip name is parsed afresh.
     """
+
+    #: Version of the store's layout; part of every key, as are the parsing rules'.
+    VERSION = "files-1"
 
     def __init__(self, folder: Path, lookup_digest: str):
         self.folder = folder
-        self.salt = [CACHE_VERSION, pl.__version__, lookup_digest]
+        self.salt = [self.VERSION, CACHE_VERSION, pl.__version__, lookup_digest]
         folder.mkdir(parents=True, exist_ok=True)
 
     def path(self, entry: _Entry, digest: str) -> Path:
@@ -974,17 +983,27 @@ class _FileStore:
         return self.folder / blake3_hex(json.dumps(key).encode())[:32]
 
     def load(self, entry: _Entry, digest: str) -> _FileResult | None:
+        """The stored result, or None when there is none (or it cannot be read: the file
+        is then parsed again and the entry replaced)."""
         folder = self.path(entry, digest)
         if not (folder / "info.json").exists():
             return None
+        try:
+            return self._load(entry, folder)
+        except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+
+    def _load(self, entry: _Entry, folder: Path) -> _FileResult:
         info = json.loads((folder / "info.json").read_text())
         rejected = pl.read_ipc(folder / "rejected.arrow")
         if entry.kind != "street":
             kept = pl.read_parquet(folder / "kept.parquet")
             return _FileResult(kept, rejected, info, stored=True)
+        codes = json.loads((folder / "codes.json").read_text())
         with np.load(folder / "arrays.npz") as npz:
             hashes = (npz["h1"], npz["rows"])
-            tally = _tally_from_arrays(npz)
+            tally = _tally_from_arrays(npz, codes)
         part = folder / "kept.parquet"
         return _FileResult(None, rejected, info, tally, hashes, part, stored=True)
 
@@ -992,16 +1011,23 @@ class _FileStore:
         """Store ``result``; street rows then live in the store (``part``), not in memory."""
         final = self.path(entry, digest)
         tmp = final.with_name(f".tmp-{final.name}-{uuid.uuid4().hex[:8]}")
-        tmp.mkdir()
-        _write_part(result.kept, tmp / "kept.parquet")
-        result.rejected.write_ipc(tmp / "rejected.arrow")
-        (tmp / "info.json").write_text(json.dumps(result.info))
-        if entry.kind == "street":
-            h1, rows = result.hashes
-            np.savez(tmp / "arrays.npz", h1=h1, rows=rows, **_tally_arrays(result.tally))
         try:
-            os.replace(tmp, final)
-        except OSError:  # stored by another read meanwhile: theirs is the same
+            tmp.mkdir()
+            _write_part(result.kept, tmp / "kept.parquet")
+            result.rejected.write_ipc(tmp / "rejected.arrow")
+            if entry.kind == "street":
+                h1, rows = result.hashes
+                arrays, codes = _tally_arrays(result.tally)
+                np.savez(tmp / "arrays.npz", h1=h1, rows=rows, **arrays)
+                (tmp / "codes.json").write_text(json.dumps(codes))
+            (tmp / "info.json").write_text(json.dumps(result.info))  # last: marks it whole
+            try:
+                os.replace(tmp, final)
+            except OSError:
+                if not (final / "info.json").exists():
+                    raise
+                # stored by another read meanwhile: theirs is the same
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
         if entry.kind != "street":
             return result
