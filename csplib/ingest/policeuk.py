@@ -970,7 +970,8 @@ class _FileStore:
     (its rows record it), so a whole new download under a new zip name is parsed afresh.
     """
 
-    #: Version of the store's layout; part of every key, as are the parsing rules'.
+    #: Version of the store's layout. Every key includes it, with ``CACHE_VERSION`` (the
+    #: parsing rules) and the polars version (its hash of the Crime IDs).
     VERSION = "files-1"
 
     def __init__(self, folder: Path, lookup_digest: str):
