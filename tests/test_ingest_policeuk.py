@@ -211,14 +211,9 @@ def test_monthly_counts_match_incidents(read_2018):
 # ----------------------------------------------------------------------------- cache
 
 
-def test_cache_hit_skips_parsing_and_change_misses(tmp_path, monkeypatch):
-    src = tmp_path / "download"
-    with zipfile.ZipFile(ZIP_2024) as z:
-        z.extractall(src)
-    cache = tmp_path / "cache"
-    first = read_policeuk(src, cache_dir=cache)
-    assert not first.from_cache and first.cache_path.parent == cache
-
+@pytest.fixture
+def parsed(monkeypatch):
+    """The files parsed (their path, or name in a zip), in order, while the test runs."""
     calls = []
     real_parse = policeuk_module.parse_body
 
@@ -227,6 +222,19 @@ def test_cache_hit_skips_parsing_and_change_misses(tmp_path, monkeypatch):
         return real_parse(*args, **kwargs)
 
     monkeypatch.setattr(policeuk_module, "parse_body", counting_parse)
+    return calls
+
+
+def test_cache_hit_skips_parsing_and_change_misses(tmp_path, parsed):
+    src = tmp_path / "download"
+    with zipfile.ZipFile(ZIP_2024) as z:
+        z.extractall(src)
+    cache = tmp_path / "cache"
+    first = read_policeuk(src, cache_dir=cache)
+    assert not first.from_cache and first.cache_path.parent == cache
+
+    calls = parsed
+    calls.clear()
     second = read_policeuk(src, cache_dir=cache)
     assert second.from_cache and calls == []
     assert second.cache_key == first.cache_key
@@ -248,15 +256,8 @@ def test_cache_hit_skips_parsing_and_change_misses(tmp_path, monkeypatch):
     assert len(list(cache.glob("policeuk-*"))) == 2
 
 
-def test_a_new_month_parses_only_the_new_file(tmp_path, monkeypatch):
-    calls = []
-    real_parse = policeuk_module.parse_body
-
-    def counting_parse(*args, **kwargs):
-        calls.append(args[-1])
-        return real_parse(*args, **kwargs)
-
-    monkeypatch.setattr(policeuk_module, "parse_body", counting_parse)
+def test_a_new_month_parses_only_the_new_file(tmp_path, parsed):
+    calls = parsed
     cache = tmp_path / "cache"
     read_policeuk(ZIP_2024, cache_dir=cache)
     assert len(calls) == 3

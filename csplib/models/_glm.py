@@ -50,6 +50,7 @@ __all__ = [
     "Predictive",
     "design",
     "fit_counts",
+    "project_counts",
     "seasonal_problem",
     "terms_text",
 ]
@@ -480,3 +481,42 @@ class Predictive:
             },
             index=self.index,
         )
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A count GLM fitted to a history and its predictive distribution over new months."""
+
+    fit: CountFit
+    pred: Predictive
+    seasonal: bool
+    trend: bool
+    problem: str  # why month-of-year effects (and so the trend) were left out; "" if not
+
+
+def project_counts(
+    history: pd.Series,
+    new_index: pd.DatetimeIndex,
+    *,
+    trend: bool,
+    family: str,
+    n_sims: int,
+    rng: np.random.Generator,
+) -> Projection:
+    """Fit month-of-year effects (and a trend, when asked) to ``history`` and simulate the
+    counts of the months in ``new_index``.
+
+    Seasonality, and with it the trend, is left out when the history cannot support it
+    (:func:`seasonal_problem`); the fit is then a constant rate. Shared by the expected
+    range (:class:`csplib.models.ExpectedRange`) and the forecast
+    (:class:`csplib.models.CountForecast`).
+    """
+    problem = seasonal_problem(history)
+    seasonal = not problem
+    trend = trend and seasonal
+    origin = history.index[0]
+    X = design(history.index, origin, seasonal=seasonal, trend=trend)
+    fit = fit_counts(history, X, origin=origin, family=family)
+    X_new = design(new_index, origin, seasonal=seasonal, trend=trend)
+    pred = Predictive.from_fit(fit, X_new, n_sims=n_sims, rng=rng)
+    return Projection(fit, pred, seasonal, trend, problem)

@@ -5,13 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csplib.models._glm import (
-    Predictive,
-    design,
-    fit_counts,
-    seasonal_problem,
-    terms_text,
-)
+from csplib.models._glm import Predictive, project_counts, terms_text
 from csplib.models._results import ModelResults, join_notes
 from csplib.models._series import (
     as_monthly_counts,
@@ -194,23 +188,23 @@ class ExpectedRange:
                     *notes,
                 ),
             )
-        problem = seasonal_problem(baseline)
-        seasonal = not problem
-        trend = self.trend and seasonal
-        if problem:
-            notes.append(f"No seasonality or trend: {problem}; the range is for a constant rate.")
-        origin = baseline.index[0]
-        X = design(baseline.index, origin, seasonal=seasonal, trend=trend)
-        fit = fit_counts(baseline, X, origin=origin, family=self.family)
-        X_new = design(assessed.index, origin, seasonal=seasonal, trend=trend)
-        pred = Predictive.from_fit(fit, X_new, n_sims=self.n_sims, rng=rng)
-        return ExpectedRangeResults(
-            _table(assessed, pred, self.level, self.run_length),
+        p = project_counts(
             baseline,
-            config={**config, "family_used": fit.family, "alpha": fit.alpha},
-            method=f"{fit.family_text} GLM: {terms_text(seasonal, trend)}; mid-p predictive "
-            "interval",
-            note=join_notes(fit.family_reason, *notes, fit.note),
+            assessed.index,
+            trend=self.trend,
+            family=self.family,
+            n_sims=self.n_sims,
+            rng=rng,
+        )
+        if p.problem:
+            notes.append(f"No seasonality or trend: {p.problem}; the range is for a constant rate.")
+        return ExpectedRangeResults(
+            _table(assessed, p.pred, self.level, self.run_length),
+            baseline,
+            config={**config, "family_used": p.fit.family, "alpha": p.fit.alpha},
+            method=f"{p.fit.family_text} GLM: {terms_text(p.seasonal, p.trend)}; mid-p "
+            "predictive interval",
+            note=join_notes(p.fit.family_reason, *notes, p.fit.note),
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csplib.models._glm import Predictive, design, fit_counts, seasonal_problem, terms_text
+from csplib.models._glm import Predictive, project_counts, terms_text
 from csplib.models._results import ModelResults, join_notes
 from csplib.models._series import (
     as_monthly_counts,
@@ -141,27 +141,18 @@ class CountForecast:
                     *notes,
                 ),
             )
-        problem = seasonal_problem(history)
-        seasonal = not problem
-        trend = self.trend and seasonal
-        if problem:
-            notes.append(f"No seasonality or trend: {problem}; the forecast is a constant rate.")
-        origin = history.index[0]
-        X = design(history.index, origin, seasonal=seasonal, trend=trend)
-        fit = fit_counts(history, X, origin=origin, family=self.family)
-        pred = Predictive.from_fit(
-            fit,
-            design(future, origin, seasonal=seasonal, trend=trend),
-            n_sims=self.n_sims,
-            rng=rng,
+        p = project_counts(
+            history, future, trend=self.trend, family=self.family, n_sims=self.n_sims, rng=rng
         )
+        if p.problem:
+            notes.append(f"No seasonality or trend: {p.problem}; the forecast is a constant rate.")
         return ForecastResults(
-            pred.frame(self.level),
+            p.pred.frame(self.level),
             history,
-            config={**config, "family_used": fit.family, "alpha": fit.alpha},
-            method=f"{fit.family_text} GLM: {terms_text(seasonal, trend)}; mid-p predictive "
-            "interval",
-            note=join_notes(fit.family_reason, *notes, fit.note),
+            config={**config, "family_used": p.fit.family, "alpha": p.fit.alpha},
+            method=f"{p.fit.family_text} GLM: {terms_text(p.seasonal, p.trend)}; mid-p "
+            "predictive interval",
+            note=join_notes(p.fit.family_reason, *notes, p.fit.note),
         )
 
 
