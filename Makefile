@@ -28,10 +28,8 @@ test: $(STAMP) ## Run the whole test suite (pytest, doctests and nbval)
 lab: $(STAMP) ## Open JupyterLab on the notebooks with the csplib environment
 	$(BIN)/jupyter lab notebooks/
 
-lint: $(STAMP) ## ruff over the library, tests and notebooks; notebooks must have no outputs
-	$(BIN)/ruff check csplib tests benchmarks notebooks
-	$(BIN)/ruff format --check csplib tests benchmarks
-	find notebooks -name "*.ipynb" -not -path "*/.ipynb_checkpoints/*" -exec $(BIN)/nbstripout --verify {} +
+lint: $(STAMP) ## The pre-commit checks on every file: ruff, ruff format, notebooks without outputs, no file over 3 MB
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 format: $(STAMP) ## Format code and strip notebook outputs
 	$(BIN)/ruff format csplib tests benchmarks

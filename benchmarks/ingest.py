@@ -16,7 +16,7 @@ not colour another:
     the same call again: served from the cache (inputs hashed, no CSV parsed), plus counts.
 ``csplib + 1 month``
     the download's last month added to a cache holding the other eleven (the monthly
-    update): only the new month's files are parsed, the rest come from the file store.
+    update): only the new month's files are parsed, the rest come from the file cache.
 ``polars floor``
     a bare parse-and-write: every street file parsed by polars (all columns as text, the
     same strict parse csplib does) and written to uncompressed parquet, two files at a
@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from csplib.schema import STREET_COLUMNS
+from csplib.core.schema import STREET_COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
 LOOKUP = REPO / "data" / "reference" / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv.gz"

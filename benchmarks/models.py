@@ -19,8 +19,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from csplib.models import EmergingTrendScreen, long_to_wide
-from csplib.schema import POLICE_UK_CATEGORIES
+from csplib.core.schema import POLICE_UK_CATEGORIES
+from csplib.methods.models import EmergingTrendScreen, long_to_wide
 
 N_LSOA, N_MONTHS, N_STEPS, REPEATS = 182, 60, 25, 5
 

@@ -4,16 +4,12 @@ Chapter notebooks start with :func:`load_context`; everything they compute is a 
 function with a test.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-from csplib.context import Context, load_context
-from csplib.errors import CspError, DataError, DefinitionError, ParamsError
+from csplib.core.errors import CspError, DataError, DefinitionError, ParamsError
+from csplib.core.provenance import csplib_version
 from csplib.params import Params, load_params
+from csplib.run.context import Context, load_context
 
-try:
-    __version__ = version("csplib")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+__version__ = csplib_version()
 
 __all__ = [
     "__version__",

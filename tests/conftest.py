@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "parameters" / "default.yaml"
 
 
@@ -22,7 +22,7 @@ def synthetic_run(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "csplib.cli",
+            "csplib.run.cli",
             "assess",
             "--params",
             str(DEFAULT),

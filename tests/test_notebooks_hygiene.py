@@ -6,9 +6,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from csplib.chapters import CHAPTERS, EXPLORATION_NOTEBOOKS, PACK_NOTEBOOK
+from csplib.chapters.registry import CHAPTERS, EXPLORATION_NOTEBOOKS, PACK_NOTEBOOK
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 CHAPTER_FILES = {NOTEBOOKS / f"{c.name}.ipynb" for c in CHAPTERS}
@@ -22,7 +22,7 @@ def ids(path):
 
 def test_every_notebook_is_listed():
     unlisted = [ids(p) for p in ALL if p not in LISTED]
-    assert not unlisted, f"notebooks not listed in csplib.chapters: {unlisted}"
+    assert not unlisted, f"notebooks not listed in csplib.chapters.registry: {unlisted}"
 
 
 def test_every_listed_notebook_exists():

@@ -4,7 +4,8 @@ A strict polars parse of all the columns, as text, raises on any row with too ma
 A count of the commas outside quoted fields (numpy, in cache-sized chunks; the rare quotes
 are found with ``memchr``) then proves that none has too few (:func:`shape_ok`). A file
 failing either check, or quoted in an unusual way, is parsed again with the csv module,
-which gives each row's exact field count (:func:`parse_slow`).
+which gives each row's exact field count (:func:`parse_slow`). :func:`check_header` checks
+the header first; :func:`parse_file` does both, and every police.uk file is parsed through it.
 
 Examples
 --------
@@ -13,6 +14,8 @@ Examples
 >>> frame, n_fields = parse_body(data, offset, ("a", "b"), "x.csv")
 >>> frame.rows(), n_fields.to_list()
 ([(1, '1', '2'), (2, '3', None)], [2, 1])
+>>> parse_file(b"a,b\\n1,2\\n", ("a", "b"), "x.csv")[0].rows()
+[(1, '1', '2')]
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import io
 import numpy as np
 import polars as pl
 
-from csplib.errors import DataError
+from csplib.core.errors import DataError
 from csplib.ingest.categories import normalise_name
 
-__all__ = ["check_header", "parse_body", "parse_slow", "shape_ok"]
+__all__ = ["check_header", "parse_body", "parse_file", "parse_slow", "shape_ok"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -207,3 +210,11 @@ def parse_body(data, offset: int, columns: tuple[str, ...], source: str, path=No
         if frame is None or not shape_ok(data, offset, frame.height, len(columns)):
             frame, n_fields = parse_slow(data, offset, columns, source)
     return frame.with_row_index("row", offset=1), n_fields
+
+
+def parse_file(data, columns: tuple[str, ...], source: str, path=None):
+    """Check the header (:func:`check_header`) and parse the rows (:func:`parse_body`).
+
+    Returns ``(frame, n_fields)`` as :func:`parse_body` does; ``path`` as there.
+    """
+    return parse_body(data, check_header(data, columns, source), columns, source, path)

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from csplib.errors import DataError
+from csplib.core.errors import DataError
 
 __all__ = ["ReadResult", "read_strict_csv", "Problems", "quoted"]
 

@@ -6,7 +6,7 @@ police.uk has used three sets of crime types since its street-level data began:
   crime, Violent crime, Other crime.
 * **September 2011 to April 2013** (eleven): adds Criminal damage and arson, Drugs, Other
   theft, Shoplifting and Public disorder and weapons.
-* **since May 2013** (fourteen, :data:`csplib.schema.POLICE_UK_CATEGORIES`): "Violent crime"
+* **since May 2013** (fourteen, :data:`csplib.core.schema.POLICE_UK_CATEGORIES`): "Violent crime"
   renamed "Violence and sexual offences"; "Public disorder and weapons" split into "Public
   order" and "Possession of weapons"; "Theft from the person" and "Bicycle theft" split out
   of "Other theft".
@@ -31,8 +31,8 @@ from importlib import resources
 
 import pandas as pd
 
-from csplib.errors import DataError
-from csplib.schema import POLICE_UK_CATEGORIES
+from csplib.core.errors import DataError
+from csplib.core.schema import POLICE_UK_CATEGORIES
 
 __all__ = ["category_table", "category_mapping", "normalise_name", "harmonise_category"]
 
@@ -62,7 +62,7 @@ def category_table() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``name`` (as found in the files), ``category`` (one of
-        :data:`csplib.schema.POLICE_UK_CATEGORIES`), ``first_month`` and ``last_month``
+        :data:`csplib.core.schema.POLICE_UK_CATEGORIES`), ``first_month`` and ``last_month``
         (``YYYY-MM``; ``last_month`` missing while still in use) and ``note``.
 
     Examples
@@ -104,12 +104,12 @@ def harmonise_category(names: pd.Series, *, errors: str = "missing") -> pd.Serie
         Crime type names as found in the files (any case and spacing).
     errors : {"missing", "raise"}
         What to do with a name not in the table: return a missing value, or raise
-        :class:`~csplib.errors.DataError` listing the unknown names.
+        :class:`~csplib.core.errors.DataError` listing the unknown names.
 
     Returns
     -------
     pandas.Series
-        Categorical with the categories :data:`~csplib.schema.POLICE_UK_CATEGORIES`, the
+        Categorical with the categories :data:`~csplib.core.schema.POLICE_UK_CATEGORIES`, the
         index of ``names`` and the name ``"category"``.
 
     Examples

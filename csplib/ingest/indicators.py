@@ -48,7 +48,7 @@ start``, ``bad number``, ``unknown kind``, ``missing value``, ``value out of ran
 ``numerator exceeds denominator``, ``count with a denominator``, ``survey without sample
 size``, ``value does not match numerator/denominator``, ``duplicate indicator/area/period``
 (every copy is rejected). A file that cannot be read as a whole raises
-:class:`~csplib.errors.DataError` naming the file.
+:class:`~csplib.core.errors.DataError` naming the file.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from csplib.core.schema import INDICATOR_COLUMNS
 from csplib.ingest._table import Problems, ReadResult, quoted, read_strict_csv
-from csplib.schema import INDICATOR_COLUMNS
 
 __all__ = ["INDICATOR_KINDS", "INDICATOR_REQUIRED", "read_indicators"]
 
@@ -115,7 +115,7 @@ def read_indicators(path) -> ReadResult:
     Returns
     -------
     ReadResult
-        ``data``: columns :data:`csplib.schema.INDICATOR_COLUMNS` then ``kind`` and
+        ``data``: columns :data:`csplib.core.schema.INDICATOR_COLUMNS` then ``kind`` and
         ``notes``; periods are datetime64, numbers float (missing where blank).
         ``rejected``: the file's columns as text plus ``reason`` and ``detail``. Both
         indexed by the 1-based data row.

@@ -30,7 +30,7 @@ code``, ``bad LSOA code``, ``unknown LSOA code`` (only when a geography is given
 
 A file that cannot be read as a whole (missing, empty, not UTF-8, a header without the
 required columns or with unexpected ones, no data rows) raises
-:class:`~csplib.errors.DataError` naming the file.
+:class:`~csplib.core.errors.DataError` naming the file.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csplib.errors import DataError, ParamsError
+from csplib.core.errors import DataError, ParamsError
+from csplib.core.schema import PARTNER_COLUMNS, POLICE_UK_CATEGORIES
 from csplib.ingest._table import Problems, ReadResult, quoted, read_strict_csv
-from csplib.schema import PARTNER_COLUMNS, POLICE_UK_CATEGORIES
 
 __all__ = [
     "PARTNER_FILE_COLUMNS",
@@ -175,7 +175,7 @@ def load_offence_codes(path) -> pd.DataFrame:
     pandas.DataFrame
         Index ``offence_code``; columns ``offence_description``, ``offence_group``,
         ``offence_subgroup`` and ``category`` (spelt as in
-        :data:`csplib.schema.POLICE_UK_CATEGORIES`).
+        :data:`csplib.core.schema.POLICE_UK_CATEGORIES`).
 
     Examples
     --------
@@ -234,7 +234,7 @@ def read_partner_extract(
     offence_codes : pandas.DataFrame or path, optional
         The offence code table (as from :func:`load_offence_codes`) or its file; takes
         precedence over ``reference_dir``.
-    geography : csplib.geography.Geography, optional
+    geography : csplib.ingest.geography.Geography, optional
         If given, LSOA codes must be LSOA codes of either vintage (``unknown LSOA code``
         otherwise), and its reference directory provides the offence codes when neither
         of the above is given. The area itself is not filtered here: use
@@ -243,7 +243,7 @@ def read_partner_extract(
     Returns
     -------
     ReadResult
-        ``data``: columns :data:`csplib.schema.PARTNER_COLUMNS` then ``crime_ref``,
+        ``data``: columns :data:`csplib.core.schema.PARTNER_COLUMNS` then ``crime_ref``,
         ``source`` (``"partner"``) and ``source_file``; ``date`` and ``month`` (first of
         the month) are datetime64, flags are bool, ``hate_strand`` is ``;``-joined
         canonical strands or missing. ``rejected``: the file's columns as text plus

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from csplib.schema import ASB, POLICE_UK_CATEGORIES, VICTIM_BASED_CATEGORIES
+from csplib.core.schema import ASB, POLICE_UK_CATEGORIES, VICTIM_BASED_CATEGORIES
 
 __all__ = [
     "FIRST_MONTH",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csplib.schema import ASB
+from csplib.core.schema import ASB
 from csplib.synth.calibration import CATEGORIES
 
 __all__ = [

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from csplib.errors import ParamsError
-from csplib.schema import ASB
+from csplib.core.errors import ParamsError
+from csplib.core.schema import ASB
 from csplib.synth.calibration import (
     ASB_PATH,
     CATEGORIES,
@@ -164,9 +164,9 @@ def generate(
 
     Raises
     ------
-    csplib.errors.ParamsError
+    csplib.core.errors.ParamsError
         A bad seed or month, or ``out_dir`` already holds generated data.
-    csplib.errors.DataError
+    csplib.core.errors.DataError
         A real input file is missing or unreadable.
 
     Examples

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csplib.schema import ASB
+from csplib.core.schema import ASB
 from csplib.synth.calibration import (
     ASB_PATH,
     CATEGORIES,

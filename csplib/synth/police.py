@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from csplib.schema import ASB, STREET_COLUMNS
+from csplib.core.schema import ASB, STREET_COLUMNS
 from csplib.synth.calibration import (
     ASB_PATH,
     CATEGORIES,

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from csplib.errors import DataError
-from csplib.provenance import sha256_file
+from csplib.core.errors import DataError
+from csplib.core.provenance import sha256_file
 from csplib.synth.calibration import (
     CATEGORIES,
     CITY_CENTRE,

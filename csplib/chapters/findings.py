@@ -1,0 +1,116 @@
+"""Sentences from numbers: the standard findings a chapter or the summary states.
+
+Each finding is text plus the chapter holding its evidence, so the summary can link every
+finding to where it is shown. Text is plain; :func:`findings_html` escapes it.
+
+Examples
+--------
+>>> table = pd.DataFrame({"count": [300, 100, 400], "rate_per_1000": [3.0, 1.0, 4.0],
+...                       "share": [0.75, 0.25, 1.0]},
+...                      index=pd.Index(["Violence", "Robbery", "All"], name="category"))
+>>> for f in volume_findings(table, "Nottingham", "2019/20", asb="Robbery"):
+...     print(f.text)
+Nottingham recorded 300 crimes in 2019/20 (3.0 per 1,000 residents) and 100 anti-social
+behaviour incidents (1.0 per 1,000).
+The largest category of crime was Violence: 300 crimes, 100.0% of all crime.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+from IPython.display import HTML
+
+from csplib.chapters.registry import chapter as _chapter
+from csplib.core.schema import ASB
+
+__all__ = ["Finding", "volume_findings", "quality_findings", "findings_html"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A sentence and the chapter whose tables and charts support it."""
+
+    text: str
+    evidence: str  # chapter name, e.g. "01_volume"
+
+    def __post_init__(self):
+        _chapter(self.evidence)  # an unknown chapter is a programming error
+
+
+def volume_findings(
+    table: pd.DataFrame, area: str, period_label: str, asb: str = ASB
+) -> list[Finding]:
+    """Headline volume findings from :func:`csplib.methods.volume.window_table`."""
+    crime = table.drop(index=[asb, "All"], errors="ignore")
+    n_crime = int(crime["count"].sum())
+    rate_crime = float(crime["rate_per_1000"].sum())
+    out = []
+    text = (
+        f"{area} recorded {n_crime:,} crimes in {period_label} "
+        f"({rate_crime:,.1f} per 1,000 residents)"
+    )
+    if asb in table.index:
+        row = table.loc[asb]
+        text += (
+            f" and {int(row['count']):,} anti-social behaviour incidents "
+            f"({float(row['rate_per_1000']):,.1f} per 1,000)"
+        )
+    out.append(Finding(text + ".", "01_volume"))
+    if n_crime:
+        top = crime["count"].idxmax()
+        share = crime.loc[top, "count"] / n_crime
+        out.append(
+            Finding(
+                f"The largest category of crime was {top}: "
+                f"{int(crime.loc[top, 'count']):,} crimes, {share:.1%} of all crime.",
+                "01_volume",
+            )
+        )
+    return out
+
+
+def quality_findings(quality) -> list[Finding]:
+    """Data-quality warnings a reader of any chapter must know (missing, implausible months)."""
+    out = []
+    if not quality.missing.empty:
+        months = ", ".join(f"{m:%b %Y}" for m in quality.missing["month"])
+        out.append(
+            Finding(
+                f"Data are missing for {len(quality.missing)} month(s) ({months}); counts for "
+                "those periods are incomplete, not low.",
+                "01_volume",
+            )
+        )
+    for row in quality.implausible.itertuples():
+        out.append(
+            Finding(
+                f"{row.category} in {row.month:%B %Y} is implausibly {row.direction} "
+                f"({row.count:,} records against about {row.expected:,.0f} in neighbouring "
+                "months): check the published release before reading it as a real change.",
+                "01_volume",
+            )
+        )
+    return out
+
+
+def findings_html(findings: list[Finding], heading: str | None = None) -> HTML:
+    """The findings as a list, each linked to its evidence chapter (text escaped).
+
+    Examples
+    --------
+    >>> print(findings_html([Finding("ASB <fell>.", "01_volume")], heading="Volume").data)
+    <h2>Volume</h2><ul><li>ASB &lt;fell&gt;. <a href="01_volume.html">[evidence:
+    Volume]</a></li></ul>
+    """
+    items = []
+    for f in findings:
+        title = _chapter(f.evidence).title.split(":")[0]
+        items.append(
+            f"<li>{html.escape(f.text, quote=False)} "
+            f'<a href="{f.evidence}.html">[evidence: {html.escape(title)}]</a></li>'
+        )
+    head = f"<h2>{html.escape(heading, quote=False)}</h2>" if heading else ""
+    return HTML(head + "<ul>" + "".join(items) + "</ul>")

@@ -1,0 +1,225 @@
+"""Theme packs: one theme's volume, threat, harm, risk and places, for its sub-group.
+
+``notebooks/theme_profile.ipynb`` is run once per theme in the parameters by ``csp assess``
+(``outputs/<year>/packs/<theme>.html``). :func:`assess` computes everything it shows, as a
+:class:`~csplib.chapters.result.ChapterResult` named ``pack_<theme>``; the notebook only lays
+it out.
+
+Examples
+--------
+>>> from csplib.params import ThemeSpec
+>>> definition(ThemeSpec(name="Hate crime", flags={"hate": True}, subgroup="Hate Crime Board"))
+'Hate crime: crimes flagged hate. Prepared for the Hate Crime Board.'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from csplib.chapters.result import ChapterResult, Table
+from csplib.core.errors import DataError
+from csplib.core.schema import ASB
+from csplib.ingest.harm_weights import load_harm_weights
+from csplib.ingest.partner import OFFENCE_CODES_FILE
+from csplib.methods import harm, risk, themes
+from csplib.methods.models import CountTrend, SPCChart
+from csplib.methods.themes import theme_incidents
+from csplib.params import ThemeSpec
+
+__all__ = ["assess", "definition", "theme_rows", "theme_monthly", "ward_table", "TREND_MONTHS"]
+
+#: Months of the trend and the SPC chart: the last three years.
+TREND_MONTHS = 36
+
+
+def definition(theme: ThemeSpec) -> str:
+    """The theme's definition in words, as the pack states it."""
+    parts = []
+    if theme.categories:
+        parts.append("police.uk categories " + ", ".join(theme.categories))
+    if theme.flags:
+        flags = " and ".join(k if v else f"not {k}" for k, v in theme.flags.items())
+        parts.append(f"crimes flagged {flags}")
+    text = f"{theme.name}: " + " or ".join(parts) + "."
+    if theme.subgroup:
+        text += f" Prepared for the {theme.subgroup}."
+    return text
+
+
+def theme_rows(theme: ThemeSpec, store) -> tuple[pd.DataFrame | None, str | None]:
+    """The theme's rows from the store, or ``None`` and the reason they cannot be selected.
+
+    A theme defined by flags needs the partner extract (police.uk data carry no flags).
+    """
+    try:
+        rows = theme_incidents(theme, store.incidents, store.partner)
+    except DataError as exc:
+        return None, f"This theme cannot be profiled from the data supplied: {exc}"
+    return rows, None
+
+
+def theme_monthly(rows: pd.DataFrame, months_present) -> pd.Series:
+    """Monthly counts of the theme: zero where a month has data but no rows, NaN where the
+    month is missing from the data.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"month": pd.to_datetime(["2020-01-01", "2020-03-01"])})
+    >>> present = pd.to_datetime(["2020-01-01", "2020-03-01", "2020-04-01"])
+    >>> theme_monthly(rows, present).tolist()
+    [1.0, nan, 1.0, 0.0]
+    """
+    present = pd.DatetimeIndex(months_present)
+    counts = rows.groupby("month").size().reindex(present, fill_value=0).astype(float)
+    span = pd.date_range(present.min(), present.max(), freq="MS", name="month")
+    return counts.reindex(span).rename("count")
+
+
+def ward_table(rows: pd.DataFrame, geography, start, end, population_year: int) -> pd.DataFrame:
+    """Counts and rates per 1,000 residents by ward for ``start``..``end`` (every ward listed).
+
+    Returns
+    -------
+    DataFrame
+        Index ``ward_name``; columns ``count``, ``population``, ``rate_per_1000``, sorted by
+        count (largest first).
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    inside = rows[(rows["month"] >= start) & (rows["month"] <= end)]
+    lsoas = geography.lsoa_table
+    population = geography.population(population_year)["population"]
+    ward_of = lsoas["ward_name"]
+    ward_pop = population.groupby(ward_of.reindex(population.index)).sum()
+    wards = inside["lsoa"].map(ward_of)
+    counts = wards.value_counts().reindex(ward_pop.index, fill_value=0)
+    out = pd.DataFrame({"count": counts.astype(int), "population": ward_pop.round().astype(int)})
+    out["rate_per_1000"] = out["count"] / out["population"] * 1000
+    out.index.name = "ward_name"
+    return out.sort_values("count", ascending=False, kind="stable")
+
+
+def assess(ctx, theme: str) -> ChapterResult:
+    """The pack of ``theme`` (a key of the parameters' ``themes``) for a context.
+
+    Tables: ``volume`` (the period and the year before), ``harm`` (crime themes),
+    ``repeat_victims`` (where the partner extract has victim identifiers) and ``wards``.
+    Notes: ``definition`` (or why the theme cannot be profiled), ``trend``, ``harm`` and
+    ``repeat_victims`` (why a section is empty). Artefacts: ``monthly`` counts and the fitted
+    ``trend`` and ``spc`` over the last :data:`TREND_MONTHS` months.
+    """
+    params, store = ctx.params, ctx.store
+    spec = params.themes[theme]
+    period = params.assessment.period
+    result = ChapterResult(f"pack_{theme}", headline={"theme": spec.name})
+    rows, problem = theme_rows(spec, store)
+    result.notes["definition"] = [definition(spec) if problem is None else problem]
+    if rows is None:
+        return result
+
+    monthly = theme_monthly(rows, store.months_present)
+    result.artefacts["monthly"] = monthly
+    result.figures["monthly"] = f"{spec.name}: recorded per month"
+    residents = float(store.geography.population(period.end.year)["population"].sum())
+    volumes = themes.theme_volumes(
+        {theme: spec}, store.incidents, store.partner, period=period.period, population=residents
+    )
+    result.add(
+        Table(
+            "volume",
+            volumes,
+            caption=f"{spec.name} in {period.label} and the year before",
+            counts=("count", "previous"),
+            derived={
+                c: ("count", "previous") for c in ("rate_per_1000", "volume_change", "pct_change")
+            },
+            formats={"pct_change": "{:+.1f}%", "p_value": "{:.3f}"},
+        )
+    )
+
+    recent = monthly.loc[: pd.Timestamp(period.end)].tail(TREND_MONTHS)
+    trend = CountTrend(recent).fit()
+    spc = SPCChart(recent).fit()
+    result.artefacts.update(trend=trend, spc=spc)
+    result.headline.update(
+        trend_months=len(recent),
+        annual_change=trend.annual_change,
+        annual_change_ci=list(trend.ci),
+        trend_p_value=trend.p_value,
+    )
+    result.notes["trend"] = [
+        f"Trend over the last {len(recent)} months: {100 * trend.annual_change:+.1f}% a year "
+        f"(95% CI {100 * trend.ci[0]:+.1f}% to {100 * trend.ci[1]:+.1f}%, "
+        f"p = {trend.p_value:.3f}; {trend.method}). {trend.note}"
+    ]
+    result.figures["spc"] = (
+        f"{spec.name}: statistical process control chart (last {len(recent)} months)"
+    )
+
+    if spec.categories != [ASB]:
+        weights = load_harm_weights(
+            *params.harm_files(), offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE
+        )  # as the harm chapter weighs crimes
+        shares = harm.theme_harm(
+            {theme: spec},
+            store.incidents,
+            store.partner,
+            category_weights=weights.category_weights,
+            code_weights=weights.code_weights,
+            period=period.period,
+        )
+        result.add(
+            Table(
+                "harm",
+                shares,
+                caption=f"{spec.name}: harm (Crime Severity Score weights) against volume",
+                counts=("count", "weighted", "unweighted"),
+                derived={
+                    "harm": ("count",),
+                    "harm_per_offence": ("count",),
+                    "volume_share": ("weighted",),
+                    "harm_share": ("count",),
+                    "harm_volume_ratio": ("count",),
+                },
+                formats={"harm_share": "{:.1f}%", "volume_share": "{:.1f}%"},
+            )
+        )
+    else:
+        result.notes["harm"] = ["Harm weights are defined for crimes only; this theme has none."]
+
+    if "victim_id" in rows and rows["victim_id"].notna().any():
+        repeats = risk.repeat_victimisation(rows, period=period.period)
+        result.add(
+            Table(
+                "repeat_victims",
+                repeats.to_frame().T,
+                caption=f"Repeat victims of {spec.name.lower()} in {period.label}",
+                counts=(
+                    "incidents",
+                    "victims",
+                    "repeat_victims",
+                    "incidents_by_repeat_victims",
+                    "blank_victim_excluded",
+                ),
+                derived={
+                    "repeat_victim_share": ("repeat_victims", "victims"),
+                    "repeat_incident_share": ("incidents_by_repeat_victims", "incidents"),
+                },
+            )
+        )
+    else:
+        result.notes["repeat_victims"] = [
+            "No victim identifiers for this theme: repeat victimisation cannot be measured "
+            "from police.uk data."
+        ]
+
+    wards = ward_table(rows, store.geography, period.start, period.end, period.end.year)
+    result.add(
+        Table(
+            "wards",
+            wards,
+            caption=f"{spec.name} by ward in {period.label}: counts and rates per 1,000 residents",
+            counts=("count",),
+            derived={"rate_per_1000": ("count",)},
+        )
+    )
+    return result

@@ -1,0 +1,194 @@
+"""Trends of the threat chapter: annual % change of each series over the trend windows.
+
+:func:`trend_windows` names the windows (the last three years, and since the start of the
+assessment's baseline year); :func:`trend_table` estimates the annual % change of every
+series over each with :class:`csplib.methods.models.CountTrend` (Poisson / negative binomial
+GLM with month-of-year effects), checks it with Mann-Kendall on deseasonalised counts, and
+gives a direction arrow (↑ ↓, or ↔ when not significant).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from csplib.chapters.threat.text import _add_months, _count_text, _month, month_span
+from csplib.methods.models import CountTrend, MannKendallTrend
+
+__all__ = ["UP", "DOWN", "FLAT", "MIN_MONTHS", "trend_windows", "trend_table"]
+
+#: Direction arrows: significant rise, significant fall, no significant trend.
+UP, DOWN, FLAT = "↑", "↓", "↔"
+#: Fewest months with data for a trend, forecast or seasonal profile to be shown at all.
+MIN_MONTHS = 12
+
+
+def _arrow(change: float, significant: bool) -> str:
+    if not significant or not np.isfinite(change):
+        return FLAT
+    return UP if change > 0 else DOWN
+
+
+def trend_windows(
+    end, *, first=None, recent_months: int = 36, baseline=None
+) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+    """The windows over which trends are estimated, by label.
+
+    Parameters
+    ----------
+    end : date-like
+        Last month (the end of the assessed period).
+    first : date-like, optional
+        First month with data; windows do not start before it.
+    recent_months : int
+        Length of the recent window (36: "last 3 years").
+    baseline : object with ``start`` and ``label``, optional
+        The assessment's baseline period (:class:`csplib.params.Window`); adds a long-term
+        window "since <label>" from its start when that is before the recent window.
+
+    Returns
+    -------
+    dict
+        Label -> (first month, last month).
+
+    Examples
+    --------
+    >>> from csplib.params import Window
+    >>> w = trend_windows("2025-03", baseline=Window.parse("2018/19"))
+    >>> {k: month_span(*v) for k, v in w.items()}
+    {'last 3 years': 'Apr 2022 to Mar 2025', 'since 2018/19': 'Apr 2018 to Mar 2025'}
+    """
+    end = _month(end)
+    first = _month(first) if first is not None else None
+    start = _add_months(end, -(recent_months - 1))
+    if first is not None:
+        start = max(start, first)
+    years = recent_months / 12
+    label = f"last {years:g} years" if recent_months % 12 == 0 else f"last {recent_months} months"
+    windows = {label: (start, end)}
+    if baseline is not None:
+        since = _month(baseline.start)
+        if first is not None:
+            since = max(since, first)
+        if since < start:
+            windows[f"since {baseline.label}"] = (since, end)
+    return windows
+
+
+def trend_table(
+    wide: pd.DataFrame,
+    windows: dict[str, tuple],
+    *,
+    level: float = 0.95,
+    significance: str = "p_value",
+    alpha: float = 0.05,
+    mann_kendall: bool = True,
+    min_months: int = MIN_MONTHS,
+) -> pd.DataFrame:
+    """Annual % change of every series over each window, with a direction arrow.
+
+    For each series and window: :class:`csplib.methods.models.CountTrend` (Poisson or negative
+    binomial GLM with month-of-year effects; annual change with a Wald interval and
+    p-value) and, as a check, :class:`csplib.methods.models.MannKendallTrend` on deseasonalised
+    counts. p-values are adjusted with Benjamini-Hochberg across the series of each window
+    (``q_value``). The direction is ↑ or ↓ when the chosen ``significance`` column is below
+    ``alpha``, ↔ otherwise. Series with fewer than ``min_months`` months with data in a
+    window get no estimate (the note says why).
+
+    Parameters
+    ----------
+    wide : DataFrame
+        Months x series (:func:`monthly_series`).
+    windows : dict
+        Label -> (first month, last month) (:func:`trend_windows`).
+    level : float
+        Confidence level (0.95).
+    significance : {"p_value", "q_value"}
+        Which p-value sets the arrow: raw (few series, e.g. city categories) or
+        BH-adjusted (many series, e.g. category x ward).
+    alpha : float
+        Significance level (0.05).
+    mann_kendall : bool
+        Add the Mann-Kendall check (``mk_tau``, ``mk_p_value``, ``mk_agrees``).
+    min_months : int
+        Months with data needed in a window (12).
+
+    Returns
+    -------
+    DataFrame
+        Index: the series keys plus ``window``; columns ``period``, ``months_used``,
+        ``annual_change_pct``, ``lower_pct``, ``upper_pct``, ``p_value``, ``q_value``,
+        ``direction``, ``family``, (Mann-Kendall columns), ``method``, ``note``.
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2022-04-01", periods=36, freq="MS", name="month")
+    >>> rng = np.random.default_rng(1)
+    >>> wide = pd.DataFrame({"Rising": rng.poisson(40 * 1.3 ** (np.arange(36) / 12)),
+    ...                      "Flat": rng.poisson(40, 36)}, index=idx)
+    >>> t = trend_table(wide, {"last 3 years": (idx[0], idx[-1])})
+    >>> t["direction"].tolist()
+    ['↑', '↔']
+    """
+    if significance not in ("p_value", "q_value"):
+        raise ValueError(f"significance must be 'p_value' or 'q_value'; got {significance!r}")
+    names = [n if n is not None else "series" for n in wide.columns.names]
+    rows, index = [], []
+    for key in wide.columns:
+        for label, (start, end) in windows.items():
+            y = wide.loc[_month(start) : _month(end), key]
+            n = int(y.notna().sum())
+            row = {
+                "period": month_span(start, end),
+                "months_used": n,
+                "annual_change_pct": np.nan,
+                "lower_pct": np.nan,
+                "upper_pct": np.nan,
+                "p_value": np.nan,
+                "family": None,
+            }
+            if mann_kendall:
+                row.update(mk_tau=np.nan, mk_p_value=np.nan)
+            if n < min_months:
+                row.update(
+                    method="none",
+                    note=f"Only {_count_text(n, 'month')} with data "
+                    f"(at least {min_months} are needed).",
+                )
+            else:
+                row.update(CountTrend(y, level=level).fit().row())
+                if mann_kendall:
+                    mk = MannKendallTrend(y).fit()
+                    row.update(mk_tau=mk.tau, mk_p_value=mk.p_value)
+            rows.append(row)
+            index.append((*(key if isinstance(key, tuple) else (key,)), label))
+    table = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=[*names, "window"]))
+    table.insert(table.columns.get_loc("p_value") + 1, "q_value", np.nan)
+    for label in windows:
+        sel = (table.index.get_level_values("window") == label) & table["p_value"].notna()
+        if sel.any():
+            table.loc[sel, "q_value"] = multipletests(
+                table.loc[sel, "p_value"].to_numpy(float), method="fdr_bh"
+            )[1]
+    significant = table[significance] < alpha
+    direction = [_arrow(c, s) for c, s in zip(table["annual_change_pct"], significant, strict=True)]
+    table.insert(table.columns.get_loc("q_value") + 1, "direction", direction)
+    if mann_kendall:
+        mk_sig = table["mk_p_value"] < alpha
+        glm_sig = table["p_value"] < alpha
+        same_sign = np.sign(table["mk_tau"]) == np.sign(table["annual_change_pct"])
+        agrees = (mk_sig & glm_sig & same_sign) | (~mk_sig & ~glm_sig)
+        table.insert(
+            table.columns.get_loc("mk_p_value") + 1,
+            "mk_agrees",
+            agrees.where(table["p_value"].notna() & table["mk_p_value"].notna()),
+        )
+    return table
+
+
+def _by_rise(trends: pd.DataFrame) -> pd.DataFrame:
+    """Rising series first (largest rise first), then falling ones (largest fall first)."""
+    change = trends["annual_change_pct"]
+    order = np.lexsort((-change.abs().to_numpy(), (change <= 0).to_numpy()))
+    return trends.iloc[order]

@@ -1,0 +1,167 @@
+"""The volume chapter: how much crime and ASB was recorded, and how complete the data are.
+
+:func:`assess` builds the chapter's :class:`~csplib.chapters.result.ChapterResult`: the
+ingest quality tables, monthly and yearly counts by category, the assessed period's counts,
+rates and shares, and the key findings (volume, and what the data can and cannot tell us).
+The counting itself is :mod:`csplib.methods.volume`.
+
+Examples
+--------
+>>> [t for t in TABLE_NAMES][:3]
+['rows_accounted', 'implausible_months', 'lsoa_vintage_conversion']
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from csplib.chapters.findings import Finding, quality_findings, volume_findings
+from csplib.chapters.result import ChapterResult, Table
+from csplib.core.schema import ASB
+from csplib.methods import volume
+
+__all__ = ["CHAPTER", "TABLE_NAMES", "assess"]
+
+CHAPTER = "01_volume"
+
+#: The chapter's tables, in the order shown.
+TABLE_NAMES = (
+    "rows_accounted",
+    "implausible_months",
+    "lsoa_vintage_conversion",
+    "monthly_counts",
+    "last_12_months",
+    "assessed_period",
+    "year_coverage",
+    "financial_year_counts",
+)
+
+
+def assess(ctx) -> ChapterResult:
+    """The volume chapter's result for a context (its ``params`` and ``store``).
+
+    Headline figures: ``residents`` and ``population_year`` (the rates' denominator),
+    ``months_covered`` and ``months_in_period`` of the assessed period, and the crime and
+    ASB counts of the period. Notes: ``quality`` (what a reader of any chapter must know
+    about the data) and ``residents`` (the sentence stating the denominator).
+    """
+    params, store = ctx.params, ctx.store
+    period, area = params.assessment.period, params.area
+    incidents, quality = store.incidents, store.quality
+    result = ChapterResult(CHAPTER)
+
+    result.add(
+        Table(
+            "rows_accounted",
+            quality.to_frame(),
+            caption="Rows read, rejected (by stage and reason) and kept",
+            counts=(),
+            formats={"share": "{:.2%}"},
+        )
+    )
+    result.add(
+        Table(
+            "implausible_months",
+            quality.implausible,
+            caption="Months flagged as implausible against their neighbouring months",
+            counts=("count",),
+        )
+    )
+    result.add(
+        Table(
+            "lsoa_vintage_conversion",
+            store.conversion,
+            caption=f"Rows converted to {area.lsoa_vintage} LSOA codes, by change and method",
+            counts=(),
+        )
+    )
+
+    monthly = volume.monthly_counts(incidents, months_present=store.months_present)
+    result.add(Table("monthly_counts", monthly, caption="Monthly counts by category", counts="all"))
+    recent = monthly.tail(12).T
+    recent.columns = [m.strftime("%b %Y") for m in recent.columns]
+    result.add(
+        Table(
+            "last_12_months",
+            recent,
+            caption="Last 12 months by category (the full series is in the data annex)",
+            counts="all",
+        )
+    )
+    result.figures["monthly"] = (
+        f"Recorded crime and ASB by month, {area.name} (gaps are missing months)"
+    )
+
+    population = store.geography.population(period.end.year)
+    residents = float(population["population"].sum())
+    population_year = int(population["year"].iloc[0])
+    result.notes["residents"] = [
+        f"{area.name} had {residents:,.0f} residents in the ONS mid-year estimate for "
+        f"{population_year}, used as the denominator of the rates below."
+    ]
+    window = volume.window_table(incidents, period.start, period.end, residents)
+    result.add(
+        Table(
+            "assessed_period",
+            window,
+            caption=f"Crime and ASB in {period.label}: counts, rates per 1,000 residents and "
+            "shares",
+            counts=("count",),
+            derived={"rate_per_1000": ("count",), "share": ("count",)},
+            formats={"share": "{:.1%}"},
+        )
+    )
+    result.add(
+        Table(
+            "year_coverage",
+            volume.coverage(store.months_present),
+            caption="Months of data in each financial year (counts for incomplete years are "
+            "partial)",
+            counts=(),
+        )
+    )
+    result.add(
+        Table(
+            "financial_year_counts",
+            volume.period_counts(incidents),
+            caption="Counts by financial year (read with the coverage table above)",
+            counts="all",
+        )
+    )
+
+    covered = [m for m in store.months_present if period.start <= m.date() <= period.end]
+    result.headline.update(
+        residents=residents,
+        population_year=population_year,
+        months_covered=len(covered),
+        months_in_period=period.months,
+    )
+    result.findings = _findings(window, covered, area.name, period, store.months_present)
+    if covered:
+        counts = window["count"].drop(index="All", errors="ignore")
+        result.headline["asb"] = int(counts.get(ASB, 0))
+        result.headline["crimes"] = int(counts.drop(index=ASB, errors="ignore").sum())
+    result.notes["quality"] = [f.text for f in quality_findings(quality)]
+    return result
+
+
+def _findings(window: pd.DataFrame, covered, area_name, period, months_present) -> list[Finding]:
+    if not covered:
+        return [
+            Finding(
+                f"There are no data for {period.label}; the data cover "
+                f"{months_present.min():%b %Y} to {months_present.max():%b %Y}.",
+                CHAPTER,
+            )
+        ]
+    found = volume_findings(window, area_name, period.label)
+    if len(covered) < period.months:
+        found.insert(
+            0,
+            Finding(
+                f"The data cover {len(covered)} of the {period.months} months of "
+                f"{period.label}: counts for the period are partial.",
+                CHAPTER,
+            ),
+        )
+    return found

@@ -1,0 +1,2 @@
+"""Layer 6, presentation: charts, disclosure control (one suppression path and the
+record-level scan), HTML and the page templates."""

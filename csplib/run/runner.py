@@ -1,0 +1,479 @@
+"""Run the assessment: execute the chapter notebooks and write ``outputs/<year>/``.
+
+For each chapter, :func:`run_assessment` executes ``notebooks/<chapter>.ipynb`` with
+papermill, injecting the parameters file's path and the output folder, then writes:
+
+- ``notebooks/<chapter>.ipynb``: the executed notebook;
+- ``html/<chapter>.html``: for sharing, without code, self-contained and readable offline;
+- ``review/<chapter>.html``: for peer review, with code;
+
+and ``packs/<theme>.html`` (one theme pack per theme), then ``index.html`` (the contents
+page) and ``manifest.json`` (parameters, input checksums, versions, commit, per-chapter status
+and timings). Finally every shared file (``index.html``, ``html/``, ``packs/``, ``tables/``)
+is scanned for record-level data (crime IDs, coordinates, victim IDs, exact dates, street
+locations): any found fails the run.
+
+A failing chapter does not stop the others: its executed notebook and review page are kept
+(so the error can be read), the chapters that depend on it are skipped, and the run reports
+which chapter and which cell failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import jinja2
+import nbformat
+from nbconvert import HTMLExporter
+
+from csplib.chapters.registry import CHAPTERS, PACK_NOTEBOOK, Chapter, select_chapters
+from csplib.chapters.result import ResultVersionError, load_result, result_path
+from csplib.core.errors import CspError
+from csplib.core.provenance import csplib_version, git_commit, hash_inputs, package_versions
+from csplib.params import Params
+from csplib.present.disclosure import check_shared_outputs, find_record_level
+
+__all__ = ["ChapterRun", "RunResult", "run_assessment", "export_html", "SYNTHETIC_BANNER"]
+
+#: Shown on every page built from synthetic data.
+SYNTHETIC_BANNER = (
+    "Synthetic data: these figures come from a simulated dataset built to demonstrate the "
+    "methods. They are not real crime statistics for this area."
+)
+
+_TEMPLATES = Path(__file__).resolve().parents[1] / "present" / "templates"
+_PROJECT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+@dataclass
+class ChapterRun:
+    """What happened to one chapter or theme pack."""
+
+    name: str
+    title: str
+    kind: str = "chapter"  # chapter | pack
+    status: str = "pending"  # ok | failed | skipped
+    seconds: float = 0.0
+    error: str | None = None
+    cell: int | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status_text(self) -> str:
+        if self.status == "ok":
+            return f"ok ({self.seconds:.0f} s)"
+        if self.status == "failed":
+            where = f" in cell {self.cell}" if self.cell is not None else ""
+            return f"failed{where}: {self.error}"
+        return f"{self.status}: {self.error}" if self.error else self.status
+
+    @property
+    def short_status(self) -> str:
+        """The status for the shared contents page: no error message (it may quote data)."""
+        if self.status == "failed":
+            where = f" in cell {self.cell}" if self.cell is not None else ""
+            kind = (self.error or "").split(":", 1)[0]
+            return f"failed{where} ({kind}); see the review copy"
+        if self.status == "skipped":
+            return "skipped: " + (self.error or "")
+        return self.status_text
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run_assessment`."""
+
+    out_dir: Path
+    chapters: list[ChapterRun]
+    packs: list[ChapterRun] = field(default_factory=list)
+    sharing_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.sharing_problems and all(
+            c.status == "ok" for c in self.chapters + self.packs
+        )
+
+    @property
+    def failed(self) -> list[ChapterRun]:
+        return [c for c in self.chapters + self.packs if c.status != "ok"]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One notebook execution and where its outputs go (paths relative to the output folder)."""
+
+    name: str
+    title: str
+    notebook: str
+    after: tuple[str, ...]
+    extra: dict
+    executed: str
+    review: str
+    html: str
+    kind: str = "chapter"
+
+
+def _chapter_job(ch: Chapter) -> _Job:
+    return _Job(
+        ch.name,
+        ch.title,
+        ch.name,
+        ch.after,
+        {},
+        f"notebooks/{ch.name}.ipynb",
+        f"review/{ch.name}.html",
+        f"html/{ch.name}.html",
+    )
+
+
+def _pack_job(theme_id: str, params: Params) -> _Job:
+    theme = params.themes[theme_id]
+    for_whom = f" (for the {theme.subgroup})" if theme.subgroup else ""
+    return _Job(
+        f"pack_{theme_id}",
+        f"Theme pack: {theme.name}{for_whom}",
+        PACK_NOTEBOOK,
+        (),
+        {"theme": theme_id},
+        f"notebooks/packs/{theme_id}.ipynb",
+        f"review/packs/{theme_id}.html",
+        f"packs/{theme_id}.html",
+        kind="pack",
+    )
+
+
+def export_html(
+    notebook: Path,
+    target: Path,
+    *,
+    with_code: bool,
+    title: str,
+    banner: str | None,
+    home: str = "../index.html",
+):
+    """Write a notebook as house-style HTML (see ``templates/csp_html``).
+
+    Parameters
+    ----------
+    notebook : Path
+        Executed notebook.
+    target : Path
+        HTML file to write.
+    with_code : bool
+        Keep code cells (review copy) or drop them (copy for sharing).
+    title : str
+        Shown in the navigation bar.
+    banner : str or None
+        Warning banner shown at the top (e.g. synthetic data).
+    home : str
+        Link back to the contents page, relative to ``target``.
+    """
+    exporter = HTMLExporter(
+        template_name="csp_html",
+        extra_template_basedirs=[str(_TEMPLATES)],
+        exclude_input=not with_code,
+        exclude_input_prompt=not with_code,
+        exclude_output_prompt=not with_code,
+        embed_images=True,
+    )
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"csp_title": title, "csp_banner": banner, "csp_home": home}
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")
+
+
+def _execute(nb_in: str, nb_out: str, parameters: dict, cwd: str) -> dict:
+    """Execute one notebook; return status, seconds and failure details (picklable)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            nb_in,
+            nb_out,
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=cwd,
+        )
+    except PapermillExecutionError as exc:
+        return {
+            "status": "failed",
+            "seconds": time.perf_counter() - start,
+            "cell": exc.cell_index + 1,
+            "error": f"{exc.ename}: {exc.evalue}".strip(),
+        }
+    except Exception as exc:  # kernel death, bad notebook JSON: report, do not crash the run
+        return {
+            "status": "failed",
+            "seconds": time.perf_counter() - start,
+            "cell": None,
+            "error": f"{type(exc).__name__}: {exc}",
+        }
+    return {"status": "ok", "seconds": time.perf_counter() - start, "cell": None, "error": None}
+
+
+def _progress(message: str) -> None:
+    print(f"[csp] {message}", file=sys.stderr, flush=True)
+
+
+def run_assessment(
+    params: Params,
+    *,
+    out_dir: str | Path | None = None,
+    chapters: list[str] | None = None,
+    packs: list[str] | None = None,
+    jobs: int = 1,
+    notebooks_dir: str | Path | None = None,
+    progress: Callable[[str], None] | None = _progress,
+) -> RunResult:
+    """Execute the chapters and write the assessment's outputs.
+
+    Parameters
+    ----------
+    params : Params
+        Validated parameters (see :func:`csplib.params.load_params`).
+    out_dir : path-like, optional
+        Where to write; default ``params.year_dir`` (``outputs/<year>``).
+    chapters : list of str, optional
+        Chapter names to run (default: all). Dependencies not selected are not run.
+    packs : list of str, optional
+        Theme ids whose packs to run (``packs/<theme>.html``); default: every theme in the
+        parameters when all chapters run, none when ``chapters`` is given.
+    jobs : int
+        How many independent chapters to execute at once.
+    notebooks_dir : path-like, optional
+        Folder holding the chapter notebooks (default: the project's ``notebooks/``).
+    progress : callable, optional
+        Called with one line of progress text per event; ``None`` for silence.
+
+    Returns
+    -------
+    RunResult
+    """
+    if jobs < 1:
+        raise ValueError("jobs must be a positive integer")
+    say = progress or (lambda _msg: None)
+    out = Path(out_dir) if out_dir is not None else params.year_dir
+    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else _PROJECT_NOTEBOOKS
+    if packs is None:
+        packs = list(params.themes) if chapters is None else []
+    unknown = [t for t in packs if t not in params.themes]
+    if unknown:
+        raise CspError(
+            f"unknown theme {unknown[0]!r}; the parameters define: "
+            f"{', '.join(params.themes) or 'no themes'}"
+        )
+    todo = [_chapter_job(c) for c in select_chapters(chapters)]
+    todo += [_pack_job(t, params) for t in packs]
+    if set(packs) == set(params.themes):  # a full set of packs: none left from old themes
+        for stale in (out / "packs").glob("*.html"):
+            if stale.stem not in params.themes:
+                stale.unlink()
+    for sub in ("notebooks", "html", "review", "tables"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.UTC)
+    banner = SYNTHETIC_BANNER if params.data.synthetic else None
+    runs = {j.name: ChapterRun(j.name, j.title, kind=j.kind) for j in todo}
+    base = {"params_path": str(params.source_file), "output_dir": str(out.resolve())}
+
+    def finish(job: _Job, result: dict) -> None:
+        run = runs[job.name]
+        run.status, run.seconds = result["status"], round(result["seconds"], 2)
+        run.cell, run.error = result["cell"], result["error"]
+        executed = out / job.executed
+        if executed.exists():
+            run.outputs["notebook"] = job.executed
+            # the review copy always (it shows any error); the shared copy only on success
+            pages = {"review": job.review, **({"html": job.html} if run.status == "ok" else {})}
+            for kind, rel in pages.items():
+                export_html(
+                    executed,
+                    out / rel,
+                    with_code=kind == "review",
+                    title=job.title,
+                    banner=banner,
+                    home="../" * rel.count("/") + "index.html",
+                )
+                run.outputs[kind] = rel
+        say(f"{job.name}: {run.status_text}")
+
+    _warm_store(params, say)
+    pending = list(todo)
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    running: dict[Future, _Job] = {}
+    try:
+        while pending or running:
+            for job in list(pending):
+                blockers = [d for d in job.after if d in runs and runs[d].status != "ok"]
+                if any(runs[d].status in ("failed", "skipped") for d in blockers):
+                    pending.remove(job)
+                    bad = [d for d in blockers if runs[d].status != "pending"]
+                    runs[job.name].status = "skipped"
+                    runs[job.name].error = f"needs {', '.join(bad)}, which did not succeed"
+                    say(f"{job.name}: {runs[job.name].status_text}")
+                    continue
+                if blockers or len(running) >= jobs:
+                    continue
+                pending.remove(job)
+                say(f"{job.name}: running")
+                _clear_outputs(out, job)
+                (out / job.executed).parent.mkdir(parents=True, exist_ok=True)
+                nb_args = (
+                    str(nb_dir / f"{job.notebook}.ipynb"),
+                    str(out / job.executed),
+                    {**base, **job.extra},
+                    str(nb_dir),
+                )
+                if pool is None:
+                    finish(job, _execute(*nb_args))
+                else:
+                    running[pool.submit(_execute, *nb_args)] = job
+            if running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    finish(running.pop(fut), fut.result())
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+    result = RunResult(
+        out,
+        [runs[c.name] for c in CHAPTERS if c.name in runs],
+        [runs[j.name] for j in todo if j.kind == "pack"],
+    )
+    _write_index(params, result, started)
+    # shared outputs must hold aggregates only: a record-level value fails the run
+    problems = check_shared_outputs(out)
+    for page in sorted((out / "review").rglob("*.html")):
+        problems += find_record_level(page)
+    result.sharing_problems = [str(p) for p in problems]
+    for problem in result.sharing_problems:
+        say(f"record-level data in a shared output: {problem}")
+    _write_manifest(params, result, started)
+    return result
+
+
+def _clear_outputs(out: Path, job: _Job) -> None:
+    """Remove a job's outputs from an earlier run, so none is left if this run fails."""
+    for rel in (job.executed, job.review, job.html):
+        (out / rel).unlink(missing_ok=True)
+    for table in (out / "tables").glob(f"{job.name}__*.csv"):
+        table.unlink()
+    result_path(out, job.name).unlink(missing_ok=True)
+
+
+def _warm_store(params: Params, say: Callable[[str], None]) -> None:
+    """Read and cache the data once before the chapters start, so parallel chapters find the
+    parquet cache ready. A user's mistake in the data or parameters stops the run here."""
+    from csplib.ingest.store import load_store
+    from csplib.run.context import ensure_data
+
+    say("reading the data")
+    try:
+        ensure_data(params)
+        load_store(params)
+    except CspError:
+        raise  # a user's mistake (a bad file, an unknown area): one clear line, exit 2
+    except Exception as exc:  # the chapters will fail and report it with their cell
+        say(f"reading the data failed: {type(exc).__name__}: {exc}")
+
+
+def _data_period(params: Params) -> str:
+    from csplib.ingest.store import load_store
+
+    try:
+        months = load_store(params).months_present  # built once by _warm_store
+    except Exception as exc:  # the contents page must still be written
+        return f"unknown ({type(exc).__name__})"
+    return f"{months.min():%B %Y} to {months.max():%B %Y}"
+
+
+def _first_finding(out: Path, name: str) -> str | None:
+    """The first key finding a chapter saved in this run (the contents page shows it)."""
+    try:
+        saved = load_result(out, name)
+    except ResultVersionError:
+        return None
+    return saved.findings[0].text if saved is not None and saved.findings else None
+
+
+def _write_index(params: Params, result: RunResult, started: dt.datetime) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True, keep_trailing_newline=True
+    )
+    by_name = {c.name: c for c in CHAPTERS}
+    rows = [
+        {
+            "title": run.title,
+            "question": by_name[run.name].question,
+            "html": run.outputs.get("html"),
+            "review": run.outputs.get("review"),
+            "status": run.status,
+            "status_text": run.short_status,
+            "finding": _first_finding(result.out_dir, run.name),
+        }
+        for run in result.chapters
+    ]
+    commit = git_commit(params.root)
+    html = env.get_template("index.html.j2").render(
+        title=f"{params.area.name} {params.assessment.title} {params.assessment.year}",
+        area=params.area.name,
+        period=params.assessment.period.label,
+        banner=SYNTHETIC_BANNER if params.data.synthetic else None,
+        chapters=rows,
+        packs=[
+            {
+                "title": run.title,
+                "question": "Volume, threat, harm, repeat victims and places for this theme only",
+                "html": run.outputs.get("html"),
+                "status": run.status,
+                "status_text": run.short_status,
+            }
+            for run in result.packs
+        ],
+        summary=params.summary(),
+        data_period=_data_period(params),
+        run_date=f"{started:%d %B %Y}",
+        version=csplib_version(),
+        commit=commit["commit"] if commit else None,
+    )
+    (result.out_dir / "index.html").write_text(html, encoding="utf-8")
+
+
+def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> None:
+    d = params.data
+    inputs = [*d.police_uk, d.reference_dir, params.source_file, *params.harm_files()]
+    if d.synthetic is not None:
+        inputs.append(d.synthetic.calibration_dir / "police_uk")
+    inputs += [*d.partner_extract, *([d.indicators] if d.indicators else [])]
+    manifest = {
+        "csplib_version": csplib_version(),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "parameters_file": str(params.source_file),
+        "parameters": params.model_dump(mode="json"),
+        "inputs_sha256": hash_inputs(inputs, root=params.root),
+        "git": git_commit(params.root),
+        "packages": package_versions(),
+        "chapters": [asdict(c) for c in result.chapters],
+        "packs": [asdict(c) for c in result.packs],
+        "sharing_problems": result.sharing_problems,
+        "ok": result.ok,
+    }
+    (result.out_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )

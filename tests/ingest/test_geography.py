@@ -1,0 +1,476 @@
+"""Geography: LSOA tables, vintage conversion, area filter, population, deprivation, boundaries.
+
+Real checks use the project's trimmed reference data (data/reference) and police.uk zips
+(data/police_uk), read here with plain pandas so the tests do not depend on the police.uk
+reader.
+"""
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from csplib.core.errors import DataError, ParamsError
+from csplib.ingest.geography import (
+    Geography,
+    apportion,
+    convert_lsoa_vintage,
+    find_boundary_file,
+    read_boundaries,
+    read_reference_csv,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+REF = REPO / "data" / "reference"
+NOTTINGHAM = "E06000018"
+NOTTS_LOOKUP = REF / "lookups" / "nottingham_lsoa11_lsoa21_ward24_lookup.csv"
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return Geography(REF, la_codes=[NOTTINGHAM])
+
+
+@pytest.fixture(scope="module")
+def geo11():
+    return Geography(REF, la_codes=[NOTTINGHAM], vintage="2011")
+
+
+@pytest.fixture(scope="module")
+def notts_lookup():
+    return pd.read_csv(NOTTS_LOOKUP, dtype=str)
+
+
+@pytest.fixture(scope="module")
+def national_lookup():
+    return pd.read_csv(REF / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv.gz", dtype=str)
+
+
+def read_police_zip(path):
+    with zipfile.ZipFile(path) as zf:
+        frames = [
+            pd.read_csv(zf.open(name), dtype={"LSOA code": str})
+            for name in sorted(zf.namelist())
+            if name.endswith(".csv")
+        ]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame.rename(
+        columns={
+            "LSOA code": "lsoa",
+            "Longitude": "longitude",
+            "Latitude": "latitude",
+            "Falls within": "falls_within",
+        }
+    )
+
+
+def inside_point(gdf, code):
+    """A WGS84 (lon, lat) inside the polygon of ``code`` in a 27700 GeoDataFrame."""
+    poly = gdf.loc[gdf["lsoa"] == code, "geometry"].iloc[0]
+    point = gpd.GeoSeries([poly.representative_point()], crs=27700).to_crs(4326).iloc[0]
+    return point.x, point.y
+
+
+# ----------------------------------------------------------------------------- LSOA tables
+def test_nottingham_tables_2021(geo):
+    t = geo.lsoa_table
+    assert len(t) == 179
+    assert t.index.name == "lsoa"
+    assert list(t.columns) == ["lsoa_name", "ward", "ward_name", "la", "la_name"]
+    assert set(t["la"]) == {NOTTINGHAM}
+    assert t["ward"].nunique() == 20
+    assert (geo.csp_code, geo.csp_name, geo.name) == ("E22000257", "Nottingham", "Nottingham")
+    assert (geo.force_code, geo.force_name) == ("E23000019", "Nottinghamshire")
+    assert t.loc["E01035507", "ward_name"] == "Lenton & Wollaton East"
+    w = geo.ward_table
+    assert len(w) == 20 and w["lsoa_count"].sum() == 179
+
+
+def test_lsoa11_wards_agree_with_nottingham_lookup(geo, geo11, notts_lookup):
+    t11 = geo11.lsoa_table
+    assert len(t11) == 182
+    expected11 = notts_lookup.drop_duplicates("lsoa11_code").set_index("lsoa11_code")
+    pd.testing.assert_series_equal(
+        t11["ward"].sort_index(),
+        expected11["ward24_code"].sort_index().rename("ward"),
+        check_names=False,
+        check_index_type=False,
+        check_dtype=False,
+    )
+    expected21 = notts_lookup.drop_duplicates("lsoa21_code").set_index("lsoa21_code")
+    assert set(expected21.index) == set(geo.lsoa_table.index)
+    assert (geo.lsoa_table["ward"] == expected21["ward24_code"].reindex(geo.lsoa_table.index)).all()
+
+
+def test_csp_code_gives_its_authorities():
+    g = Geography(REF, csp_code="E22000257")
+    assert g.la_codes == (NOTTINGHAM,) and len(g.lsoa_table) == 179
+    # a CSP of three districts (South Worcester)
+    sw = Geography(REF, csp_code="E22000332")
+    assert sw.la_codes == ("E07000235", "E07000237", "E07000238")
+    wards = pd.read_csv(REF / "lookups" / "lookup_lsoa21_ward24_ltla24.csv.gz", dtype=str)
+    assert len(sw.lsoa_table) == wards["ltla24_code"].isin(sw.la_codes).sum()
+    assert sw.name == "South Worcester"
+    # the same authorities given as codes find the CSP
+    assert Geography(REF, la_codes=list(sw.la_codes)).csp_code == "E22000332"
+    # one of them alone is not a CSP
+    part = Geography(REF, la_codes=["E07000237"])
+    assert part.csp_code is None and part.name == "Worcester"
+    # a legacy CSP sharing its authority: usable only with the authority given explicitly
+    bcp = Geography(REF, csp_code="E22000063", la_codes=["E06000058"], name="BCP")
+    assert bcp.la_codes == ("E06000058",) and bcp.csp_name == "Bournemouth"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"la_codes": ["E06999999"]}, "unknown local authority code"),
+        ({"csp_code": "E22999999"}, "unknown CSP code"),
+        ({"csp_code": "E22000063"}, "shares local authority E06000058"),
+        ({"csp_code": "E22000257", "la_codes": ["E07000173"]}, "not the local authorities"),
+        ({"la_codes": [NOTTINGHAM], "vintage": "2001"}, "vintage must be '2011' or '2021'"),
+        ({}, "give the area as la_codes"),
+        ({"la_codes": [NOTTINGHAM], "boundaries": {"msoa": "x"}}, "unknown layer"),
+    ],
+)
+def test_bad_area_parameters(kwargs, message):
+    with pytest.raises(ParamsError, match=message):
+        Geography(REF, **kwargs)
+
+
+def test_missing_reference_file_is_named(tmp_path):
+    with pytest.raises(DataError, match="lookup_lsoa21_ward24_ltla24.csv.gz"):
+        Geography(tmp_path, la_codes=[NOTTINGHAM])
+
+
+def test_reference_file_without_a_column(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(DataError, match="lacks column"):
+        read_reference_csv(path, {"a": "a", "c": "c"})
+
+
+# ----------------------------------------------------------------------------- vintages
+def test_pure_conversion_rule_and_counts():
+    lookup = pd.DataFrame(
+        {
+            "lsoa11": ["A", "B", "C", "D", "D", "D"],
+            "lsoa21": ["A", "M", "M", "S1", "S2", "S3"],
+            "change": ["U", "M", "M", "S", "S", "S"],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "lsoa": ["D", "A", "D", "B", "D", "D", "Q", None, "S2", "M"],
+            "lsoa_vintage": ["2011"] * 8 + ["2021", "2021"],
+        },
+        index=list("abcdefghij"),
+    )
+    res = convert_lsoa_vintage(rows, "2021", lookup, method_column="how")
+    assert res.frame.index.tolist() == list("abcdefghij")
+    # the i-th row of a split code goes to piece i mod 3, in code order
+    assert res.frame.loc[["a", "c", "e", "f"], "lsoa"].tolist() == ["S1", "S2", "S3", "S1"]
+    assert res.frame.loc[["b", "d", "i", "j"], "lsoa"].tolist() == ["A", "M", "S2", "M"]
+    assert res.frame.loc["g", "lsoa"] == "Q" and pd.isna(res.frame.loc["h", "lsoa"])
+    counts = res.counts.set_index(["change", "method"])["rows"]
+    assert counts.to_dict() == {
+        ("same vintage", "kept"): 2,
+        ("unchanged", "same code"): 1,
+        ("merged", "exact"): 1,
+        ("split", "split-by-rule"): 4,
+        ("no LSOA code", "not converted"): 1,
+        ("unknown LSOA code", "not converted"): 1,
+    }
+    assert res.counts["rows"].sum() == len(rows)
+    # and back: a merged LSOA21 is split among its LSOA11s, a split piece is exact
+    back = convert_lsoa_vintage(res.frame, "2011", lookup, method_column="how")
+    assert back.frame.loc[["a", "c", "e", "f"], "lsoa"].tolist() == ["D"] * 4
+    assert back.frame.loc[["d", "j"], "lsoa"].tolist() == ["B", "C"]
+    assert back.counts["rows"].sum() == len(rows)
+
+
+def test_declared_vintage_must_be_known():
+    lookup = pd.DataFrame({"lsoa11": ["A"], "lsoa21": ["A"], "change": ["U"]})
+    with pytest.raises(DataError, match="lsoa_vintage"):
+        convert_lsoa_vintage(
+            pd.DataFrame({"lsoa": ["A"], "lsoa_vintage": ["2001"]}), "2021", lookup
+        )
+    with pytest.raises(ParamsError, match="vintage"):
+        convert_lsoa_vintage(pd.DataFrame({"lsoa": ["A"]}), "2031", lookup)
+
+
+def test_split_by_location_and_nearest(geo):
+    pieces = geo.lsoas()
+    lon1, lat1 = inside_point(pieces, "E01035501")
+    lon2, lat2 = inside_point(pieces, "E01035502")
+    # a point in a neighbouring LSOA that is not one of the candidate pieces
+    candidates = pieces[pieces["lsoa"].isin(["E01035501", "E01035502"])]
+    others = pieces[~pieces["lsoa"].isin(candidates["lsoa"])]
+    near = others[others.touches(candidates.union_all())].iloc[0]
+    outside = gpd.GeoSeries([near.geometry.representative_point()], crs=27700)
+    distances = candidates.geometry.distance(outside.iloc[0])
+    nearest = candidates["lsoa"].iloc[int(np.argmin(distances.to_numpy()))]
+    lon3, lat3 = outside.to_crs(4326).iloc[0].coords[0]
+    rows = pd.DataFrame(
+        {
+            "lsoa": ["E01033404"] * 4 + ["E01013974", "E01013810"],
+            "lsoa_vintage": "2011",
+            "longitude": [lon1, lon2, lon3, np.nan, -1.19, -1.16],
+            "latitude": [lat1, lat2, lat3, np.nan, 52.94, 52.97],
+        }
+    )
+    res = geo.to_vintage(rows, method_column="how")
+    assert res.frame["lsoa"].tolist() == [
+        "E01035501",
+        "E01035502",
+        nearest,
+        "E01035501",  # no coordinates: the rule (first piece in code order)
+        "E01035507",
+        "E01013810",
+    ]
+    assert res.frame["how"].tolist() == [
+        "split-by-location",
+        "split-by-location",
+        "split-by-nearest",
+        "split-by-rule",
+        "exact",
+        "same code",
+    ]
+    assert (res.frame["lsoa_vintage"] == "2021").all()
+
+
+def test_2021_to_2011_mirror(geo11):
+    pieces = geo11.lsoas()
+    lon, lat = inside_point(pieces, "E01013975")
+    rows = pd.DataFrame(
+        {
+            "lsoa": ["E01035507", "E01035501", "E01035502", "E01013810"],
+            "lsoa_vintage": "2021",
+            "longitude": [lon, np.nan, np.nan, np.nan],
+            "latitude": [lat, np.nan, np.nan, np.nan],
+        }
+    )
+    res = geo11.to_vintage(rows, method_column="how")
+    assert res.frame["lsoa"].tolist() == ["E01013975", "E01033404", "E01033404", "E01013810"]
+    assert res.frame["how"].tolist() == ["split-by-location", "exact", "exact", "same code"]
+    assert res.counts.set_index("method").loc["exact", "rows"] == 2
+
+
+def test_vintage_inferred_from_code_when_column_absent(geo):
+    rows = pd.DataFrame({"lsoa": ["E01013974", "E01035507", " E01013810 "]})
+    res = geo.to_vintage(rows, method_column="how")
+    assert res.frame["lsoa"].tolist() == ["E01035507", "E01035507", "E01013810"]
+    assert res.frame["how"].tolist() == ["exact", "kept", "kept"]
+
+
+def test_conversion_agrees_with_nottingham_lookup(geo, notts_lookup):
+    one_to_one = notts_lookup[notts_lookup["change_code"].isin(["U", "M"])]
+    rows = pd.DataFrame({"lsoa": one_to_one["lsoa11_code"], "lsoa_vintage": "2011"})
+    res = geo.to_vintage(rows)
+    assert res.frame["lsoa"].tolist() == one_to_one["lsoa21_code"].tolist()
+
+
+# ----------------------------------------------------------------------------- area filter
+def test_assign_area_reasons_and_falls_within(geo):
+    rows = pd.DataFrame(
+        {
+            "lsoa": ["E01013810", "E01019420", "E01999999", None, "E01013974", ""],
+            "lsoa_vintage": ["2021", "2021", "2021", "2021", "2011", "2011"],
+            "falls_within": ["Derbyshire Police", "Nottinghamshire Police"] + ["x"] * 4,
+        },
+        index=[10, 11, 12, 13, 14, 15],
+    )
+    res = geo.assign_area(rows)
+    assert res.kept.index.tolist() == [10, 14]
+    assert res.kept[["lsoa", "ward", "la"]].values.tolist() == [
+        ["E01013810", "E05012281", NOTTINGHAM],
+        ["E01035507", "E05012283", NOTTINGHAM],
+    ]
+    assert res.kept["ward_name"].tolist() == ["Hyson Green & Arboretum", "Lenton & Wollaton East"]
+    assert res.rejected["reason"].to_dict() == {
+        11: "outside the area",
+        12: "unknown LSOA code",
+        13: "no LSOA code",
+        15: "no LSOA code",
+    }
+    assert res.summary()["rows"].sum() == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "vintage", "city_rows"),
+    [
+        ("nottinghamshire_2018-10_2019-02.zip", "2011", 24_123),
+        ("nottinghamshire_2024-01_2024-03.zip", "2021", 11_671),
+    ],
+)
+def test_real_police_uk_rows_in_nottingham(geo, geo11, name, vintage, city_rows):
+    frame = read_police_zip(REPO / "data" / "police_uk" / name)
+    frame["lsoa_vintage"] = vintage
+    city = (geo11 if vintage == "2011" else geo).lsoa_table.index
+    assert frame["lsoa"].isin(city).sum() == city_rows
+
+    res = geo.assign_area(frame)
+    assert len(res.kept) + len(res.rejected) == len(frame)
+    assert res.conversion["rows"].sum() == len(frame)
+    assert len(res.kept) == city_rows
+    assert res.kept["ward"].notna().all() and set(res.kept["la"]) == {NOTTINGHAM}
+    assert res.kept["lsoa"].isin(geo.lsoa_table.index).all()
+    assert res.kept.index.equals(frame.index[frame["lsoa"].isin(city)])
+    assert set(res.rejected["reason"]) <= {"outside the area", "no LSOA code"}
+    # rows falling within Nottinghamshire Police are not all in the city
+    assert (frame["falls_within"] == "Nottinghamshire Police").sum() > city_rows
+
+    if vintage == "2011":
+        conv = geo.to_vintage(frame.loc[res.kept.index], method_column="how").frame
+        split = frame.loc[res.kept.index, "lsoa"].isin(["E01033404", "E01033408"])
+        assert split.sum() == 626
+        assert set(conv.loc[split, "how"]) == {"split-by-location", "split-by-nearest"}
+        located = conv[conv["how"] == "split-by-location"]
+        polygons = geo.lsoas().set_index("lsoa").geometry
+        points = gpd.GeoSeries(
+            gpd.points_from_xy(located["longitude"], located["latitude"]), crs=4326
+        ).to_crs(27700)
+        assert shapely.within(points.to_numpy(), polygons.loc[located["lsoa"]].to_numpy()).all()
+
+
+# ----------------------------------------------------------------------------- population
+def test_population_2019_total_and_year_used(geo, geo11):
+    pop11 = geo11.population(2019)
+    assert pop11["population"].sum() == 332_900
+    assert len(pop11) == 182 and pop11.index.name == "lsoa"
+    pop21 = geo.population(2019)
+    assert len(pop21) == 179
+    assert pop21["population"].sum() == pytest.approx(332_900, abs=1e-6)
+    assert pop21.attrs["year"] == 2019 and "shared equally" in pop21.attrs["method"]
+    for asked, used in [(2018, 2019), (2016, 2017), (2017, 2017), (2030, 2020), ("2020", 2020)]:
+        p = geo.population(asked)
+        assert (p["year"] == used).all() and p.attrs["requested_year"] == int(asked)
+    with pytest.raises(ParamsError, match="whole year"):
+        geo.population("last year")
+
+
+def test_population_conversion_sums_merges_and_halves_splits(geo):
+    raw = pd.read_csv(REF / "population" / "population19_lsoa11.csv.gz", dtype={"lsoa11_code": str})
+    raw = raw.set_index("lsoa11_code")["total_population"]
+    pop = geo.population(2019)["population"]
+    assert pop["E01035507"] == raw["E01013974"] + raw["E01013975"]
+    assert pop["E01035501"] == pop["E01035502"] == raw["E01033404"] / 2
+    assert pop["E01013810"] == raw["E01013810"]
+
+
+def test_apportion_preserves_totals(national_lookup):
+    lookup = national_lookup.rename(columns={"lsoa11_code": "lsoa11", "lsoa21_code": "lsoa21"})
+    values = pd.Series(1.0, index=lookup["lsoa11"].unique())
+    moved = apportion(values, lookup, "2011", "2021")
+    assert moved.sum() == pytest.approx(len(values))
+    assert moved.index.nunique() == lookup["lsoa21"].nunique()
+
+
+# ----------------------------------------------------------------------------- deprivation
+def test_deprivation_editions(geo, geo11):
+    d11 = geo11.deprivation()
+    assert len(d11) == 182 and (d11["imd_decile"] == 1).sum() == 56
+    assert set(d11["edition"]) == {"IMD2019"} and d11["imd_score"].isna().all()
+    d21 = geo.deprivation()
+    raw = pd.read_csv(REF / "deprivation" / "iod2025_england_lsoa21.csv.gz").set_index(
+        "lsoa21_code"
+    )
+    raw = raw.loc[d21.index]
+    assert d21.attrs["edition"] == "IoD2025" and len(d21) == 179
+    assert (d21["imd_decile"] == raw["IMD_decile"]).all()
+    assert np.allclose(d21["imd_score"], raw["IMD_score"])
+    assert (d21["imd_decile"] == 1).sum() == (raw["IMD_decile"] == 1).sum() > 0
+
+
+def test_deprivation_england_only():
+    wales = Geography(REF, la_codes=["W06000015"])  # Cardiff
+    with pytest.raises(DataError, match="England only"):
+        wales.deprivation()
+
+
+# ----------------------------------------------------------------------------- boundaries
+def test_boundaries_for_nottingham(geo, geo11):
+    wards = geo.wards()
+    assert len(wards) == 20 and wards.crs.to_epsg() == 27700
+    assert set(wards["ward"]) == set(geo.ward_table.index)
+    assert {"ward", "ward_name", "la", "geometry"} <= set(wards.columns)
+    lsoas = geo.lsoas()
+    assert len(lsoas) == 179 and lsoas.crs.to_epsg() == 27700
+    assert lsoas["geometry"].notna().all()
+    assert len(geo11.lsoas()) == 182
+    # the LSOAs tile the city: total area within 1% of the wards'
+    assert lsoas.area.sum() == pytest.approx(wards.area.sum(), rel=0.01)
+
+
+def test_boundaries_missing_for_another_area(national_lookup):
+    gedling = Geography(REF, la_codes=["E07000173"])
+    with pytest.raises(DataError, match=r"no ward boundary file .* covers Gedling.*Add"):
+        gedling.wards()
+    with pytest.raises(DataError, match=r"lsoa21_england_wales"):
+        gedling.lsoas()
+    # without boundaries, split LSOAs fall back to the rule
+    split = national_lookup[national_lookup["change_code"] == "S"]
+    code = split["lsoa11_code"].iloc[0]
+    res = gedling.to_vintage(
+        pd.DataFrame({"lsoa": [code], "lsoa_vintage": "2011", "longitude": -1.1, "latitude": 53.0}),
+        method_column="how",
+    )
+    assert res.frame["how"].tolist() == ["split-by-rule"]
+    assert (
+        res.frame["lsoa"].iloc[0]
+        == sorted(split.loc[split["lsoa11_code"] == code, "lsoa21_code"])[0]
+    )
+
+
+def test_boundary_files_can_be_given(tmp_path):
+    ward_file = REF / "boundaries" / "nottingham_wards22.geojson"
+    g = Geography(REF, la_codes=[NOTTINGHAM], boundaries={"ward": ward_file})
+    assert len(g.wards()) == 20
+    assert find_boundary_file(REF, "lsoa11", ["E01033404"]).name == "nottingham_lsoa11.geojson"
+
+
+# ----------------------------------------------------------------------------- ward profiles
+def test_ward_profile_counts_and_population(geo):
+    table = geo.lsoa_table
+    rng = np.random.default_rng(7)
+    codes = rng.choice(table.index.to_numpy(), size=500)
+    cats = rng.choice(["Burglary", "Drugs"], size=500)
+    incidents = pd.DataFrame({"lsoa": codes, "category": cats})
+    profile = geo.ward_profile(incidents, by="category", population=2019)
+    expected = incidents.assign(ward=table.loc[codes, "ward"].to_numpy())
+    expected = expected.groupby(["ward", "category"]).size().unstack(fill_value=0)
+    expected = expected.reindex(geo.ward_table.index, fill_value=0)
+    assert (profile[["Burglary", "Drugs"]] == expected[["Burglary", "Drugs"]]).all().all()
+    assert profile["population"].sum() == pytest.approx(332_900)
+    assert profile.index.name == "ward" and len(profile) == 20
+    by_lsoa = incidents.groupby("lsoa").size().rename("n")
+    assert (geo.ward_profile(by_lsoa)["n"] == profile[["Burglary", "Drugs"]].sum(axis=1)).all()
+    with pytest.raises(DataError, match="not 2021 LSOAs of Nottingham"):
+        geo.ward_profile(pd.DataFrame({"lsoa": ["E01019420"]}))
+
+
+def test_boundary_discovery_reads_ons_names_and_skips_points(tmp_path):
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    polygons = Geography(REF, la_codes=[NOTTINGHAM]).lsoas().head(3)
+    ons = gpd.GeoDataFrame(
+        {"LSOA21CD": polygons["lsoa"], "LSOA21NM": polygons["lsoa_name"]},
+        geometry=polygons.geometry.to_crs(4326).to_numpy(),
+        crs=4326,
+    )
+    points = ons.set_geometry(polygons.centroid.to_crs(4326).to_numpy())
+    points.to_file(folder / "a_lsoa21_centroids.geojson")
+    codes = polygons["lsoa"].tolist()
+    with pytest.raises(DataError, match=r"a_lsoa21_centroids.geojson \(not polygons: Point\)"):
+        find_boundary_file(tmp_path, "lsoa21", codes)
+    ons.to_file(folder / "b_lsoa21_boundaries.geojson")
+    found = find_boundary_file(tmp_path, "lsoa21", codes)
+    assert found.name == "b_lsoa21_boundaries.geojson"
+    gdf = read_boundaries(found, "lsoa21")
+    assert list(gdf.columns) == ["code", "name", "geometry"] and gdf.crs.to_epsg() == 27700
+    assert gdf["code"].tolist() == sorted(codes)
+    assert gdf.area.sum() == pytest.approx(polygons.area.sum(), rel=1e-6)
