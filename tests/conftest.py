@@ -11,6 +11,16 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "parameters" / "default.yaml"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def default_synthetic_data():
+    """The default parameters' synthetic dataset, generated once (as `csp assess` does), so
+    tests can load its store directly."""
+    from csplib.params import load_params
+    from csplib.run.context import ensure_data
+
+    ensure_data(load_params(DEFAULT))
+
+
 @pytest.fixture(scope="session")
 def synthetic_run(tmp_path_factory):
     """Run ``csp assess`` on ``parameters/default.yaml`` once; return the output folder.

@@ -17,16 +17,14 @@ The largest category of crime was Violence: 300 crimes, 100.0% of all crime.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import pandas as pd
-from IPython.display import HTML
 
 from csplib.chapters.registry import chapter as _chapter
 from csplib.core.schema import ASB
 
-__all__ = ["Finding", "volume_findings", "quality_findings", "findings_html"]
+__all__ = ["Finding", "volume_findings", "quality_findings"]
 
 
 @dataclass(frozen=True)
@@ -94,23 +92,3 @@ def quality_findings(quality) -> list[Finding]:
             )
         )
     return out
-
-
-def findings_html(findings: list[Finding], heading: str | None = None) -> HTML:
-    """The findings as a list, each linked to its evidence chapter (text escaped).
-
-    Examples
-    --------
-    >>> print(findings_html([Finding("ASB <fell>.", "01_volume")], heading="Volume").data)
-    <h2>Volume</h2><ul><li>ASB &lt;fell&gt;. <a href="01_volume.html">[evidence:
-    Volume]</a></li></ul>
-    """
-    items = []
-    for f in findings:
-        title = _chapter(f.evidence).title.split(":")[0]
-        items.append(
-            f"<li>{html.escape(f.text, quote=False)} "
-            f'<a href="{f.evidence}.html">[evidence: {html.escape(title)}]</a></li>'
-        )
-    head = f"<h2>{html.escape(heading, quote=False)}</h2>" if heading else ""
-    return HTML(head + "<ul>" + "".join(items) + "</ul>")

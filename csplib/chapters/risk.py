@@ -35,7 +35,7 @@ from csplib.chapters.findings import Finding
 from csplib.chapters.result import ChapterResult, Table
 from csplib.core.errors import DataError
 from csplib.core.periods import Period
-from csplib.core.schema import ASB
+from csplib.core.schema import ALL_CRIME, ASB
 from csplib.methods.concentration import concentration_table, lorenz_curve
 from csplib.methods.risk import (
     concern_table,
@@ -64,9 +64,8 @@ __all__ = [
 
 _CHAPTER = "04_risk"
 
-#: Label of the group of all crimes (ASB excluded). Not "All crime": that reads as a total
-#: (of crime and ASB) to the disclosure checks, and it is not one.
-CRIME = "Crime"
+#: Label of the group of all crimes (ASB excluded): the one label of :mod:`csplib.core.schema`.
+CRIME = ALL_CRIME
 
 
 # ----------------------------------------------------------------------------- places
@@ -78,7 +77,7 @@ def risk_groups(incidents: pd.DataFrame, period=None) -> dict[str, pd.DataFrame]
     >>> inc = pd.DataFrame({"month": pd.to_datetime(["2020-01-01"] * 3),
     ...                     "category": ["Burglary", ASB, "Robbery"]})
     >>> {k: len(v) for k, v in risk_groups(inc, "2019/20").items()}
-    {'Crime': 2, 'Anti-social behaviour': 1}
+    {'All crime (excluding ASB)': 2, 'Anti-social behaviour': 1}
     """
     if "category" not in incidents.columns:
         raise DataError("incidents have no 'category' column")

@@ -29,6 +29,7 @@ Monthly series are pandas Series with a ``DatetimeIndex`` at month-start frequen
 from __future__ import annotations
 
 __all__ = [
+    "ALL_CRIME",
     "ASB",
     "POLICE_UK_CATEGORIES",
     "CRIME_CATEGORIES",
@@ -40,6 +41,11 @@ __all__ = [
 ]
 
 ASB = "Anti-social behaviour"
+
+#: Every police.uk category except ASB, as one series or group. One label everywhere; not
+#: "All crime", which a reader (and the disclosure checks) would take for a total of crime
+#: and ASB.
+ALL_CRIME = "All crime (excluding ASB)"
 
 #: The current police.uk list (since May 2017): 13 crime types plus ASB.
 CRIME_CATEGORIES: tuple[str, ...] = (

@@ -21,7 +21,17 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-__all__ = ["paragraph", "table", "bullets", "alt_text", "install_display_hooks"]
+from csplib.chapters.findings import Finding
+from csplib.chapters.registry import chapter
+
+__all__ = [
+    "paragraph",
+    "table",
+    "bullets",
+    "findings_html",
+    "alt_text",
+    "install_display_hooks",
+]
 
 
 def alt_text(figure) -> str:
@@ -143,3 +153,24 @@ def table(
         styler = styler.set_caption(html.escape(caption, quote=False))
     styler = styler.set_table_attributes('class="csp-table"')
     return HTML(styler.to_html())
+
+
+def findings_html(findings: list[Finding], heading: str | None = None) -> HTML:
+    """The findings as a list, each linked to its evidence chapter (text escaped).
+
+    Examples
+    --------
+    >>> from csplib.chapters.findings import Finding
+    >>> print(findings_html([Finding("ASB <fell>.", "01_volume")], heading="Volume").data)
+    <h2>Volume</h2><ul><li>ASB &lt;fell&gt;. <a href="01_volume.html">[evidence:
+    Volume]</a></li></ul>
+    """
+    items = []
+    for f in findings:
+        title = chapter(f.evidence).title.split(":")[0]
+        items.append(
+            f"<li>{html.escape(f.text, quote=False)} "
+            f'<a href="{f.evidence}.html">[evidence: {html.escape(title)}]</a></li>'
+        )
+    head = f"<h2>{html.escape(heading, quote=False)}</h2>" if heading else ""
+    return HTML(head + "<ul>" + "".join(items) + "</ul>")

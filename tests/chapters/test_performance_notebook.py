@@ -9,8 +9,6 @@ against an exact Poisson test computed here with scipy. Its saved result
 """
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -34,34 +32,6 @@ REPO = Path(__file__).resolve().parents[2]
 ARROWS = {"↑", "↓", "↔"}
 YEARS = ["Baseline (2018/19)", "2019/20", "2020/21", "2021/22"]
 LABELS = ["2018/19", "2019/20", "2020/21", "2021/22"]
-
-
-@pytest.fixture(scope="module")
-def synthetic_run(tmp_path_factory):
-    """The default assessment of this chapter alone; fails with the end of its log."""
-    out = tmp_path_factory.mktemp("performance-assessment")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "csplib.run.cli",
-            "assess",
-            "--params",
-            str(REPO / "parameters" / "default.yaml"),
-            "--chapters",
-            "06_performance",
-            "--packs",
-            "none",
-            "--out",
-            str(out),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"the performance chapter failed:\n{done.stderr[-4000:]}")
-    return out
 
 
 @pytest.fixture(scope="module")

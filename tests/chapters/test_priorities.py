@@ -120,12 +120,12 @@ def test_threat_recovers_a_known_trend_and_passes_the_models_through():
     flat = pd.Series(rng.poisson(80, 36), index=MONTHS, dtype=float)
     t = theme_threat(pd.DataFrame({"Rising": y, "Flat": flat}))
     r = t.loc["Rising"]
-    assert r["trend_low"] < 30 < r["trend_high"] and r["trend_p"] < 1e-6
-    assert t.loc["Flat", "trend_p"] > 0.05
+    assert r["lower_pct"] < 30 < r["upper_pct"] and r["p_value"] < 1e-6
+    assert t.loc["Flat", "p_value"] > 0.05
     # the same numbers as the models themselves
     fit = CountTrend(y).fit()
-    assert r["trend_pct"] == pytest.approx(100 * fit.annual_change)
-    assert (r["trend_low"], r["trend_high"]) == pytest.approx(tuple(100 * c for c in fit.ci))
+    assert r["annual_change_pct"] == pytest.approx(100 * fit.annual_change)
+    assert (r["lower_pct"], r["upper_pct"]) == pytest.approx(tuple(100 * c for c in fit.ci))
     fc = CountForecast(y, horizon=12).fit()
     assert r["forecast_total"] == pytest.approx(fc.total)
     assert r["last_12_months"] == y.iloc[-12:].sum()
@@ -143,11 +143,13 @@ def test_threat_fallbacks_short_series():
     frame.loc[idx[9:], "Short"] = [5.0, 6.0, 7.0]
     t = theme_threat(frame)
     # 12 months: a trend without seasonality, but no forecast (it would be a constant rate)
-    assert np.isfinite(t.loc["Year", "trend_pct"]) and t.loc["Year", "trend_pct"] > 0
+    assert (
+        np.isfinite(t.loc["Year", "annual_change_pct"]) and t.loc["Year", "annual_change_pct"] > 0
+    )
     assert np.isnan(t.loc["Year", "forecast_change"])
     assert "constant rate" in t.loc["Year", "note"]
     # 3 months: nothing, and the note says why
-    assert np.isnan(t.loc["Short", "trend_pct"]) and t.loc["Short", "months_used"] == 3
+    assert np.isnan(t.loc["Short", "annual_change_pct"]) and t.loc["Short", "months_used"] == 3
     assert "only 3 months" in t.loc["Short", "note"]
 
 
@@ -168,7 +170,7 @@ def test_year_on_year_fallback_when_the_trend_window_is_too_short():
     assert row["threat_basis"].startswith("year on year")
     assert row["pct_change"] == pytest.approx(100 * (cur - prev) / prev)
     assert row["p_value"] == pytest.approx(stats.binomtest(cur, cur + prev, 0.5).pvalue)
-    assert np.isnan(res.threat.loc["Burglary", "trend_pct"])
+    assert np.isnan(res.threat.loc["Burglary", "annual_change_pct"])
 
 
 def test_flag_theme_without_partner_is_listed_not_scored_and_the_rest_are_scored():
@@ -332,10 +334,10 @@ def _result_from(ind: pd.DataFrame, threat: pd.DataFrame | None = None, **sens):
     if threat is None:
         threat = pd.DataFrame(
             {
-                "trend_pct": np.nan,
-                "trend_low": np.nan,
-                "trend_high": np.nan,
-                "trend_p": np.nan,
+                "annual_change_pct": np.nan,
+                "lower_pct": np.nan,
+                "upper_pct": np.nan,
+                "p_value": np.nan,
                 "months_used": 36.0,
             },
             index=ind.index,
@@ -371,10 +373,10 @@ def test_findings_report_significant_rises_only():
     ind = pd.DataFrame({"pct_change": [12.0, 8.0], "count": [3000.0, 300.0]}, index=["A", "B"])
     threat = pd.DataFrame(
         {
-            "trend_pct": [12.0, 8.0],
-            "trend_low": [5.0, -2.0],
-            "trend_high": [19.5, 19.0],
-            "trend_p": [0.0004, 0.12],
+            "annual_change_pct": [12.0, 8.0],
+            "lower_pct": [5.0, -2.0],
+            "upper_pct": [19.5, 19.0],
+            "p_value": [0.0004, 0.12],
             "months_used": [36.0, 36.0],
         },
         index=ind.index,
@@ -436,7 +438,7 @@ def test_chapter_result_declares_its_tables_and_headlines_the_priorities():
     others = [t for name, t in result.tables.items() if name != "indicators"]
     assert all(t.counts == () for t in others)
     assert all(t.totals is None and t.caption for t in result.tables.values())
-    assert "trend_method" not in result.table("threat_models").frame.columns
+    assert "method" not in result.table("threat_models").frame.columns
     assert result.table("scores").frame.equals(res.criteria_table)
     # the recommended priorities in order, with their scores
     recommended = result.headline["recommended"]

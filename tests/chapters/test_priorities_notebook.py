@@ -71,14 +71,14 @@ def check_serious_violence_rising(tables, truth):
     sv = "Serious violence and weapons"
     row = threat.loc[sv]
     # a significant rise, no larger than the planted 40% a year in two wards
-    assert 0 < row["trend_low"] < row["trend_pct"] < row["trend_high"]
-    assert row["trend_p"] < 0.05 and row["trend_pct"] < 100 * planted["growth_per_year"]
+    assert 0 < row["lower_pct"] < row["annual_change_pct"] < row["upper_pct"]
+    assert row["p_value"] < 0.05 and row["annual_change_pct"] < 100 * planted["growth_per_year"]
     assert row["forecast_change"] > 0
-    assert ind.loc[sv, "pct_change"] == pytest.approx(row["trend_pct"])
+    assert ind.loc[sv, "pct_change"] == pytest.approx(row["annual_change_pct"])
     assert ind.loc[sv, "threat_basis"].startswith("trend over 36 months")
     assert isc.loc[sv, "pct_change_score"] >= 4
     # the only planted rise: the highest trend and the highest threat score of all themes
-    assert threat["trend_pct"].idxmax() == sv
+    assert threat["annual_change_pct"].idxmax() == sv
     assert scores["threat"].idxmax() == sv
     assert (scores.drop(index=sv)["threat"] < scores.loc[sv, "threat"]).all()
 
@@ -208,7 +208,7 @@ def test_functions_on_the_default_store(params, truth):
     """The chapter's computation directly on the store (independent of the runner)."""
     res = prioritise_store(params, load_store(params))
     sv = "Serious violence and weapons"
-    assert res.threat.loc[sv, "trend_low"] > 0 and res.threat.loc[sv, "trend_p"] < 0.05
+    assert res.threat.loc[sv, "lower_pct"] > 0 and res.threat.loc[sv, "p_value"] < 0.05
     assert res.not_scored.empty
     # the planted low ASB month (5% of rows kept) is left out of the trend, not read as real
     low = truth["effects"]["low_month"]

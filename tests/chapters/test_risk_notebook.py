@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from csplib.chapters.result import load_result
-from csplib.core.schema import ASB
+from csplib.core.schema import ALL_CRIME, ASB
 from csplib.ingest.store import load_store
 from csplib.params import load_params
 
@@ -66,7 +66,7 @@ def test_repeat_counts_match_the_truth_file(synthetic_run, truth):
 def test_deprivation_gradient_is_above_one(synthetic_run, store, period_rows):
     summary = _annex(synthetic_run, "deprivation_gradient", index_col="group")
     rates = _annex(synthetic_run, "rates_by_deprivation_decile", index_col=["group", "imd_decile"])
-    for group in ("Crime", ASB):
+    for group in (ALL_CRIME, ASB):
         row = summary.loc[group]
         assert row["rate_ratio"] > 1 and row["ci_low"] > 1, group
         by_decile = rates.xs(group)["rate"]
@@ -79,15 +79,15 @@ def test_deprivation_gradient_is_above_one(synthetic_run, store, period_rows):
     frame = pd.DataFrame({"n": crimes.reindex(pop.index, fill_value=0), "pop": pop, "d": dec})
     sums = frame.groupby("d")[["n", "pop"]].sum()
     rate = 1000 * sums["n"] / sums["pop"]
-    assert summary.loc["Crime", "rate_ratio"] == pytest.approx(rate[1] / rate[10])
-    assert rates.xs("Crime")["incidents"].to_numpy() == pytest.approx(sums["n"].to_numpy())
+    assert summary.loc[ALL_CRIME, "rate_ratio"] == pytest.approx(rate[1] / rate[10])
+    assert rates.xs(ALL_CRIME)["incidents"].to_numpy() == pytest.approx(sums["n"].to_numpy())
 
 
 def test_concentration_counts_every_lsoa(synthetic_run, store, period_rows, truth):
     conc = _annex(synthetic_run, "concentration", index_col="group")
     areas = store.geography.lsoa_table.index
     for group, rows in (
-        ("Crime", period_rows[period_rows["category"] != ASB]),
+        (ALL_CRIME, period_rows[period_rows["category"] != ASB]),
         (ASB, period_rows[period_rows["category"] == ASB]),
     ):
         counts = rows["lsoa"].value_counts().reindex(areas, fill_value=0)

@@ -437,7 +437,7 @@ def test_forecasts_and_totals():
     assert res.config["history"] == "2022-04 to 2025-03"  # the last 36 months
     assert res.table.index[0] == pd.Timestamp("2025-04-01") and len(res.table) == 12
     assert (res.table["lower"] < 100).all() and (res.table["upper"] > 100).all()
-    table = threat.forecast_table({"ASB": res, "All crime": res})
+    table = threat.forecast_table({"ASB": res, threat.ALL_CRIME: res})
     assert table.index.names == ["series", "month"] and len(table) == 24
     assert threat.forecast_table({}).empty
     totals = threat.forecast_totals({"ASB": res}, y.to_frame("ASB"))

@@ -2,12 +2,9 @@
 assessment, checked against the effects planted in the synthetic data (truth.json,
 docs/synthetic_data.md).
 
-The chapter runs on its own (``csp assess --chapters 02_threat --packs none``), once for
-this module.
+The default assessment runs once per test session (``synthetic_run``, tests/conftest.py).
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +12,7 @@ import pandas as pd
 import pytest
 
 from csplib.chapters.result import ChapterResult
-from csplib.core.schema import ASB
+from csplib.core.schema import ALL_CRIME, ASB
 from csplib.params import load_params
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,31 +22,9 @@ LONG = f"since {load_params(DEFAULT).assessment.baseline.label}"
 
 
 @pytest.fixture(scope="module")
-def threat_run(tmp_path_factory):
-    """Output folder of the threat chapter run alone on ``parameters/default.yaml``."""
-    out = tmp_path_factory.mktemp("threat-chapter")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "csplib.run.cli",
-            "assess",
-            "--params",
-            str(DEFAULT),
-            "--chapters",
-            "02_threat",
-            "--packs",
-            "none",
-            "--out",
-            str(out),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"the threat chapter failed:\n{done.stderr[-4000:]}")
-    return out
+def threat_run(synthetic_run):
+    """Output folder of the default assessment (run once per session, tests/conftest.py)."""
+    return synthetic_run
 
 
 def annex(run: Path, name: str, index_col=None) -> pd.DataFrame:
@@ -154,7 +129,7 @@ def test_lockdown_raised_asb_and_cut_crime(threat_run, truth):
     its = annex(threat_run, "lockdown_its", index_col=[0, 1])
     ratio = truth["calibration"]["covid"]["april_2020_vs_april_2019"]
     asb = its.loc[(ASB, "level change")]
-    crime = its.loc[("All crime", "level change")]
+    crime = its.loc[(ALL_CRIME, "level change")]
     assert ratio["asb"] > 1 and asb["lower_pct"] > 0 and asb["p_value"] < 0.05
     assert ratio["victim_based"] < 1 and crime["upper_pct"] < 0 and crime["p_value"] < 0.05
 
@@ -171,7 +146,7 @@ def test_seasonal_peaks_match_the_planted_seasonality(threat_run, truth):
 
 def test_forecasts_cover_the_next_year(threat_run):
     totals = annex(threat_run, "forecast_totals", index_col=0)
-    assert set(totals.index) == {"All crime", ASB}
+    assert set(totals.index) == {ALL_CRIME, ASB}
     assert (totals["forecast_period"] == "Apr 2025 to Mar 2026").all()
     assert (totals["months_with_data"] == 12).all()
     assert np.all(np.abs(totals["change_pct"]) < 20)

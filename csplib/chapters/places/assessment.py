@@ -60,7 +60,7 @@ import pandas as pd
 from csplib.chapters.places.tables import emerging_table, hotspot_table, profile_table
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period, months_present
-from csplib.core.schema import ASB, CRIME_CATEGORIES
+from csplib.core.schema import ALL_CRIME, ASB, CRIME_CATEGORIES
 from csplib.methods.places import (
     GetisOrdHotspots,
     HotspotResults,
@@ -85,7 +85,6 @@ __all__ = [
     "months_text",
 ]
 
-ALL_CRIME = "All crime (excluding ASB)"
 VIOLENCE = "Violence and sexual offences"
 
 #: The groups of incidents mapped and tested for hotspots: label -> police.uk categories.

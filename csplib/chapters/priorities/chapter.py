@@ -246,15 +246,15 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
         ),
         Table(
             "threat_models",
-            pr.threat.drop(columns=["trend_method", "forecast_method"]),
+            pr.threat.drop(columns=["method", "forecast_method"]),
             caption=f"Threat: annual % change from the trend model ({window}) and the "
             "forecast for the next 12 months",
             totals=None,
             formats={
-                "trend_pct": "{:+.1f}",
-                "trend_low": "{:+.1f}",
-                "trend_high": "{:+.1f}",
-                "trend_p": "{:.3f}",
+                "annual_change_pct": "{:+.1f}",
+                "lower_pct": "{:+.1f}",
+                "upper_pct": "{:+.1f}",
+                "p_value": "{:.3f}",
                 "forecast_change": "{:+.1f}",
                 "last_12_months": "{:,.0f}",
                 "forecast_total": "{:,.0f}",
@@ -473,14 +473,15 @@ def priorities_findings(result: PrioritisationResult) -> list[Finding]:
         )
         out.append(Finding(f"{listed} could also enter the top {k}.", CHAPTER))
     th = result.threat
-    rising = th[(th["trend_p"] < 0.05) & (th["trend_pct"] > 0)]
+    rising = th[(th["p_value"] < 0.05) & (th["annual_change_pct"] > 0)]
     for theme, row in rising.iterrows():
-        p = "p < 0.001" if row["trend_p"] < 0.001 else f"p = {row['trend_p']:.3f}"
+        p = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
         out.append(
             Finding(
-                f"{theme} rose by {row['trend_pct']:.1f}% a year (95% CI {row['trend_low']:.1f}% "
-                f"to {row['trend_high']:.1f}%) over the {int(row['months_used'])} months to the "
-                f"end of {period}; the rise is statistically significant ({p}).",
+                f"{theme} rose by {row['annual_change_pct']:.1f}% a year (95% CI "
+                f"{row['lower_pct']:.1f}% to {row['upper_pct']:.1f}%) over the "
+                f"{int(row['months_used'])} months to the end of {period}; the rise is "
+                f"statistically significant ({p}).",
                 CHAPTER,
             )
         )

@@ -418,14 +418,14 @@ def prioritise(
     )
     ind.insert(ind.columns.get_loc("p_value") + 1, "yoy_pct_change", ind["pct_change"])
     ind.insert(ind.columns.get_loc("yoy_pct_change") + 1, "yoy_p_value", ind["p_value"])
-    has_trend = threat["trend_pct"].notna()
+    has_trend = threat["annual_change_pct"].notna()
     basis = np.where(
         has_trend,
         f"trend over {trend_months} months (GLM)",
         np.where(ind["yoy_pct_change"].notna(), "year on year (Poisson test)", "none"),
     )
-    ind["pct_change"] = threat["trend_pct"].where(has_trend, ind["yoy_pct_change"])
-    ind["p_value"] = threat["trend_p"].where(has_trend, ind["yoy_p_value"])
+    ind["pct_change"] = threat["annual_change_pct"].where(has_trend, ind["yoy_pct_change"])
+    ind["p_value"] = threat["p_value"].where(has_trend, ind["yoy_p_value"])
     ind.insert(ind.columns.get_loc("yoy_p_value") + 1, "threat_basis", basis)
     for spec in cfg.indicators:
         if spec.name not in ind.columns:

@@ -144,10 +144,11 @@ def theme_threat(
     Returns
     -------
     pandas.DataFrame
-        Index ``theme``; ``months_used`` (months with data), ``trend_pct`` (annual % change),
-        ``trend_low``, ``trend_high`` (its interval), ``trend_p`` (p-value), ``family``,
-        ``trend_method``, ``last_12_months`` (mean of the months with data in the last 12,
-        times 12), ``forecast_total`` (the forecast's expected total, the predictive mean),
+        Index ``theme``; ``months_used`` (months with data); the trend in the one shape of
+        :meth:`csplib.methods.models.TrendResults.row` (``annual_change_pct``,
+        ``lower_pct``, ``upper_pct``, ``p_value``, ``family``, ``method``); ``last_12_months``
+        (mean of the months with data in the last 12, times 12), ``forecast_total`` (the
+        forecast's expected total, the predictive mean),
         ``forecast_change`` (% of the first on the second), ``forecast_method`` and ``note``.
         The three forecast columns are NaN when the forecast would have no trend.
 
@@ -156,7 +157,7 @@ def theme_threat(
     >>> idx = pd.date_range("2021-04-01", periods=36, freq="MS")
     >>> y = 100 * 1.2 ** (np.arange(36) / 12)              # +20% a year
     >>> t = theme_threat(pd.DataFrame({"Rising": np.round(y)}, index=idx))
-    >>> round(float(t.loc["Rising", "trend_pct"])), bool(t.loc["Rising", "trend_p"] < 0.001)
+    >>> round(float(t.loc["Rising", "annual_change_pct"])), bool(t.loc["Rising", "p_value"] < 0.001)
     (20, True)
     >>> bool(15 < t.loc["Rising", "forecast_change"] < 25)
     True
@@ -167,12 +168,12 @@ def theme_threat(
         rec = {"theme": name, "months_used": float(y.notna().sum())}
         if y.notna().sum() == 0:
             rec.update(
-                trend_pct=np.nan,
-                trend_low=np.nan,
-                trend_high=np.nan,
-                trend_p=np.nan,
+                annual_change_pct=np.nan,
+                lower_pct=np.nan,
+                upper_pct=np.nan,
+                p_value=np.nan,
                 family=None,
-                trend_method="none (no data)",
+                method="none (no data)",
                 last_12_months=np.nan,
                 forecast_total=np.nan,
                 forecast_change=np.nan,
@@ -181,16 +182,9 @@ def theme_threat(
             )
             records.append(rec)
             continue
-        trend = CountTrend(y, level=level).fit()
-        rec.update(
-            trend_pct=100 * trend.annual_change,
-            trend_low=100 * trend.ci[0],
-            trend_high=100 * trend.ci[1],
-            trend_p=trend.p_value,
-            family=trend.family,
-            trend_method=trend.method,
-        )
-        notes = [trend.note] if trend.note else []
+        trend = CountTrend(y, level=level).fit().row()  # the one trend shape
+        notes = [trend.pop("note")]
+        rec.update(trend)
         recent = y.iloc[-12:]
         base = float(recent.mean() * 12) if recent.notna().any() else np.nan
         rec["last_12_months"] = base
@@ -213,12 +207,12 @@ def theme_threat(
         records.append(rec)
     cols = [
         "months_used",
-        "trend_pct",
-        "trend_low",
-        "trend_high",
-        "trend_p",
+        "annual_change_pct",
+        "lower_pct",
+        "upper_pct",
+        "p_value",
         "family",
-        "trend_method",
+        "method",
         "last_12_months",
         "forecast_total",
         "forecast_change",

@@ -5,7 +5,7 @@ or by category x ward) over every month from the first with data to the end of t
 period. A month the source does not cover is ``NaN``, never zero; so is a (month, category)
 cell the ingest quality check flagged as implausible (a publication defect, such as a
 release that kept 5% of a month's ASB): treating it as data would bend every model that
-sees it. :func:`city_series` adds an ``All crime`` column (every category except ASB), which
+sees it. :func:`city_series` adds an ``ALL_CRIME`` column (every category except ASB), which
 is checked for implausible months on its own; :func:`city_frames` gives it both as published
 and with the flagged cells left out, counting the incidents once.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from csplib.chapters.threat.text import _month
-from csplib.core.schema import ASB
+from csplib.core.schema import ALL_CRIME, ASB
 from csplib.ingest.quality import implausible_months
 from csplib.methods.models import long_to_wide
 from csplib.methods.volume import monthly_counts
@@ -26,7 +26,6 @@ from csplib.methods.volume import monthly_counts
 __all__ = ["ALL_CRIME", "VIOLENCE", "monthly_series", "city_series", "city_frames"]
 
 #: Name of the total of every crime category (ASB is not a crime).
-ALL_CRIME = "All crime"
 VIOLENCE = "Violence and sexual offences"
 
 
@@ -141,9 +140,9 @@ def city_series(
     exclude: pd.DataFrame | None = None,
     asb: str = ASB,
 ) -> pd.DataFrame:
-    """Monthly counts by category plus ``All crime`` (every category except ASB).
+    """Monthly counts by category plus ``ALL_CRIME`` (every category except ASB).
 
-    ``All crime`` is summed from the counts as published and then checked for implausible
+    ``ALL_CRIME`` is summed from the counts as published and then checked for implausible
     months on its own (:func:`csplib.ingest.quality.implausible_months`): a defect in one
     small category does not remove a month from the total unless the total itself is
     implausible.
@@ -153,18 +152,18 @@ def city_series(
     incidents, months_present, end, exclude
         As for :func:`monthly_series` (keyed by category).
     asb : str
-        The ASB category (left out of ``All crime``).
+        The ASB category (left out of ``ALL_CRIME``).
 
     Returns
     -------
     DataFrame
-        Months x categories, with an ``All crime`` column last when there is any crime.
+        Months x categories, with an ``ALL_CRIME`` column last when there is any crime.
 
     Examples
     --------
     >>> inc = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 3 + ["2024-02-01"]),
     ...                     "category": ["Burglary", "Drugs", ASB, "Drugs"]})
-    >>> city_series(inc)["All crime"].tolist()
+    >>> city_series(inc)[ALL_CRIME].tolist()
     [2.0, 1.0]
     """
     return city_frames(incidents, months_present=months_present, end=end, exclude=exclude, asb=asb)[
@@ -186,7 +185,7 @@ def city_frames(
     -------
     (DataFrame, DataFrame)
         The series as published, and the same with the excluded cells ``NaN``; both with
-        the same ``All crime`` column.
+        the same ``ALL_CRIME`` column.
 
     Examples
     --------
@@ -194,7 +193,7 @@ def city_frames(
     ...                     "category": ["Drugs", "Drugs"]})
     >>> skip = pd.DataFrame({"month": pd.to_datetime(["2024-02-01"]), "category": ["Drugs"]})
     >>> raw, city = city_frames(inc, exclude=skip)
-    >>> raw["Drugs"].tolist(), city["Drugs"].tolist(), city["All crime"].tolist()
+    >>> raw["Drugs"].tolist(), city["Drugs"].tolist(), city[ALL_CRIME].tolist()
     ([1.0, 1.0], [1.0, nan], [1.0, 1.0])
     """
     raw = monthly_series(incidents, "category", months_present=months_present, end=end)
