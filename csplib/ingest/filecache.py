@@ -23,12 +23,34 @@ Layout of one entry, ``cache_dir/policeuk_files/<key>/`` (``<key>``: see
     and the category x LSOA tally (``category``, ``local``, ``count``, with the file's
     LSOA codes in ``codes.json``).
 ``info.json``
-    The file's facts (rows read, kept and rejected, LSOA vintage). Written last: an entry
-    without it is incomplete and ignored.
+    The file's facts (rows read, kept and rejected, LSOA vintage). Written last, just
+    before the entry is renamed into place: an entry without it is damaged and replaced.
 
-An entry is written under a temporary name and renamed when complete; one that cannot be
-read is deleted and the file parsed again. Nothing is ever evicted: entries for files no
-longer read stay until ``cache_dir`` (or ``cache_dir/policeuk_files``) is deleted.
+An entry is written under a temporary name and renamed when complete. One that cannot be
+read (a file missing, truncated or corrupt, or not what the entry's ``info.json`` says) is
+moved aside and deleted, the file parsed again and the entry replaced, with a note
+(:attr:`FileCache.repairs`). Nothing is ever evicted: entries for files no longer read stay
+until ``cache_dir`` (or ``cache_dir/policeuk_files``) is deleted.
+
+Cache entries that heal themselves
+----------------------------------
+Every on-disk cache of the ingest (this one, the whole read's cache of
+:func:`csplib.ingest.read_policeuk` and the tidy store's frames, :mod:`csplib.ingest.store`)
+is a folder written under a temporary name and renamed into place when complete, with a
+marker file that a complete entry always has. They share two helpers:
+
+* :func:`read_entry` reads an entry and checks it; an entry that cannot be used (its
+  marker missing, a file missing, truncated or corrupt: any of :data:`UNREADABLE` raised
+  while reading it) is moved aside and deleted, a note saying so
+  (:func:`rebuilt_note`) is added to the caller's list, and the caller builds it again
+  from the raw files. A damaged cache never fails a run.
+* :func:`install_entry` renames a finished temporary folder into place, or discards it
+  when another process put a complete copy there first.
+
+The checks are of structure, not of every byte: files present, parquet footers readable,
+columns and row counts as recorded. Crashes, full disks and interrupted copies truncate or
+drop files, which these find; a file whose bytes were altered in place while keeping its
+size and structure is found only when it is read whole.
 """
 
 from __future__ import annotations
@@ -37,18 +59,221 @@ import json
 import os
 import shutil
 import uuid
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from csplib.core.provenance import blake3_hex
 from csplib.ingest.policeuk_parts import tally_arrays, tally_from_arrays, write_part
 from csplib.ingest.policeuk_rows import FileResult
-from csplib.ingest.policeuk_schema import CACHE_VERSION
+from csplib.ingest.policeuk_schema import (
+    CACHE_VERSION,
+    INCIDENT_SCHEMA,
+    REJECTED_SCHEMA,
+    VINTAGE_FACTS,
+)
 from csplib.ingest.policeuk_sources import SourceFile
 
-__all__ = ["FileCache"]
+__all__ = [
+    "FileCache",
+    "UNREADABLE",
+    "UnreadableEntry",
+    "install_entry",
+    "parquet_rows",
+    "read_entry",
+    "read_json",
+    "rebuilt_note",
+]
+
+T = TypeVar("T")
+
+#: The facts ``info.json`` must hold (see :attr:`FileResult.info`).
+_INFO_KEYS = frozenset(
+    {"rows_read", "rows_kept", "rows_rejected", "crime_id_repeats", *VINTAGE_FACTS}
+)
+#: The arrays of a street entry's ``arrays.npz``.
+_ARRAYS = ("h1", "rows", "category", "local", "count")
+
+
+class UnreadableEntry(Exception):
+    """A cache entry that reads without error but is not what it should be.
+
+    Raised by the checks of a cache's reader (a file missing from the entry, columns or
+    row counts other than recorded); one of :data:`UNREADABLE`.
+    """
+
+
+#: What reading a damaged cache entry raises: a file missing or unreadable (``OSError``),
+#: truncated or corrupt (Arrow's and polars' errors, ``ValueError`` from ``numpy.load``
+#: and ``json``, ``EOFError``, ``zipfile.BadZipFile``), or failing the reader's own
+#: checks (:class:`UnreadableEntry`). Other errors are bugs and are not caught.
+UNREADABLE: tuple[type[Exception], ...] = (
+    OSError,
+    EOFError,
+    ValueError,
+    zipfile.BadZipFile,
+    pa.ArrowException,
+    pl.exceptions.PolarsError,
+    UnreadableEntry,
+)
+
+
+def rebuilt_note(what: str) -> str:
+    """The quality report's note on a cache entry rebuilt because it could not be read.
+
+    Examples
+    --------
+    >>> rebuilt_note("a.csv")
+    'A cached copy of a.csv was unreadable and was rebuilt from the raw files.'
+    """
+    return f"A cached copy of {what} was unreadable and was rebuilt from the raw files."
+
+
+def read_json(path: Path) -> dict:
+    """A cache entry's JSON object (its metadata), or :class:`UnreadableEntry`.
+
+    Raises
+    ------
+    UnreadableEntry
+        When the file holds JSON that is not an object.
+    OSError, ValueError
+        When the file is missing or not JSON (``json.JSONDecodeError``,
+        ``UnicodeDecodeError``).
+    """
+    value = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(value, dict):
+        raise UnreadableEntry(f"{path.name} does not hold a JSON object")
+    return value
+
+
+def parquet_rows(path: Path, schema: dict | None = None) -> int:
+    """The rows of a parquet file, read from its footer; its columns checked.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    schema : dict, optional
+        Column name to polars type the file must have, in order.
+
+    Raises
+    ------
+    UnreadableEntry
+        When the columns are not ``schema``'s.
+    OSError, pyarrow.ArrowInvalid, polars.exceptions.ComputeError
+        When the file is missing, truncated or not parquet.
+    """
+    rows = pq.read_metadata(path).num_rows
+    if schema is not None and list(pl.read_parquet_schema(path).items()) != list(schema.items()):
+        raise UnreadableEntry(f"{path.name} does not have the expected columns")
+    return rows
+
+
+def _discard(folder: Path, identity: os.stat_result) -> None:
+    """Move ``folder`` aside and delete it, unless it is no longer the folder ``identity``.
+
+    A folder renamed into place by another process meanwhile (a fresh copy) is left alone.
+    """
+    try:
+        now = folder.stat()
+        if (now.st_dev, now.st_ino) != (identity.st_dev, identity.st_ino):
+            return
+        trash = folder.with_name(f".trash-{folder.name}-{uuid.uuid4().hex[:8]}")
+        os.rename(folder, trash)
+    except OSError:  # gone already: another process discarded it
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def read_entry(
+    folder: Path, marker: str, load: Callable[[Path], T], *, what: str, notes: list[str]
+) -> T | None:
+    """The cache entry in ``folder`` read by ``load``, or None when it must be built.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The entry. Entries are only ever renamed into place whole
+        (:func:`install_entry`), so a folder without its ``marker`` is damaged, not
+        being written.
+    marker : str
+        The file every complete entry has.
+    load : callable
+        Reads the entry's folder and checks it, raising one of :data:`UNREADABLE` when it
+        cannot be used.
+    what : str
+        What the entry holds, for the note (:func:`rebuilt_note`).
+    notes : list of str
+        Where the note on a damaged entry is added.
+
+    Returns
+    -------
+    object or None
+        What ``load`` returned; None when there is no entry, or when it could not be read:
+        it is then moved aside and deleted (so it can be built again and renamed into
+        place) and a note added to ``notes``.
+
+    Examples
+    --------
+    >>> import pathlib, shutil, tempfile
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> folder = tmp / "entry"
+    >>> notes = []
+    >>> read_entry(folder, "meta.json", read_json, what="x", notes=notes) is None  # none
+    True
+    >>> folder.mkdir()
+    >>> _ = (folder / "meta.json").write_text('{"rows": 3}')
+    >>> read_entry(folder, "meta.json", lambda f: read_json(f / "meta.json"),
+    ...            what="x", notes=notes)
+    {'rows': 3}
+    >>> _ = (folder / "meta.json").write_text('{"rows": 3')  # truncated
+    >>> read_entry(folder, "meta.json", lambda f: read_json(f / "meta.json"),
+    ...            what="x", notes=notes), folder.exists(), len(notes)
+    (None, False, 1)
+    >>> shutil.rmtree(tmp)
+    """
+    try:
+        identity = folder.stat()
+    except FileNotFoundError:
+        return None
+    try:
+        if not (folder / marker).is_file():
+            raise UnreadableEntry(f"{marker} is missing")
+        return load(folder)
+    except UNREADABLE:
+        _discard(folder, identity)
+        notes.append(rebuilt_note(what))
+        return None
+
+
+def install_entry(tmp: Path, final: Path) -> bool:
+    """Rename the complete entry ``tmp`` to ``final``.
+
+    Returns
+    -------
+    bool
+        True when renamed; False when another process put a complete copy at ``final``
+        first (``tmp`` is then deleted and theirs used: it holds the same).
+
+    Raises
+    ------
+    OSError
+        When the rename fails and there is no entry at ``final``.
+    """
+    try:
+        os.replace(tmp, final)
+        return True
+    except OSError:
+        if not final.is_dir():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
 
 
 class FileCache:
@@ -66,6 +291,12 @@ class FileCache:
     lookup_digest : str
         BLAKE3 digest of the LSOA lookup (:attr:`csplib.ingest.policeuk_vintage.Lookup.digest`),
         which decides each file's vintage.
+
+    Attributes
+    ----------
+    repairs : list of str
+        A note (:func:`rebuilt_note`) for each entry that could not be read and was
+        deleted, to be parsed again (see :meth:`load`).
 
     Notes
     -----
@@ -100,6 +331,7 @@ class FileCache:
 
     def __init__(self, folder: Path, lookup_digest: str):
         self.folder = folder
+        self.repairs: list[str] = []
         self.salt = [self.VERSION, CACHE_VERSION, pl.__version__, lookup_digest]
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -119,31 +351,53 @@ class FileCache:
     def load(self, entry: SourceFile, digest: str) -> FileResult | None:
         """The stored result of a file, or None when there is none.
 
-        An entry that cannot be read is deleted and None returned: the file is then parsed
-        again and the entry replaced. A street file's kept rows stay on disk
-        (:attr:`FileResult.part`).
+        An entry that cannot be read (a file missing, truncated or corrupt, or not what
+        ``info.json`` says) is deleted, a note added to :attr:`repairs` and None returned:
+        the file is then parsed again and the entry replaced. A street file's kept rows
+        stay on disk (:attr:`FileResult.part`); their parquet footer is checked here.
         """
-        folder = self.path(entry, digest)
-        if not (folder / "info.json").exists():
-            return None
-        try:
-            return self._load(entry, folder)
-        except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
-            shutil.rmtree(folder, ignore_errors=True)
-            return None
+        return read_entry(
+            self.path(entry, digest),
+            "info.json",
+            lambda folder: self._load(entry, folder),
+            what=entry.source_file,
+            notes=self.repairs,
+        )
 
-    def _load(self, entry: SourceFile, folder: Path) -> FileResult:
-        info = json.loads((folder / "info.json").read_text())
-        rejected = pl.read_ipc(folder / "rejected.arrow")
+    @staticmethod
+    def _load(entry: SourceFile, folder: Path) -> FileResult:
+        info = read_json(folder / "info.json")
+        missing = _INFO_KEYS - info.keys()
+        if missing:
+            raise UnreadableEntry(f"info.json lacks {sorted(missing)}")
+        rejected = pl.read_ipc((folder / "rejected.arrow").read_bytes())
+        if rejected.columns != list(REJECTED_SCHEMA) or rejected.height != info["rows_rejected"]:
+            raise UnreadableEntry("rejected.arrow does not hold the file's rejected rows")
         if entry.kind != "street":
             kept = pl.read_parquet(folder / "kept.parquet")
+            if kept.height != info["rows_kept"]:
+                raise UnreadableEntry("kept.parquet does not hold the file's kept rows")
             return FileResult(kept, rejected, info, stored=True)
-        codes = json.loads((folder / "codes.json").read_text())
-        with np.load(folder / "arrays.npz") as npz:
-            hashes = (npz["h1"], npz["rows"])
-            tallied = tally_from_arrays(npz, codes)
         part = folder / "kept.parquet"
-        return FileResult(None, rejected, info, tallied, hashes, part, stored=True)
+        if parquet_rows(part, INCIDENT_SCHEMA) != info["rows_kept"]:
+            raise UnreadableEntry("kept.parquet does not hold the file's kept rows")
+        codes = json.loads((folder / "codes.json").read_text(encoding="utf-8"))
+        if not (isinstance(codes, list) and all(isinstance(c, str) for c in codes)):
+            raise UnreadableEntry("codes.json does not hold a list of LSOA codes")
+        with np.load(folder / "arrays.npz") as npz:
+            arrays = {name: npz[name] for name in _ARRAYS if name in npz.files}
+        if (
+            len(arrays) != len(_ARRAYS)
+            or len(arrays["h1"]) != len(arrays["rows"])
+            or len({len(arrays[name]) for name in ("category", "local", "count")}) != 1
+            or (len(arrays["local"]) and int(arrays["local"].max()) >= len(codes))
+            or int(arrays["count"].sum()) != info["rows_kept"]
+        ):
+            raise UnreadableEntry("arrays.npz does not hold the file's tally and Crime IDs")
+        tallied = tally_from_arrays(arrays, codes)
+        return FileResult(
+            None, rejected, info, tallied, (arrays["h1"], arrays["rows"]), part, stored=True
+        )
 
     def save(self, entry: SourceFile, digest: str, result: FileResult) -> FileResult:
         """Store ``result``; street rows then live in the cache (``part``), not in memory.
@@ -162,12 +416,7 @@ class FileCache:
                 np.savez(tmp / "arrays.npz", h1=h1, rows=rows, **arrays)
                 (tmp / "codes.json").write_text(json.dumps(codes))
             (tmp / "info.json").write_text(json.dumps(result.info))  # last: marks it whole
-            try:
-                os.replace(tmp, final)
-            except OSError:
-                if not (final / "info.json").exists():
-                    raise
-                # stored by another read meanwhile: theirs is the same
+            install_entry(tmp, final)  # or stored by another read meanwhile: the same
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         if entry.kind != "street":

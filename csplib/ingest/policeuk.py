@@ -110,6 +110,15 @@ when the inputs are a gigabyte or more. Any change to an input's bytes misses th
 The folder is written under a temporary name and renamed when complete, so an interrupted
 run leaves no half-written cache.
 
+A cached read is checked before it is used: ``meta.json`` names the same inputs, the
+``files``, ``rejected`` and ``outcomes`` tables read, ``counts`` and every incidents part
+have readable footers and the expected columns, and there is one part per street file
+with that file's kept rows. One that fails (a file truncated by a full disk or a crash, a
+part missing from a copied folder) is deleted and the read made again from the raw files
+(the file cache below is checked the same way), with a note (:attr:`PoliceUkRead.repairs`,
+also among the ``notes``); a damaged cache never fails a read. See
+:mod:`csplib.ingest.filecache` for what the checks find.
+
 A miss does not mean parsing everything again. Each file's own result (its kept rows,
 before repeats across files are removed, its rejected rows and its facts) is also kept in
 ``cache_dir/policeuk_files/``, a :class:`~csplib.ingest.filecache.FileCache` keyed by the
@@ -142,13 +151,23 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from csplib.core.errors import DataError
-from csplib.ingest.filecache import FileCache
+from csplib.ingest.filecache import (
+    FileCache,
+    UnreadableEntry,
+    install_entry,
+    parquet_rows,
+    read_entry,
+    read_json,
+)
 from csplib.ingest.policeuk_pipeline import ingest
 from csplib.ingest.policeuk_schema import (
     CACHE_VERSION,
+    COUNTS_SCHEMA,
+    FILES_COLUMNS,
     INCIDENT_SCHEMA,
     OUTCOME_COLUMNS,
+    OUTCOMES_SCHEMA,
+    REJECTED_SCHEMA,
     REJECTION_REASONS,
     STREET_COLUMNS,
     empty,
@@ -189,7 +208,12 @@ class PoliceUkRead:
         ``source_row``, ``n_outcomes`` (outcome rows seen for the crime). Empty without
         outcomes files.
     notes : tuple of str
-        Files skipped or ignored, header-only files, unknown LSOA codes.
+        Files skipped or ignored, header-only files, unknown LSOA codes; and the
+        :attr:`repairs`.
+    repairs : tuple of str
+        Cache entries of this read that could not be read and were rebuilt from the raw
+        files, one sentence each (not stored in the cache: a later read from the rebuilt
+        cache has none).
     cache_key : str
         BLAKE3 digest identifying the inputs and the parsing rules.
     from_cache : bool
@@ -210,10 +234,12 @@ class PoliceUkRead:
         cache_path: Path | None,
         frame: pl.DataFrame | None = None,
         counts: pl.DataFrame | None = None,
+        repairs: tuple[str, ...] = (),
     ):
         self.files = files.to_pandas()
         self._tables = {"rejected": rejected, "outcomes": outcomes}
-        self.notes = tuple(notes)
+        self.repairs = tuple(repairs)
+        self.notes = (*notes, *self.repairs)
         self.cache_key = cache_key
         self.from_cache = from_cache
         self.cache_path = cache_path
@@ -386,17 +412,27 @@ def read_policeuk(
     key = hash_inputs(inputs, lookup_.digest)
 
     final = None
+    repairs: list[str] = []
     if cache_dir is not None:
         cache_dir = Path(cache_dir)
         final = cache_dir / f"policeuk-{key[:32]}"
-        if (final / "meta.json").exists():
-            return _load_cached(final, key)
+        cached = read_entry(
+            final,
+            "meta.json",
+            lambda folder: _load_cached(folder, key),
+            what=_what(inputs.containers),
+            notes=repairs,
+        )
+        if cached is not None:
+            return cached
         cache_dir.mkdir(parents=True, exist_ok=True)
 
     stage = None if final is None else cache_dir / f".tmp-{key[:16]}-{uuid.uuid4().hex[:8]}"
     try:
         cache = None if final is None else FileCache(cache_dir / "policeuk_files", lookup_.digest)
         tables = ingest(inputs, lookup_, stage, cache)
+        if cache is not None:  # noted from worker threads: in a stable order
+            repairs += sorted(cache.repairs)
         frame = None
         if stage is None:
             parts = [tables.kept_rows.frames[i] for i in range(tables.n_parts)]
@@ -411,11 +447,8 @@ def read_policeuk(
             for name in ("files", "rejected", "outcomes", "counts"):
                 getattr(tables, name).write_parquet(stage / f"{name}.parquet")
             meta = {"version": CACHE_VERSION, "key": key, "notes": list(notes)}
-            (stage / "meta.json").write_text(json.dumps(meta, indent=1))
-            try:
-                os.replace(stage, final)
-            except OSError:  # another process cached the same inputs first: use theirs
-                shutil.rmtree(stage, ignore_errors=True)
+            (stage / "meta.json").write_text(json.dumps(meta, indent=1))  # last: marks it whole
+            install_entry(stage, final)  # or cached by another process first: use theirs
             stage = None
     finally:
         if stage is not None:
@@ -430,19 +463,61 @@ def read_policeuk(
         cache_path=final,
         frame=frame,
         counts=tables.counts,
+        repairs=tuple(repairs),
     )
 
 
+def _what(containers: list[tuple[str, Path]]) -> str:
+    """The read's inputs, named for a note: ``the police.uk read of a.zip and b.zip``."""
+    names = [name for name, _ in containers]
+    if len(names) > 3:
+        names = [*names[:2], f"{len(names) - 2} other sources"]
+    if not names:
+        return "the police.uk read"
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+    return f"the police.uk read of {listed}"
+
+
 def _load_cached(folder: Path, key: str) -> PoliceUkRead:
-    """The read cached in ``folder`` (written by :func:`read_policeuk` under ``key``)."""
-    meta = json.loads((folder / "meta.json").read_text())
-    if meta.get("key") != key or meta.get("version") != CACHE_VERSION:  # pragma: no cover
-        raise DataError("cache folder does not match its inputs; delete it", path=folder)
+    """The read cached in ``folder`` (written by :func:`read_policeuk` under ``key``), checked.
+
+    Raises
+    ------
+    csplib.ingest.filecache.UnreadableEntry
+        Or another of :data:`csplib.ingest.filecache.UNREADABLE`, when the folder is not
+        a complete, readable cache of these inputs.
+    """
+    meta = read_json(folder / "meta.json")
+    notes = meta.get("notes")
+    if (
+        meta.get("key") != key
+        or meta.get("version") != CACHE_VERSION
+        or not isinstance(notes, list)
+        or not all(isinstance(n, str) for n in notes)
+    ):
+        raise UnreadableEntry("meta.json does not describe these inputs")
+    files = pl.read_parquet(folder / "files.parquet")
+    rejected = pl.read_parquet(folder / "rejected.parquet")
+    outcomes = pl.read_parquet(folder / "outcomes.parquet")
+    if (
+        files.columns != list(FILES_COLUMNS)
+        or rejected.schema != pl.Schema(REJECTED_SCHEMA)
+        or outcomes.schema != pl.Schema(OUTCOMES_SCHEMA)
+    ):
+        raise UnreadableEntry("a table does not have the expected columns")
+    parquet_rows(folder / "counts.parquet", COUNTS_SCHEMA)
+    kept = files.filter(pl.col("kind") == "street")["rows_kept"].to_list()
+    parts = [f"part-{i:05d}.parquet" for i in range(len(kept))]
+    if sorted(p.name for p in (folder / "incidents").iterdir()) != parts:
+        raise UnreadableEntry("the incidents parts are not one per street file")
+    for name, rows in zip(parts, kept, strict=True):
+        if parquet_rows(folder / "incidents" / name, INCIDENT_SCHEMA) != rows:
+            raise UnreadableEntry(f"incidents/{name} does not hold its file's kept rows")
     return PoliceUkRead(
-        files=pl.read_parquet(folder / "files.parquet"),
-        rejected=pl.read_parquet(folder / "rejected.parquet"),
-        outcomes=pl.read_parquet(folder / "outcomes.parquet"),
-        notes=tuple(meta["notes"]),
+        files=files,
+        rejected=rejected,
+        outcomes=outcomes,
+        notes=tuple(notes),
         cache_key=key,
         from_cache=True,
         cache_path=folder,

@@ -41,7 +41,13 @@ from csplib.ingest.filecache import FileCache
 from csplib.ingest.policeuk_duplicates import reject_across_files, repeated_hashes
 from csplib.ingest.policeuk_parts import KeptRows
 from csplib.ingest.policeuk_rows import FileResult, process_outcomes, process_street
-from csplib.ingest.policeuk_schema import OUTCOMES_SCHEMA, REJECTED_SCHEMA, empty
+from csplib.ingest.policeuk_schema import (
+    FILES_COLUMNS,
+    OUTCOMES_SCHEMA,
+    REJECTED_SCHEMA,
+    VINTAGE_FACTS,
+    empty,
+)
 from csplib.ingest.policeuk_sources import WORKERS, SourceFile, Sources, read_bytes
 from csplib.ingest.policeuk_vintage import Lookup
 
@@ -87,17 +93,7 @@ def _file_info(entry: SourceFile, result: FileResult, digest: str, size: int) ->
         "crime_id_repeats": i["crime_id_repeats"],
         "blake3": digest,
         "bytes": size,
-        **{
-            k: i[k]
-            for k in (
-                "lsoa_vintage",
-                "vintage_basis",
-                "lsoa_codes",
-                "only_2011",
-                "only_2021",
-                "unknown_codes",
-            )
-        },
+        **{k: i[k] for k in VINTAGE_FACTS},
     }
 
 
@@ -264,8 +260,10 @@ def ingest(
             results.close()  # on an error: cancel queued files, wait for running ones
         for zf in zips.values():
             zf.close()
-    files = pl.DataFrame(infos, schema_overrides={"member": pl.String}).with_columns(
-        pl.col("month").cast(pl.Datetime("us"))
+    files = (
+        pl.DataFrame(infos, schema_overrides={"member": pl.String})
+        .with_columns(pl.col("month").cast(pl.Datetime("us")))
+        .select(FILES_COLUMNS)
     )
     rejected_df = pl.concat([empty(REJECTED_SCHEMA), *[r.cast(REJECTED_SCHEMA) for r in rejected]])
     return IngestedTables(

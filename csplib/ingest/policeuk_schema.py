@@ -3,7 +3,8 @@
 :func:`csplib.ingest.read_policeuk` returns, and caches as parquet, four tables whose polars
 schemas are defined here: the incidents (:data:`INCIDENT_SCHEMA`), the rejected rows
 (:data:`REJECTED_SCHEMA`, built by :func:`raw_rejected`), the latest outcome per Crime ID
-(:data:`OUTCOMES_SCHEMA`) and the monthly LSOA x category counts (:data:`COUNTS_SCHEMA`).
+(:data:`OUTCOMES_SCHEMA`) and the monthly LSOA x category counts (:data:`COUNTS_SCHEMA`);
+and a files table, one row per file, whose columns are :data:`FILES_COLUMNS`.
 The police.uk file columns (:data:`OUTCOME_COLUMNS`, and :data:`STREET_COLUMNS` from
 :mod:`csplib.core.schema`), the rejection reasons in the order they are checked
 (:data:`REJECTION_REASONS`) and the version of the parsing rules that every cache key
@@ -24,10 +25,12 @@ import polars as pl
 from csplib.core.schema import POLICE_UK_CATEGORIES, STREET_COLUMNS
 
 __all__ = [
+    "VINTAGE_FACTS",
     "STREET_COLUMNS",
     "OUTCOME_COLUMNS",
     "REJECTION_REASONS",
     "CACHE_VERSION",
+    "FILES_COLUMNS",
     "VINTAGES",
     "CATEGORY_DTYPE",
     "INCIDENT_SCHEMA",
@@ -63,6 +66,34 @@ REJECTION_REASONS: tuple[str, ...] = (
 
 #: Version of the parsing rules and cached schema; part of the cache key.
 CACHE_VERSION = "policeuk-2"
+
+#: What a file's LSOA vintage was decided from (:mod:`csplib.ingest.policeuk_vintage`): facts
+#: of each file, kept in the per-file cache and in the files table.
+VINTAGE_FACTS: tuple[str, ...] = (
+    "lsoa_vintage",
+    "vintage_basis",
+    "lsoa_codes",
+    "only_2011",
+    "only_2021",
+    "unknown_codes",
+)
+
+#: The columns of a read's files table, one row per file (:class:`csplib.ingest.PoliceUkRead`).
+FILES_COLUMNS: tuple[str, ...] = (
+    "source_file",
+    "container",
+    "member",
+    "kind",
+    "month",
+    "force",
+    "rows_read",
+    "rows_kept",
+    "rows_rejected",
+    "crime_id_repeats",
+    "blake3",
+    "bytes",
+    *VINTAGE_FACTS,
+)
 
 #: The LSOA vintages a file can use (:mod:`csplib.ingest.policeuk_vintage`).
 VINTAGES: tuple[str, ...] = ("2011", "2021")

@@ -310,7 +310,8 @@ class QualityReport:
         The files read, missing months (:func:`missing_months`) and implausible months
         (:func:`implausible_months`).
     notes : tuple of str
-        Notes from the reader (files skipped or ignored).
+        Notes from the reader (files skipped or ignored) and on caches rebuilt from the
+        raw files because they could not be read.
     settings : dict
         The parameters the implausible months were checked with.
 
@@ -441,6 +442,17 @@ class QualityReport:
             rejections=pd.concat([self.rejections, more], ignore_index=True),
             rows_kept=self.rows_kept - int(n),
         )
+
+    def with_notes(self, *notes: str) -> QualityReport:
+        """A new report with ``notes`` added (e.g. a cache rebuilt from the raw files).
+
+        Examples
+        --------
+        >>> report = QualityReport(1, pd.DataFrame(columns=["stage", "reason", "rows"]))
+        >>> report.with_notes("A note.").notes
+        ('A note.',)
+        """
+        return replace(self, notes=(*self.notes, *notes))
 
     def with_implausible(self, counts: pd.DataFrame, **kwargs) -> QualityReport:
         """A new report whose implausible months are checked on other ``counts``.

@@ -10,6 +10,12 @@
 4. the quality report accounts for every row: read = kept + rejected, by reason and stage.
 
 Within one Python process the store is built once per parameters (chapters share it).
+
+The area's incidents and the partner extract's rows in the area are cached as parquet under
+``cache_dir/store/`` (:func:`_cached_frames`), keyed by their inputs. An entry is checked
+when read (its frames present, readable and with the recorded columns and rows); one that
+is not is rebuilt from the raw files, with a note in the quality report, as are the
+police.uk reader's own caches (:mod:`csplib.ingest.filecache`).
 """
 
 from __future__ import annotations
@@ -24,11 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from csplib.core.errors import DataError
 from csplib.core.provenance import hash_inputs
 from csplib.core.schema import INCIDENT_COLUMNS
 from csplib.ingest import CACHE_VERSION, read_policeuk
+from csplib.ingest.filecache import (
+    UnreadableEntry,
+    install_entry,
+    read_entry,
+    read_json,
+)
 from csplib.ingest.geography import Geography
 from csplib.ingest.indicators import read_indicators
 from csplib.ingest.partner import OFFENCE_CODES_FILE, load_offence_codes, read_partner_extract
@@ -76,33 +89,85 @@ AREA_STAGE = "area (LSOA -> local authority)"
 
 _MEMO: dict[str, Store] = {}
 
-#: Bump when the derived tables change meaning, so old caches are not reused.
-STORE_VERSION = "1"
+#: Bump when the derived tables change meaning or layout, so old caches are not reused.
+#: 2: the ``complete`` marker records each frame's rows and columns.
+STORE_VERSION = "2"
 
 
 def _digest(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
 
-def _cached_frames(folder: Path, build: Callable[[], dict[str, pd.DataFrame]]):
-    """Frames from ``folder`` (parquet) if complete, else built, written, then returned.
+def _parquet_facts(path: Path) -> dict:
+    """A parquet file's rows and columns (name and Arrow type), from its footer."""
+    meta = pq.read_metadata(path)
+    schema = meta.schema.to_arrow_schema()
+    return {"rows": meta.num_rows, "columns": [f"{f.name}: {f.type}" for f in schema]}
 
+
+def _read_frames(folder: Path) -> dict[str, pd.DataFrame]:
+    """The frames of a complete entry, checked against its ``complete`` marker."""
+    recorded = read_json(folder / "complete")
+    if sorted(f.stem for f in folder.glob("*.parquet")) != sorted(recorded):
+        raise UnreadableEntry("the entry's frames are not those recorded")
+    frames = {}
+    for name, facts in recorded.items():
+        path = folder / f"{name}.parquet"
+        if _parquet_facts(path) != facts:
+            raise UnreadableEntry(f"{path.name} does not have the recorded rows and columns")
+        frames[name] = pd.read_parquet(path)
+    return frames
+
+
+def _cached_frames(
+    folder: Path,
+    build: Callable[[], dict[str, pd.DataFrame]],
+    *,
+    what: str = "tables of the tidy store",
+    notes: list[str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Frames from ``folder`` (parquet) if complete and readable, else built, written, returned.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The entry: one ``<name>.parquet`` per frame and a ``complete`` marker, written last,
+        recording each frame's rows and columns.
+    build : callable
+        Builds the frames, by name, from the raw files.
+    what : str
+        What the frames are, for the note on a damaged entry.
+    notes : list of str, optional
+        Where a note is added when the entry could not be read (a frame missing,
+        truncated, corrupt or not as recorded) and was rebuilt
+        (:func:`csplib.ingest.filecache.read_entry`).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+
+    Notes
+    -----
     Safe when several processes (parallel chapters) build the same entry: each writes to its
     own temporary folder and renames it into place; a process that loses the race discards
     its copy and reads the winner's.
     """
-    done = folder / "complete"
-    if done.is_file():
-        return {f.stem: pd.read_parquet(f) for f in sorted(folder.glob("*.parquet"))}
+    frames = read_entry(
+        folder, "complete", _read_frames, what=what, notes=[] if notes is None else notes
+    )
+    if frames is not None:
+        return frames
     frames = build()
     tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}")
-    tmp.mkdir(parents=True)
-    for name, frame in frames.items():
-        frame.to_parquet(tmp / f"{name}.parquet")
-    (tmp / "complete").write_text("ok\n")
     try:
-        tmp.rename(folder)
-    except OSError:  # another process put a complete copy there first
+        tmp.mkdir(parents=True)
+        recorded = {}
+        for name, frame in frames.items():
+            frame.to_parquet(tmp / f"{name}.parquet")
+            recorded[name] = _parquet_facts(tmp / f"{name}.parquet")
+        (tmp / "complete").write_text(json.dumps(recorded, indent=1))  # last: marks it whole
+        install_entry(tmp, folder)  # or another process put a complete copy there first
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return frames
 
@@ -138,15 +203,28 @@ def _read_partner(sources, reference_dir, geography: Geography) -> pd.DataFrame:
 def load_store(params: Params) -> Store:
     """Build (or reuse, within this process) the store for ``params``.
 
+    The synthetic dataset a parameters file names must have been generated first (the run
+    does it: :func:`csplib.run.context.ensure_data`).
+
+    A cached copy that cannot be read (see :mod:`csplib.ingest.filecache`) is rebuilt from
+    the raw files, with a note in ``quality.notes``.
+
     Raises
     ------
     csplib.core.errors.DataError
-        When a source cannot be used at all (the message names the file and row).
+        When a source cannot be used at all (the message names the file and row), or the
+        synthetic dataset is not generated yet.
     """
     key = params.model_dump_json()
     if key in _MEMO:
         return _MEMO[key]
     data = params.data
+    if data.synthetic is not None and not (data.synthetic.dir / "truth.json").is_file():
+        raise DataError(
+            f"the synthetic dataset of seed {data.synthetic.seed} is not in "
+            f"{data.synthetic.dir} yet: `csp assess` generates it, or `csp synth --seed "
+            f"{data.synthetic.seed} --out {data.synthetic.dir}`"
+        )
     read = read_policeuk(
         data.police_uk,
         cache_dir=data.cache_dir / "policeuk",
@@ -162,9 +240,12 @@ def load_store(params: Params) -> Store:
         params.area.model_dump(mode="json"),
         list(hash_inputs(lookups).values()),
     )
+    repairs: list[str] = []
     area = _cached_frames(
         data.cache_dir / "store" / f"area-{_digest(read.cache_key, geo_key)}",
         lambda: _assign(geography, read.incidents),
+        what="the area's police.uk incidents",
+        notes=repairs,
     )
     quality = QualityReport.from_read(read)
     for row in area["rejected"].itertuples():
@@ -190,8 +271,11 @@ def load_store(params: Params) -> Store:
         partner = _cached_frames(
             data.cache_dir / "store" / f"partner-{partner_key}",
             lambda: {"partner": _read_partner(data.partner_extract, data.reference_dir, geography)},
+            what="the partner extract's rows in the area",
+            notes=repairs,
         )["partner"]
     indicators = read_indicators(data.indicators).data if data.indicators else None
+    quality = quality.with_notes(*repairs)
 
     store = Store(
         incidents=incidents,

@@ -6,7 +6,8 @@
                       extract, indicators, truth.json)
 
 User mistakes (a bad parameters file, an unreadable data file) print one line per problem
-and exit with status 2; a chapter that fails makes ``csp assess`` exit with status 1.
+and exit with status 2; a chapter that fails makes ``csp assess`` exit with status 1; a
+Ctrl-C stops the run (a second one at once) and exits with status 130.
 """
 
 from __future__ import annotations
@@ -32,17 +33,27 @@ def _assess(args: argparse.Namespace) -> int:
             [] if args.packs == "none" else [t.strip() for t in args.packs.split(",") if t.strip()]
         )
     result = run_assessment(
-        params, out_dir=args.out, chapters=chapters, packs=packs, jobs=args.jobs
+        params,
+        out_dir=args.out,
+        chapters=chapters,
+        packs=packs,
+        jobs=args.jobs,
+        notebooks_dir=args.notebooks,
     )
     index = result.out_dir / "index.html"
+    for run in result.failed:
+        if run.status == "failed":
+            print(f"csp: {run.name}: {run.status_text}", file=sys.stderr)
+    for problem in result.sharing_problems:
+        print(f"csp: record-level data in a shared output: {problem}", file=sys.stderr)
+    print(result.summary(), file=sys.stderr)
+    if result.interrupted:
+        print(f"The finished chapters are in {result.out_dir}; the run log is run.log there.")
+        return 130
     if result.ok:
         print(f"Assessment written to {result.out_dir} (open {index})")
         return 0
-    for run in result.failed:
-        print(f"csp: {run.name}: {run.status_text}", file=sys.stderr)
-    for problem in result.sharing_problems:
-        print(f"csp: record-level data in a shared output: {problem}", file=sys.stderr)
-    print(f"Other chapters' outputs were kept in {result.out_dir}", file=sys.stderr)
+    print(f"Other chapters' outputs were kept in {result.out_dir} (the run log is run.log)")
     return 1
 
 
@@ -87,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
         "'none' (default: every theme when all chapters run)",
     )
     assess.add_argument("--jobs", type=int, default=1, help="chapters to run at once (default 1)")
+    assess.add_argument(
+        "--notebooks",
+        type=Path,
+        help="folder of the chapter notebooks (default: the project's notebooks/)",
+    )
     assess.set_defaults(func=_assess)
 
     params = sub.add_parser("params", help="work with parameters files")

@@ -1,11 +1,15 @@
 """Run the assessment: execute the chapter notebooks and write ``outputs/<year>/``.
 
 For each chapter, :func:`run_assessment` executes ``notebooks/<chapter>.ipynb`` with
-papermill, injecting the parameters file's path and the output folder, then writes:
+papermill in a worker process of its own (:mod:`csplib.run.processes`), injecting the
+parameters file's path and the output folder, then writes:
 
 - ``notebooks/<chapter>.ipynb``: the executed notebook;
 - ``html/<chapter>.html``: for sharing, without code, self-contained and readable offline;
 - ``review/<chapter>.html``: for peer review, with code;
+- ``results/<chapter>.json``: the chapter's findings and headline figures (saved by the
+  notebook, :mod:`csplib.chapters.result`);
+- ``logs/<chapter>.log``: what the notebook's worker and kernel printed;
 
 and ``packs/<theme>.html`` (one theme pack per theme), then ``index.html`` (the contents
 page) and ``manifest.json`` (parameters, input checksums, versions, commit, per-chapter status
@@ -15,23 +19,26 @@ locations): any found fails the run.
 
 A failing chapter does not stop the others: its executed notebook and review page are kept
 (so the error can be read), the chapters that depend on it are skipped, and the run reports
-which chapter and which cell failed.
+which chapter and which cell failed. A Ctrl-C stops the run (see :func:`run_assessment`).
+The console shows one line per chapter and a summary (:mod:`csplib.run.console`); the whole
+log is ``run.log``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
+import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import jinja2
-import nbformat
-from nbconvert import HTMLExporter
 
 from csplib.chapters.registry import CHAPTERS, PACK_NOTEBOOK, Chapter, select_chapters
 from csplib.chapters.result import ResultVersionError, load_result, result_path
@@ -39,8 +46,11 @@ from csplib.core.errors import CspError
 from csplib.core.provenance import csplib_version, git_commit, hash_inputs, package_versions
 from csplib.params import Params
 from csplib.present.disclosure import check_shared_outputs, find_record_level
+from csplib.present.pages import TEMPLATES, export_html
+from csplib.run.console import Console, duration_text, remaining_seconds
+from csplib.run.processes import ChapterProcess, previous_seconds
 
-__all__ = ["ChapterRun", "RunResult", "run_assessment", "export_html", "SYNTHETIC_BANNER"]
+__all__ = ["ChapterRun", "RunResult", "run_assessment", "SYNTHETIC_BANNER"]
 
 #: Shown on every page built from synthetic data.
 SYNTHETIC_BANNER = (
@@ -48,7 +58,11 @@ SYNTHETIC_BANNER = (
     "methods. They are not real crime statistics for this area."
 )
 
-_TEMPLATES = Path(__file__).resolve().parents[1] / "present" / "templates"
+#: Seconds a chapter is assumed to take when no earlier run in the folder says.
+_DEFAULT_SECONDS = 15.0
+#: Seconds a stopped worker and its kernel get to exit before they are killed.
+_STOP_GRACE = 3.0
+
 _PROJECT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
@@ -75,6 +89,18 @@ class ChapterRun:
         return f"{self.status}: {self.error}" if self.error else self.status
 
     @property
+    def console_status(self) -> str:
+        """The status as the console's one line per chapter shows it (first word: status)."""
+        if self.status == "failed":
+            where = f" in cell {self.cell}" if self.cell is not None else ""
+            kind = (self.error or "").split(":", 1)[0]
+            return f"failed{where} ({kind}); see logs/{self.name}.log and the review copy"
+        if self.status in ("skipped", "interrupted", "not run"):
+            word = self.status.replace(" ", "-")
+            return f"{word} {self.error}" if self.error else word
+        return self.status
+
+    @property
     def short_status(self) -> str:
         """The status for the shared contents page: no error message (it may quote data)."""
         if self.status == "failed":
@@ -94,16 +120,35 @@ class RunResult:
     chapters: list[ChapterRun]
     packs: list[ChapterRun] = field(default_factory=list)
     sharing_problems: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.sharing_problems and all(
-            c.status == "ok" for c in self.chapters + self.packs
+        return (
+            not self.interrupted
+            and not self.sharing_problems
+            and all(c.status == "ok" for c in self.chapters + self.packs)
         )
 
     @property
     def failed(self) -> list[ChapterRun]:
         return [c for c in self.chapters + self.packs if c.status != "ok"]
+
+    @property
+    def finished(self) -> list[ChapterRun]:
+        """The chapters and packs that ran to the end (ok or failed)."""
+        return [c for c in self.chapters + self.packs if c.status in ("ok", "failed")]
+
+    def summary(self) -> str:
+        """One line: how many notebooks ran, how they ended, and how long it took."""
+        runs = self.chapters + self.packs
+        counts: dict[str, int] = {}
+        for run in runs:
+            counts[run.status] = counts.get(run.status, 0) + 1
+        parts = ", ".join(f"{n} {status}" for status, n in counts.items())
+        how = "Interrupted after" if self.interrupted else "Done in"
+        return f"{how} {duration_text(self.seconds)}: {parts} (of {len(runs)} notebooks)."
 
 
 @dataclass(frozen=True)
@@ -150,86 +195,6 @@ def _pack_job(theme_id: str, params: Params) -> _Job:
     )
 
 
-def export_html(
-    notebook: Path,
-    target: Path,
-    *,
-    with_code: bool,
-    title: str,
-    banner: str | None,
-    home: str = "../index.html",
-):
-    """Write a notebook as house-style HTML (see ``templates/csp_html``).
-
-    Parameters
-    ----------
-    notebook : Path
-        Executed notebook.
-    target : Path
-        HTML file to write.
-    with_code : bool
-        Keep code cells (review copy) or drop them (copy for sharing).
-    title : str
-        Shown in the navigation bar.
-    banner : str or None
-        Warning banner shown at the top (e.g. synthetic data).
-    home : str
-        Link back to the contents page, relative to ``target``.
-    """
-    exporter = HTMLExporter(
-        template_name="csp_html",
-        extra_template_basedirs=[str(_TEMPLATES)],
-        exclude_input=not with_code,
-        exclude_input_prompt=not with_code,
-        exclude_output_prompt=not with_code,
-        embed_images=True,
-    )
-    nb = nbformat.read(notebook, as_version=4)
-    nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"csp_title": title, "csp_banner": banner, "csp_home": home}
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(body, encoding="utf-8")
-
-
-def _execute(nb_in: str, nb_out: str, parameters: dict, cwd: str) -> dict:
-    """Execute one notebook; return status, seconds and failure details (picklable)."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    start = time.perf_counter()
-    try:
-        papermill.execute_notebook(
-            nb_in,
-            nb_out,
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            cwd=cwd,
-        )
-    except PapermillExecutionError as exc:
-        return {
-            "status": "failed",
-            "seconds": time.perf_counter() - start,
-            "cell": exc.cell_index + 1,
-            "error": f"{exc.ename}: {exc.evalue}".strip(),
-        }
-    except Exception as exc:  # kernel death, bad notebook JSON: report, do not crash the run
-        return {
-            "status": "failed",
-            "seconds": time.perf_counter() - start,
-            "cell": None,
-            "error": f"{type(exc).__name__}: {exc}",
-        }
-    return {"status": "ok", "seconds": time.perf_counter() - start, "cell": None, "error": None}
-
-
-def _progress(message: str) -> None:
-    print(f"[csp] {message}", file=sys.stderr, flush=True)
-
-
 def run_assessment(
     params: Params,
     *,
@@ -238,9 +203,16 @@ def run_assessment(
     packs: list[str] | None = None,
     jobs: int = 1,
     notebooks_dir: str | Path | None = None,
-    progress: Callable[[str], None] | None = _progress,
+    progress: str | Callable[[str], None] | None = "console",
 ) -> RunResult:
     """Execute the chapters and write the assessment's outputs.
+
+    Each chapter runs in a worker process of its own (:mod:`csplib.run.worker`) whose output
+    goes to ``logs/<chapter>.log``; everything the run says goes to ``run.log``. A Ctrl-C
+    (SIGINT) stops the run within seconds: the running chapters' workers and kernels are
+    stopped, the contents page and the manifest say the run was interrupted and which
+    chapters finished, and the result has ``interrupted`` set (``csp`` then exits 130). A
+    second Ctrl-C stops everything at once.
 
     Parameters
     ----------
@@ -257,8 +229,11 @@ def run_assessment(
         How many independent chapters to execute at once.
     notebooks_dir : path-like, optional
         Folder holding the chapter notebooks (default: the project's ``notebooks/``).
-    progress : callable, optional
-        Called with one line of progress text per event; ``None`` for silence.
+    progress : "console", callable or None
+        ``"console"``: one line per chapter and a summary on standard error, with a progress
+        line on a terminal (:class:`csplib.run.console.Console`); a callable: called with
+        one line per event (``"01_volume: running"``, ``"01_volume: ok (3 s)"``); None:
+        nothing. The log file is written in every case.
 
     Returns
     -------
@@ -266,7 +241,6 @@ def run_assessment(
     """
     if jobs < 1:
         raise ValueError("jobs must be a positive integer")
-    say = progress or (lambda _msg: None)
     out = Path(out_dir) if out_dir is not None else params.year_dir
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else _PROJECT_NOTEBOOKS
     if packs is None:
@@ -283,9 +257,32 @@ def run_assessment(
         for stale in (out / "packs").glob("*.html"):
             if stale.stem not in params.themes:
                 stale.unlink()
-    for sub in ("notebooks", "html", "review", "tables"):
+    for sub in ("notebooks", "html", "review", "tables", "logs"):
         (out / sub).mkdir(parents=True, exist_ok=True)
+    estimates = previous_seconds(out)
+    console = Console(
+        sys.stderr if progress == "console" else io.StringIO(),
+        log=out / "run.log",
+        total=len(todo),
+        interactive=None if progress == "console" else False,
+    )
+
+    def say(text: str) -> None:
+        if callable(progress):
+            progress(text)
+            console.log(text)
+        else:
+            console.say(text)
+
+    def event(text: str) -> None:
+        if callable(progress):
+            progress(text)
+        console.log(text)
+
     started = dt.datetime.now(dt.UTC)
+    console.log(
+        f"csp assess: {params.source_file} -> {out} ({len(todo)} notebooks, {jobs} at once)"
+    )
     banner = SYNTHETIC_BANNER if params.data.synthetic else None
     runs = {j.name: ChapterRun(j.name, j.title, kind=j.kind) for j in todo}
     base = {"params_path": str(params.source_file), "output_dir": str(out.resolve())}
@@ -309,51 +306,93 @@ def run_assessment(
                     home="../" * rel.count("/") + "index.html",
                 )
                 run.outputs[kind] = rel
-        say(f"{job.name}: {run.status_text}")
+        event(f"{job.name}: {run.status_text}")
+        console.log_file(out / "logs" / f"{job.name}.log", job.name)
+        if not callable(progress):
+            console.finished(job.name, run.console_status, run.seconds)
+
+    def skip(job: _Job, why: str) -> None:
+        runs[job.name].status, runs[job.name].error = "skipped", why
+        event(f"{job.name}: {runs[job.name].status_text}")
+        if not callable(progress):
+            console.finished(job.name, runs[job.name].console_status, 0.0)
 
     _warm_store(params, say)
     pending = list(todo)
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
-    running: dict[Future, _Job] = {}
-    try:
-        while pending or running:
-            for job in list(pending):
-                blockers = [d for d in job.after if d in runs and runs[d].status != "ok"]
-                if any(runs[d].status in ("failed", "skipped") for d in blockers):
+    running: dict[str, ChapterProcess] = {}
+    interrupted = False
+    previous_handler = signal.getsignal(signal.SIGINT)
+    with tempfile.TemporaryDirectory(prefix="csp-run-") as scratch:
+        try:
+            while pending or running:
+                for job in list(pending):
+                    blockers = [d for d in job.after if d in runs and runs[d].status != "ok"]
+                    if any(runs[d].status in ("failed", "skipped") for d in blockers):
+                        pending.remove(job)
+                        bad = [d for d in blockers if runs[d].status != "pending"]
+                        skip(job, f"needs {', '.join(bad)}, which did not succeed")
+                        continue
+                    if blockers or len(running) >= jobs:
+                        continue
                     pending.remove(job)
-                    bad = [d for d in blockers if runs[d].status != "pending"]
-                    runs[job.name].status = "skipped"
-                    runs[job.name].error = f"needs {', '.join(bad)}, which did not succeed"
-                    say(f"{job.name}: {runs[job.name].status_text}")
-                    continue
-                if blockers or len(running) >= jobs:
-                    continue
-                pending.remove(job)
-                say(f"{job.name}: running")
-                _clear_outputs(out, job)
-                (out / job.executed).parent.mkdir(parents=True, exist_ok=True)
-                nb_args = (
-                    str(nb_dir / f"{job.notebook}.ipynb"),
-                    str(out / job.executed),
-                    {**base, **job.extra},
-                    str(nb_dir),
+                    event(f"{job.name}: running")
+                    _clear_outputs(out, job)
+                    (out / job.executed).parent.mkdir(parents=True, exist_ok=True)
+                    running[job.name] = ChapterProcess.start(
+                        job,
+                        notebook=nb_dir / f"{job.notebook}.ipynb",
+                        output=out / job.executed,
+                        parameters={**base, **job.extra},
+                        cwd=nb_dir,
+                        scratch=Path(scratch),
+                        log=out / "logs" / f"{job.name}.log",
+                    )
+                done = [w for w in running.values() if w.proc.poll() is not None]
+                for worker in done:
+                    del running[worker.job.name]
+                    finish(worker.job, worker.result())
+                now = time.monotonic()
+                console.progress(
+                    list(running),
+                    remaining_seconds(
+                        {j.name: estimates.get(j.name, _DEFAULT_SECONDS) for j in pending},
+                        running={n: now - w.started for n, w in running.items()},
+                        estimates={n: estimates.get(n, _DEFAULT_SECONDS) for n in running},
+                        jobs=jobs,
+                    ),
                 )
-                if pool is None:
-                    finish(job, _execute(*nb_args))
-                else:
-                    running[pool.submit(_execute, *nb_args)] = job
-            if running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    finish(running.pop(fut), fut.result())
-    finally:
-        if pool is not None:
-            pool.shutdown()
+                if not done:
+                    time.sleep(0.2)
+        except KeyboardInterrupt:
+            interrupted = True
+            workers = list(running.values())
+
+            def force(_signum, _frame):  # a second Ctrl-C: stop everything now
+                for w in workers:
+                    w.stop(grace=0)
+                os._exit(130)
+
+            signal.signal(signal.SIGINT, force)
+            say(f"Interrupted: stopping {len(workers)} running notebook(s)...")
+            for w in workers:
+                w.stop(grace=_STOP_GRACE)
+                runs[w.job.name].status = "interrupted"
+                runs[w.job.name].seconds = round(time.monotonic() - w.started, 2)
+                runs[w.job.name].error = "the run was interrupted while it ran"
+            for run in runs.values():
+                if run.status == "pending":
+                    run.status = "not run"
+                    run.error = "the run was interrupted before it started"
+        finally:
+            signal.signal(signal.SIGINT, previous_handler)
+            for w in running.values():  # only left by an unexpected error in the loop
+                w.stop(grace=0)
 
     result = RunResult(
         out,
         [runs[c.name] for c in CHAPTERS if c.name in runs],
         [runs[j.name] for j in todo if j.kind == "pack"],
+        interrupted=interrupted,
     )
     _write_index(params, result, started)
     # shared outputs must hold aggregates only: a record-level value fails the run
@@ -363,7 +402,10 @@ def run_assessment(
     result.sharing_problems = [str(p) for p in problems]
     for problem in result.sharing_problems:
         say(f"record-level data in a shared output: {problem}")
+    result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     _write_manifest(params, result, started)
+    console.log(result.summary())
+    console.close()
     return result
 
 
@@ -413,7 +455,7 @@ def _first_finding(out: Path, name: str) -> str | None:
 
 def _write_index(params: Params, result: RunResult, started: dt.datetime) -> None:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True, keep_trailing_newline=True
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
     )
     by_name = {c.name: c for c in CHAPTERS}
     rows = [
@@ -446,6 +488,8 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
             for run in result.packs
         ],
         summary=params.summary(),
+        interrupted=result.interrupted,
+        finished=[run.title for run in result.finished],
         data_period=_data_period(params),
         run_date=f"{started:%d %B %Y}",
         version=csplib_version(),
@@ -472,6 +516,8 @@ def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> 
         "chapters": [asdict(c) for c in result.chapters],
         "packs": [asdict(c) for c in result.packs],
         "sharing_problems": result.sharing_problems,
+        "interrupted": result.interrupted,
+        "seconds": round(result.seconds, 1),
         "ok": result.ok,
     }
     (result.out_dir / "manifest.json").write_text(

@@ -5,7 +5,9 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from csplib.core.errors import DataError
 from csplib.ingest.store import _cached_frames, load_store
 from csplib.params import load_params
 
@@ -59,3 +61,11 @@ def test_store_accounts_for_every_row(tmp_path):
         and store.incidents["lsoa"].str.fullmatch(r"E01\d{6}").all()
     )
     assert list(store.months_present.strftime("%Y-%m")) == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_a_synthetic_source_not_yet_generated_is_named(tmp_path):
+    params = load_params(REPO / "parameters" / "default.yaml")
+    spec = params.data.synthetic.model_copy(update={"dir": tmp_path / "not-made"})
+    params = params.model_copy(update={"data": params.data.model_copy(update={"synthetic": spec})})
+    with pytest.raises(DataError, match=r"synthetic dataset of seed 2025 is not in .*not-made"):
+        load_store(params)

@@ -613,7 +613,7 @@ def chapter_notebook(extra_html: str = "") -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="module")
 def exported_pages(tmp_path_factory):
-    from csplib.run.runner import export_html
+    from csplib.present.pages import export_html
 
     folder = tmp_path_factory.mktemp("pages")
     pages = {}

@@ -1,0 +1,60 @@
+"""Notebook pages in the house style: an executed notebook as HTML to share or to review.
+
+The templates are in ``csplib/present/templates/`` (``csp_html``: the page; the contents
+page is ``index.html.j2``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+__all__ = ["TEMPLATES", "export_html"]
+
+#: The folder of the page templates.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def export_html(
+    notebook: Path,
+    target: Path,
+    *,
+    with_code: bool,
+    title: str,
+    banner: str | None,
+    home: str = "../index.html",
+):
+    """Write a notebook as house-style HTML (see ``templates/csp_html``).
+
+    Parameters
+    ----------
+    notebook : Path
+        Executed notebook.
+    target : Path
+        HTML file to write.
+    with_code : bool
+        Keep code cells (review copy) or drop them (copy for sharing).
+    title : str
+        Shown in the navigation bar.
+    banner : str or None
+        Warning banner shown at the top (e.g. synthetic data).
+    home : str
+        Link back to the contents page, relative to ``target``.
+    """
+    exporter = HTMLExporter(
+        template_name="csp_html",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=not with_code,
+        exclude_input_prompt=not with_code,
+        exclude_output_prompt=not with_code,
+        embed_images=True,
+    )
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"csp_title": title, "csp_banner": banner, "csp_home": home}
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")

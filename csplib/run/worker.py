@@ -1,0 +1,114 @@
+"""One notebook executed in a process of its own: ``python -m csplib.run.worker REQUEST RESULT``.
+
+The runner (:mod:`csplib.run.runner`) starts one worker per chapter, in a session of its
+own, with the worker's output (papermill's and the kernel's) going to the chapter's log file
+in the output folder. So a Ctrl-C at the terminal reaches the runner alone, which stops the
+workers and their kernels itself, and the console shows only what the runner says.
+
+``REQUEST`` is a JSON file ``{"notebook", "output", "parameters", "cwd"}``; the worker writes
+``RESULT`` (JSON: ``status``, ``seconds``, ``cell``, ``error``) when the notebook has run or
+failed.
+
+The kernel talks to papermill over local IPC sockets (files only this user can open), not
+TCP, so ipykernel has nothing to warn about: its "running over TCP without encryption"
+warning is silenced at its source, not filtered from the output.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum, default
+
+__all__ = ["IPCKernelManager", "execute", "main"]
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels listen on IPC sockets rather than TCP ports.
+
+    The sockets are files named ``<folder>/kernel-<n>``, in a folder of this worker's own
+    (:data:`SOCKET_FOLDER`), so kernels of chapters running side by side never share one.
+    """
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    @default("ip")
+    def _socket_prefix(self) -> str:
+        return str(Path(SOCKET_FOLDER or tempfile.gettempdir()) / "kernel")
+
+
+#: The folder of this worker's kernel sockets (set by :func:`main`).
+SOCKET_FOLDER: str | None = None
+
+
+def execute(notebook: str, output: str, parameters: dict, cwd: str) -> dict:
+    """Execute one notebook with papermill; return status, seconds and failure details.
+
+    A failing cell is reported with its number (counted from 1) and the error; any other
+    failure (kernel death, bad notebook JSON) with its type and message.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            notebook,
+            output,
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=cwd,
+            kernel_manager_class=IPCKernelManager,
+        )
+    except PapermillExecutionError as exc:
+        return {
+            "status": "failed",
+            "seconds": time.perf_counter() - start,
+            "cell": exc.cell_index + 1,
+            "error": f"{exc.ename}: {exc.evalue}".strip(),
+        }
+    except Exception as exc:  # kernel death, bad notebook JSON: report, do not crash the run
+        return {
+            "status": "failed",
+            "seconds": time.perf_counter() - start,
+            "cell": None,
+            "error": f"{type(exc).__name__}: {exc}",
+        }
+    return {"status": "ok", "seconds": time.perf_counter() - start, "cell": None, "error": None}
+
+
+def _stop(signum, _frame):
+    raise SystemExit(128 + signum)  # unwinds papermill, which shuts its kernel down
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: execute the request, write the result; exit 0 once the result is written."""
+    global SOCKET_FOLDER
+    request_file, result_file = argv if argv is not None else sys.argv[1:]
+    signal.signal(signal.SIGTERM, _stop)
+    request = json.loads(Path(request_file).read_text(encoding="utf-8"))
+    SOCKET_FOLDER = tempfile.mkdtemp(prefix="csp-kernel-")
+    try:
+        result = execute(
+            request["notebook"], request["output"], request["parameters"], request["cwd"]
+        )
+    finally:
+        shutil.rmtree(SOCKET_FOLDER, ignore_errors=True)
+    target = Path(result_file)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    tmp.replace(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
