@@ -34,8 +34,7 @@ from csplib.chapters.findings import Finding
 from csplib.chapters.result import ChapterResult, Table
 from csplib.core.periods import Period, financial_year_of, months_present
 from csplib.core.schema import ASB
-from csplib.ingest.harm_weights import HarmWeights, load_harm_weights
-from csplib.ingest.partner import OFFENCE_CODES_FILE
+from csplib.ingest.harm_weights import HarmWeights, harm_weights_of
 from csplib.methods.harm import HARM_COLUMNS, harm_rows
 from csplib.methods.harm_severity import css_change, harm_by_year, residents, severity_scores
 from csplib.methods.harm_tables import (
@@ -147,9 +146,7 @@ def assess_harm(params, store) -> HarmAssessment:
     HarmAssessment
     """
     weights_file, mix_file = params.harm_files()
-    weights = load_harm_weights(
-        weights_file, mix_file, offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE
-    )
+    weights = harm_weights_of(params)
     rows = harm_rows(store.incidents, store.partner)
     by_code = bool(rows.attrs["by_code"])
     kw = {
@@ -238,7 +235,12 @@ def assess_harm(params, store) -> HarmAssessment:
         themes=themes,
         trend=trend,
         notes=notes,
-        config={"weights": str(weights_file), "offence_mix": str(mix_file), "alpha": 0.05},
+        config={
+            "weights": str(weights_file),
+            "offence_mix": str(mix_file),
+            "force": params.harm.force,
+            "alpha": 0.05,
+        },
     )
 
 

@@ -19,8 +19,7 @@ import pandas as pd
 from csplib.chapters.result import ChapterResult, Table
 from csplib.core.errors import DataError
 from csplib.core.schema import ASB
-from csplib.ingest.harm_weights import load_harm_weights
-from csplib.ingest.partner import OFFENCE_CODES_FILE
+from csplib.ingest.harm_weights import harm_weights_of
 from csplib.methods import harm, risk, themes
 from csplib.methods.models import CountTrend, SPCChart
 from csplib.methods.themes import theme_incidents
@@ -156,9 +155,7 @@ def assess(ctx, theme: str) -> ChapterResult:
     )
 
     if spec.categories != [ASB]:
-        weights = load_harm_weights(
-            *params.harm_files(), offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE
-        )  # as the harm chapter weighs crimes
+        weights = harm_weights_of(params)  # as the harm chapter weighs crimes
         shares = harm.theme_harm(
             {theme: spec},
             store.incidents,

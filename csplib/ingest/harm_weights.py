@@ -45,7 +45,6 @@ Examples
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +54,8 @@ import pandas as pd
 
 from csplib.core.errors import DataError, DefinitionError, ParamsError
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
+from csplib.ingest.harm_csv import _category, _number, _pick, _read_csv
+from csplib.ingest.offence_mix import load_offence_mix
 from csplib.ingest.partner import (
     OFFENCE_CODES_FILE,
     load_offence_codes,
@@ -67,6 +68,7 @@ __all__ = [
     "NOTES",
     "HarmWeights",
     "load_harm_weights",
+    "harm_weights_of",
     "load_weights",
     "css_weights",
     "load_offence_mix",
@@ -101,68 +103,9 @@ _LABEL_COLUMNS = (
     "description",
     "label",
 )
-_CATEGORY_KEYS = {c.casefold(): c for c in POLICE_UK_CATEGORIES}
 
 
 # ----------------------------------------------------------------------------- helpers
-def _category(name) -> str | None:
-    if name is None or (isinstance(name, float) and math.isnan(name)):
-        return None
-    return _CATEGORY_KEYS.get(" ".join(str(name).split()).casefold())
-
-
-def _read_csv(path, what: str) -> pd.DataFrame:
-    """A CSV as text columns; lines starting with ``#`` are comments (provenance headers)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"{what} not found", path=path) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{what} is not UTF-8 text ({exc.reason})", path=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read the {what}: {exc}", path=path) from None
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    if not any(ln.strip() for ln in lines):
-        raise DataError(f"{what} is empty", path=path)
-    try:
-        raw = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot read the {what} as CSV: {exc}", path=path) from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    if raw.empty:
-        raise DataError(f"{what} has a header but no data rows", path=path)
-    return raw
-
-
-def _pick(raw, given, candidates, what, path, *, required=True) -> str | None:
-    lower = {c.casefold(): c for c in raw.columns}
-    if given is not None:
-        if given.casefold() not in lower:
-            raise DataError(
-                f"no column {given!r} (the {what}); columns are {', '.join(raw.columns)}",
-                path=path,
-            )
-        return lower[given.casefold()]
-    for cand in candidates:
-        if cand in lower:
-            return lower[cand]
-    if required:
-        raise DataError(
-            f"no {what} column: expected one of {', '.join(candidates)}; columns are "
-            f"{', '.join(raw.columns)}",
-            path=path,
-        )
-    return None
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(str(text).strip().replace(",", ""))
-    except ValueError:
-        return None
-
-
 def _offence_code_table(offence_codes) -> pd.DataFrame | None:
     if offence_codes is None or isinstance(offence_codes, pd.DataFrame):
         return offence_codes
@@ -300,124 +243,6 @@ def css_weights(reference_dir) -> pd.DataFrame:
         offence_codes=ref / OFFENCE_CODES_FILE,
         scheme="ONS Crime Severity Score",
     )
-
-
-# ----------------------------------------------------------------------------- offence mix
-_MIX_COLUMNS = {
-    "offence_code": "Offence_Code",
-    "offences": "Number_of_Offences",
-    "category": "Policeuk_Cat",
-}
-_MIX_OPTIONAL = {
-    "description": "Offence_Description",
-    "force": "Force_Name",
-    "financial_year": "Financial_Year",
-}
-
-
-def load_offence_mix(path, *, force: str | None = None, financial_year: str | None = None):
-    """Read Home Office police recorded crime by offence code: the offence mix of a force.
-
-    Parameters
-    ----------
-    path : str or path-like
-        CSV with ``Offence_Code``, ``Number_of_Offences``, ``Policeuk_Cat`` and optionally
-        ``Offence_Description``, ``Force_Name``, ``Financial_Year`` (names matched ignoring
-        case), e.g. one row per code and quarter.
-    force, financial_year : str, optional
-        Keep only these rows; required when the file holds several forces or years.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per offence code (quarters and repeated rows summed): index ``offence_code``;
-        columns ``description``, ``category`` (police.uk) and ``offences``. ``attrs``:
-        ``source``, ``force``, ``financial_year``.
-
-    Raises
-    ------
-    DataError
-        Naming the file (and data row): missing columns, a count that is not a whole number
-        >= 0, an unknown category, a code under two categories, several forces or years.
-
-    Examples
-    --------
-    >>> mix = load_offence_mix(
-    ...     "data/reference/home_office/recorded_crime_nottinghamshire_offence_2017-18.csv")
-    >>> int(mix["offences"].sum()), mix.attrs["force"], mix.attrs["financial_year"]
-    (96327, 'Nottinghamshire', '2017/18')
-    """
-    path = Path(path)
-    raw = _read_csv(path, "offence mix")
-    cols = {k: _pick(raw, None, (v.casefold(),), v, path) for k, v in _MIX_COLUMNS.items()}
-    opt = {
-        k: _pick(raw, None, (v.casefold(),), v, path, required=False)
-        for k, v in _MIX_OPTIONAL.items()
-    }
-    table = pd.DataFrame({k: raw[c] for k, c in {**cols, **opt}.items() if c is not None})
-    table.index = pd.RangeIndex(1, len(table) + 1)
-    for key, wanted in (("force", force), ("financial_year", financial_year)):
-        if key not in table.columns:
-            if wanted is not None:
-                raise DataError(f"no {_MIX_OPTIONAL[key]} column to select {wanted!r}", path=path)
-            continue
-        values = table[key].str.strip()
-        if wanted is not None:
-            table = table[values.str.casefold() == str(wanted).strip().casefold()]
-            if table.empty:
-                raise DataError(
-                    f"no rows with {_MIX_OPTIONAL[key]} {wanted!r}; the file has "
-                    f"{', '.join(sorted(values.unique()))}",
-                    path=path,
-                )
-        elif values.nunique() > 1:
-            raise DataError(
-                f"the file holds several {_MIX_OPTIONAL[key]} values "
-                f"({', '.join(sorted(values.unique()))}): pass {key}=",
-                path=path,
-            )
-    for row, rec in table.iterrows():
-        n = _number(rec["offences"])
-        if n is None or not math.isfinite(n) or n < 0 or n != int(n):
-            raise DataError(
-                f"Number_of_Offences {rec['offences']!r} is not a whole number >= 0",
-                path=path,
-                row=row,
-            )
-        if _category(rec["category"]) is None:
-            raise DataError(
-                f"Policeuk_Cat {rec['category']!r} is not a police.uk category", path=path, row=row
-            )
-        if not normalise_offence_code(rec["offence_code"]):
-            raise DataError("missing Offence_Code", path=path, row=row)
-    table = table.assign(
-        offence_code=table["offence_code"].map(normalise_offence_code),
-        offences=table["offences"].map(_number).astype(float),
-        category=table["category"].map(_category).astype("str"),
-    )
-    if "description" not in table.columns:
-        table["description"] = ""
-    by_code = table.groupby("offence_code", sort=True)
-    n_cats = by_code["category"].nunique()
-    if (n_cats > 1).any():
-        code = n_cats[n_cats > 1].index[0]
-        cats = sorted(table.loc[table["offence_code"] == code, "category"].unique())
-        raise DataError(f"offence code {code} appears under {' and '.join(cats)}", path=path)
-    out = by_code.agg(
-        description=("description", "first"),
-        category=("category", "first"),
-        offences=("offences", "sum"),
-    )
-    out.attrs = {
-        "source": str(path),
-        "force": table["force"].iloc[0].strip() if "force" in table.columns else force,
-        "financial_year": (
-            table["financial_year"].iloc[0].strip()
-            if "financial_year" in table.columns
-            else financial_year
-        ),
-    }
-    return out
 
 
 # ----------------------------------------------------------------------------- code lookup
@@ -590,7 +415,9 @@ class HarmWeights:
         return cls(codes=codes, mix=mix, categories=roll_up_weights(codes, mix), scheme=scheme)
 
 
-def load_harm_weights(weights, offence_mix, *, offence_codes=None, scheme=None) -> HarmWeights:
+def load_harm_weights(
+    weights, offence_mix, *, offence_codes=None, scheme=None, force=None, financial_year=None
+) -> HarmWeights:
     """Read and check the weights and the offence mix, and roll the weights up to categories.
 
     Parameters
@@ -605,6 +432,9 @@ def load_harm_weights(weights, offence_mix, *, offence_codes=None, scheme=None) 
     scheme : str, optional
         Name of the scheme; default "ONS Crime Severity Score" for the shipped CSS file,
         else the file's stem.
+    force, financial_year : str, optional
+        The rows of the offence mix to use, when its file holds several forces or years
+        (:func:`load_offence_mix`).
 
     Returns
     -------
@@ -623,5 +453,18 @@ def load_harm_weights(weights, offence_mix, *, offence_codes=None, scheme=None) 
         shipped = weights.name == Path(CSS_WEIGHTS_FILE).name
         scheme = "ONS Crime Severity Score" if shipped else weights.stem
     codes = load_weights(weights, offence_codes=offence_codes, scheme=scheme)
-    mix = load_offence_mix(offence_mix)
+    mix = load_offence_mix(offence_mix, force=force, financial_year=financial_year)
     return HarmWeights.from_tables(codes, mix, scheme=scheme)
+
+
+def harm_weights_of(params) -> HarmWeights:
+    """The harm weights an assessment's parameters name (``harm``, else the shipped files),
+    checked against the Home Office offence code list; every chapter weighs crimes by these."""
+    weights, mix = params.harm_files()
+    return load_harm_weights(
+        weights,
+        mix,
+        offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE,
+        force=params.harm.force,
+        financial_year=params.harm.financial_year,
+    )

@@ -349,6 +349,10 @@ class HarmSpec(_Strict):
 
     weights: Path | None = None
     offence_mix: Path | None = None
+    #: The force (``Force_Name``) and year (``Financial_Year``) to take from an offence-mix
+    #: file holding several, e.g. the Home Office file of every force.
+    force: str | None = None
+    financial_year: str | None = None
 
     @field_validator("weights", "offence_mix")
     @classmethod

@@ -474,3 +474,23 @@ def test_boundary_discovery_reads_ons_names_and_skips_points(tmp_path):
     assert list(gdf.columns) == ["code", "name", "geometry"] and gdf.crs.to_epsg() == 27700
     assert gdf["code"].tolist() == sorted(codes)
     assert gdf.area.sum() == pytest.approx(polygons.area.sum(), rel=1e-6)
+
+
+def test_ward_boundaries_with_plain_code_columns_are_read(tmp_path):
+    """A ward file whose columns are ``ward_code``/``ward_name`` (no year) is accepted, and a
+    file with no code column is refused with the pattern expected and the columns found."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from csplib.core.errors import DataError
+    from csplib.ingest.geography.reference import _boundary_columns
+
+    plain = tmp_path / "wards.geojson"
+    gpd.GeoDataFrame(
+        {"ward_code": ["E05000001"], "ward_name": ["A"]}, geometry=[box(0, 0, 1, 1)], crs=4326
+    ).to_file(plain)
+    assert _boundary_columns(plain, "ward") == ("ward_code", "ward_name")
+    bad = tmp_path / "bad_wards.geojson"
+    gpd.GeoDataFrame({"label": ["A"]}, geometry=[box(0, 0, 1, 1)], crs=4326).to_file(bad)
+    with pytest.raises(DataError, match=r"no ward code column .*such as 'ward_code'.*found label"):
+        _boundary_columns(bad, "ward")

@@ -226,7 +226,10 @@ def test_offence_mix_sums_quarters_and_checks_rows(tmp_path):
     assert mix.loc["28E", "offences"] == 7
     assert mix.loc["8N", "category"] == "Violence and sexual offences"
     two = _write(tmp_path, head + "A,28E,3,Burglary\nB,28E,4,Burglary\n", "two.csv")
-    with pytest.raises(DataError, match="several Force_Name values \\(A, B\\): pass force="):
+    with pytest.raises(
+        DataError,
+        match="several Force_Name values \\(A, B\\): name one with the parameters' harm.force",
+    ):
         load_offence_mix(two)
     assert load_offence_mix(two, force="B").loc["28E", "offences"] == 4
     bad = _write(tmp_path, head + "A,28E,3,Burglary\nA,8N,-1,Burglary\n", "bad.csv")
@@ -289,3 +292,45 @@ def test_reading_weights_is_still_importable_from_methods_harm():
     them for notebooks that read weights through it (theme_profile)."""
     assert harm.load_weights is load_weights and harm.roll_up_weights is roll_up_weights
     assert harm.load_offence_mix is load_offence_mix
+
+
+ALL_FORCES = REF / "home_office" / "recorded_crime_by_force_offence_2017-18.csv.gz"
+
+
+def test_the_offence_mix_of_any_force_from_the_all_forces_file():
+    """The gzipped Home Office table of every force: one force's rows are chosen by name;
+    without a name, or with one it does not hold, the message lists the forces."""
+    from csplib.core.errors import DataError
+    from csplib.ingest.harm_weights import load_harm_weights
+    from csplib.ingest.offence_mix import load_offence_mix
+
+    wy = load_offence_mix(ALL_FORCES, force="West Yorkshire")
+    assert wy.attrs["force"] == "West Yorkshire" and int(wy["offences"].sum()) == 265520
+    notts_file = REF / "home_office" / "recorded_crime_nottinghamshire_offence_2017-18.csv"
+    notts = load_offence_mix(ALL_FORCES, force="Nottinghamshire")
+    pd.testing.assert_series_equal(notts["offences"], load_offence_mix(notts_file)["offences"])
+    with pytest.raises(DataError, match=r"several Force_Name values .*West Yorkshire.*harm\.force"):
+        load_offence_mix(ALL_FORCES)
+    with pytest.raises(DataError, match="no rows with Force_Name 'Narnia'"):
+        load_offence_mix(ALL_FORCES, force="Narnia")
+    css = REF / "harm" / "ons_css_weights_by_offence_code.csv"
+    w_wy = load_harm_weights(css, ALL_FORCES, force="West Yorkshire").category_weights
+    w_nt = load_harm_weights(css, notts_file).category_weights
+    assert w_wy["Burglary"] != pytest.approx(w_nt["Burglary"])  # each force its own mix
+
+
+def test_parameters_choose_the_force(tmp_path):
+    from csplib.ingest.harm_weights import harm_weights_of
+    from csplib.params import load_params
+
+    repo = REF.parents[1]
+    params = load_params(repo / "tests" / "fixtures" / "params" / "small.yaml")
+    chosen = params.model_copy(
+        update={
+            "harm": params.harm.model_copy(
+                update={"offence_mix": ALL_FORCES, "force": "West Yorkshire"}
+            )
+        }
+    )
+    assert harm_weights_of(chosen).mix.attrs["force"] == "West Yorkshire"
+    assert harm_weights_of(params).mix.attrs["force"] == "Nottinghamshire"

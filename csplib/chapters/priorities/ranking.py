@@ -69,8 +69,7 @@ from csplib.chapters.priorities.trends import theme_monthly_counts, theme_threat
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
 from csplib.core.schema import ASB
-from csplib.ingest.harm_weights import load_harm_weights
-from csplib.ingest.partner import OFFENCE_CODES_FILE
+from csplib.ingest.harm_weights import harm_weights_of
 from csplib.methods.scoring import (
     PriorityConfig,
     SensitivityResult,
@@ -139,9 +138,7 @@ def harm_weights(params) -> tuple[pd.DataFrame, pd.DataFrame]:
     >>> round(float(cat.loc["Burglary", "weight"]), 1), code.attrs["scheme"]
     (381.7, 'ONS Crime Severity Score')
     """
-    weights = load_harm_weights(
-        *params.harm_files(), offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE
-    )
+    weights = harm_weights_of(params)
     return weights.categories, weights.codes
 
 

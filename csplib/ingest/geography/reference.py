@@ -73,8 +73,8 @@ BOUNDARY_LAYERS: dict[str, tuple[str, str, str, str]] = {
     ),
     "ward": (
         r"ward|wd\d\d",
-        r"^(ward|wd)\d\d_?(code|cd)$",
-        r"^(ward|wd)\d\d_?(name|nm)$",
+        r"^(ward|wd)(\d\d)?_?(code|cd)$",
+        r"^(ward|wd)(\d\d)?_?(name|nm)$",
         "ONS ward boundaries whose codes match lookup_lsoa21_ward24_ltla24 (e.g. Wards "
         "(December 2024) boundaries for the area)",
     ),
@@ -201,8 +201,9 @@ def _boundary_columns(path: Path, layer: str) -> tuple[str, str | None]:
     name = next((f for f in fields if re.match(name_re, f, re.I)), None)
     if code is None:
         raise DataError(
-            f"boundary file has no {layer} code column (expected a name like "
-            f"'{layer}_code' or '{layer.upper()}CD'); found {', '.join(fields)}",
+            f"boundary file has no {layer} code column (expected one matching "
+            f"{code_re!r}, such as '{layer}_code'); found "
+            f"{', '.join(fields) or 'no columns'}",
             path=path,
         )
     return code, name
