@@ -24,7 +24,7 @@ import pandas as pd
 from csplib.chapters.registry import chapter as _chapter
 from csplib.core.schema import ASB
 
-__all__ = ["Finding", "volume_findings", "quality_findings"]
+__all__ = ["Finding", "count_words", "volume_findings", "quality_findings"]
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,23 @@ def volume_findings(
     return out
 
 
-def quality_findings(quality) -> list[Finding]:
-    """Data-quality warnings a reader of any chapter must know (missing, implausible months)."""
+def count_words(n: float, threshold: int) -> str:
+    """A count for a sentence, never a small one: counts from 1 to ``threshold - 1`` are
+    said as "fewer than <threshold>", as the tables hide them.
+
+    Examples
+    --------
+    >>> count_words(3, 5), count_words(1234, 5), count_words(0, 5)
+    ('fewer than 5', '1,234', '0')
+    """
+    n = int(n)
+    return f"fewer than {threshold}" if 0 < n < threshold else f"{n:,}"
+
+
+def quality_findings(quality, threshold: int = 5) -> list[Finding]:
+    """Data-quality warnings a reader of any chapter must know (missing, implausible months).
+
+    A count below ``threshold`` is not stated (:func:`count_words`)."""
     out = []
     if not quality.missing.empty:
         months = ", ".join(f"{m:%b %Y}" for m in quality.missing["month"])
@@ -86,7 +101,8 @@ def quality_findings(quality) -> list[Finding]:
         out.append(
             Finding(
                 f"{row.category} in {row.month:%B %Y} is implausibly {row.direction} "
-                f"({row.count:,} records against about {row.expected:,.0f} in neighbouring "
+                f"({count_words(row.count, threshold)} records against about "
+                f"{row.expected:,.0f} in neighbouring "
                 "months): check the published release before reading it as a real change.",
                 "01_volume",
             )

@@ -118,7 +118,7 @@ def assess(ctx, theme: str) -> ChapterResult:
     monthly = theme_monthly(rows, store.months_present)
     result.artefacts["monthly"] = monthly
     result.figures["monthly"] = f"{spec.name}: recorded per month"
-    residents = float(store.geography.population(period.end.year)["population"].sum())
+    residents = float(store.geography.population(period.period.population_year)["population"].sum())
     volumes = themes.theme_volumes(
         {theme: spec}, store.incidents, store.partner, period=period.period, population=residents
     )
@@ -129,7 +129,15 @@ def assess(ctx, theme: str) -> ChapterResult:
             caption=f"{spec.name} in {period.label} and the year before",
             counts=("count", "previous"),
             derived={
-                c: ("count", "previous") for c in ("rate_per_1000", "volume_change", "pct_change")
+                c: ("count", "previous")
+                for c in (
+                    "rate_per_1000",
+                    "volume_change",
+                    "pct_change",
+                    "p_value",
+                    "significant",
+                    "direction",
+                )
             },
             formats={"pct_change": "{:+.1f}%", "p_value": "{:.3f}"},
         )
@@ -209,7 +217,9 @@ def assess(ctx, theme: str) -> ChapterResult:
             "from police.uk data."
         ]
 
-    wards = ward_table(rows, store.geography, period.start, period.end, period.end.year)
+    wards = ward_table(
+        rows, store.geography, period.start, period.end, period.period.population_year
+    )
     result.add(
         Table(
             "wards",

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.findings import Finding
+from csplib.chapters.findings import Finding, count_words
 from csplib.chapters.result import ChapterResult, Table
 from csplib.core.errors import DataError
 from csplib.core.periods import Period
@@ -282,18 +282,25 @@ def chart_titles(result: RiskAssessment) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- findings
-def _repeat_sentence(name: str, row: pd.Series, label: str) -> str:
+def _repeat_sentence(name: str, row: pd.Series, label: str, threshold: int) -> str:
     noun = _noun(name)
+    if 0 < row["repeat_victims"] < threshold:  # too few to state, or to give as a share
+        return (
+            f"In {label}, fewer than {threshold} {noun} victims were repeat victims (two or "
+            "more incidents in the period)"
+        )
     return (
         f"In {label}, {row['repeat_victim_share']:.1f}% of {noun} victims "
-        f"({int(row['repeat_victims']):,} of {int(row['victims']):,}) were repeat victims "
+        f"({count_words(row['repeat_victims'], threshold)} of "
+        f"{count_words(row['victims'], threshold)}) were repeat victims "
         f"(two or more incidents in the period), and they suffered "
         f"{row['repeat_incident_share']:.1f}% of {noun} incidents"
     )
 
 
-def risk_findings(result: RiskAssessment) -> list[Finding]:
-    """The risk chapter's key findings, as plain sentences for the summary.
+def risk_findings(result: RiskAssessment, threshold: int = 5) -> list[Finding]:
+    """The risk chapter's key findings, as plain sentences for the summary; no count below
+    ``threshold`` is stated.
 
     Examples
     --------
@@ -311,7 +318,7 @@ def risk_findings(result: RiskAssessment) -> list[Finding]:
         for name, row in result.repeats_period.iterrows():
             if not row["victims"]:
                 continue
-            text = _repeat_sentence(name, row, label)
+            text = _repeat_sentence(name, row, label, threshold)
             base = result.baseline
             if result.repeats is not None and base is not None and base.label != label:
                 key = (name, base.label)
@@ -403,7 +410,7 @@ def assess(ctx) -> RiskResult:
     risk = assess_risk(ctx.params, ctx.store)
     result = RiskResult(
         _CHAPTER,
-        findings=risk_findings(risk),
+        findings=risk_findings(risk, ctx.params.thresholds.suppress_below),
         headline=_headline(risk),
         figures=chart_titles(risk),
         notes={k: list(v) for k, v in risk.notes.items()},

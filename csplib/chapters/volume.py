@@ -65,6 +65,7 @@ def assess(ctx) -> ChapterResult:
             quality.implausible,
             caption="Months flagged as implausible against their neighbouring months",
             counts=("count",),
+            derived={c: ("count",) for c in ("ratio", "p_value")},
         )
     )
     result.add(
@@ -92,7 +93,7 @@ def assess(ctx) -> ChapterResult:
         f"Recorded crime and ASB by month, {area.name} (gaps are missing months)"
     )
 
-    population = store.geography.population(period.end.year)
+    population = store.geography.population(period.period.population_year)
     residents = float(population["population"].sum())
     population_year = int(population["year"].iloc[0])
     result.notes["residents"] = [
@@ -141,7 +142,8 @@ def assess(ctx) -> ChapterResult:
         counts = window["count"].drop(index="All", errors="ignore")
         result.headline["asb"] = int(counts.get(ASB, 0))
         result.headline["crimes"] = int(counts.drop(index=ASB, errors="ignore").sum())
-    result.notes["quality"] = [f.text for f in quality_findings(quality)]
+    threshold = params.thresholds.suppress_below
+    result.notes["quality"] = [f.text for f in quality_findings(quality, threshold)]
     return result
 
 

@@ -55,6 +55,7 @@ size and structure is found only when it is read whole.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -246,10 +247,34 @@ def read_entry(
         if not (folder / marker).is_file():
             raise UnreadableEntry(f"{marker} is missing")
         return load(folder)
-    except UNREADABLE:
+    except UNREADABLE as exc:
+        if _trouble_of_the_machine(exc):
+            raise  # the entry may be fine: never discard it for this
         _discard(folder, identity)
         notes.append(rebuilt_note(what))
         return None
+
+
+#: ``errno`` values that say the machine is short of something, not that a file is bad.
+_MACHINE_ERRNOS = frozenset(
+    {errno.EMFILE, errno.ENFILE, errno.ENOSPC, errno.ENOMEM, errno.EACCES, errno.EPERM}
+)
+
+
+def _trouble_of_the_machine(exc: BaseException) -> bool:
+    """Whether a read failed for want of memory, file handles, disk or permission: then the
+    entry is not known to be damaged, and the error is the user's to see.
+
+    Examples
+    --------
+    >>> _trouble_of_the_machine(OSError(errno.EMFILE, "Too many open files"))
+    True
+    >>> _trouble_of_the_machine(OSError(errno.ENOENT, "No such file"))
+    False
+    """
+    if isinstance(exc, MemoryError | PermissionError):  # ArrowMemoryError is a MemoryError
+        return True
+    return isinstance(exc, OSError) and exc.errno in _MACHINE_ERRNOS
 
 
 def install_entry(tmp: Path, final: Path) -> bool:

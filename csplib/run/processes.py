@@ -4,7 +4,7 @@ together with their kernels.
 Each chapter runs in a worker (``python -m csplib.run.worker``, :mod:`csplib.run.worker`)
 started in a new session, so a Ctrl-C at the terminal reaches the runner alone; the runner
 then stops each worker and every process under it (its kernel) with
-:meth:`ChapterProcess.stop`, so that none is left running.
+:func:`stop_all`, so that none is left running.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-__all__ = ["ChapterProcess", "previous_seconds"]
+__all__ = ["ChapterProcess", "StopRequests", "previous_seconds", "stop_all"]
 
 
 @dataclass
@@ -70,27 +71,35 @@ class ChapterProcess:
                 "without a result",
             }
 
-    def stop(self, grace: float) -> None:
-        """Stop the worker and every process it started (its kernel), waiting ``grace``
-        seconds for them to exit before killing them."""
+
+def stop_all(workers, grace: float) -> None:
+    """Stop workers and every process each started (its kernel) together: SIGTERM to all,
+    up to ``grace`` seconds for them to exit, then SIGKILL (at once when ``grace`` is 0).
+    A worker that has already exited is left alone (its process id may be another
+    process's by now)."""
+    procs = []
+    for worker in workers:
+        if worker.proc.poll() is not None:
+            continue
         try:
-            procs = [psutil.Process(self.proc.pid)]
-            procs += procs[0].children(recursive=True)
+            top = psutil.Process(worker.proc.pid)
+            procs += [top, *top.children(recursive=True)]
         except psutil.NoSuchProcess:
-            return
-        for proc in procs:
-            try:
-                proc.send_signal(signal.SIGTERM if grace > 0 else signal.SIGKILL)
-            except psutil.NoSuchProcess:
-                pass
-        _, alive = psutil.wait_procs(procs, timeout=grace if grace > 0 else 1)
-        for proc in alive:
-            try:
-                proc.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=1)
-        self.proc.wait()
+            continue
+    for proc in procs:
+        try:
+            proc.send_signal(signal.SIGTERM if grace > 0 else signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=grace if grace > 0 else 1)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=1)
+    for worker in workers:
+        worker.proc.wait()
 
 
 def previous_seconds(out: Path) -> dict[str, float]:
@@ -102,3 +111,51 @@ def previous_seconds(out: Path) -> dict[str, float]:
         return {r["name"]: float(r["seconds"]) for r in runs if r.get("status") == "ok"}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+
+
+class StopRequests:
+    """Signals that ask a run to stop, while the ``with`` block lasts.
+
+    Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) only set :attr:`requested`;
+    the run checks it between steps, so that it stops its chapters itself and still writes
+    its contents page and manifest. A second signal calls ``force`` (stop everything now).
+    The previous handlers are restored on leaving. Outside the main thread (a run inside a
+    thread pool) no handler can be set, and the run stops only when its process does.
+
+    Examples
+    --------
+    >>> import os
+    >>> with StopRequests(force=lambda: None) as stop:
+    ...     os.kill(os.getpid(), signal.SIGTERM)
+    ...     stop.requested
+    True
+    """
+
+    SIGNALS = tuple(
+        s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s
+    )
+
+    def __init__(self, force):
+        self.force = force
+        self.count = 0
+        self._previous: dict = {}
+
+    @property
+    def requested(self) -> bool:
+        """Whether a stop was asked for."""
+        return self.count > 0
+
+    def _handle(self, _signum, _frame) -> None:
+        self.count += 1
+        if self.count > 1:
+            self.force()
+
+    def __enter__(self) -> StopRequests:
+        if threading.current_thread() is threading.main_thread():  # only it may set handlers
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)

@@ -30,7 +30,6 @@ import datetime as dt
 import io
 import json
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -48,7 +47,7 @@ from csplib.params import Params
 from csplib.present.disclosure import check_shared_outputs, find_record_level
 from csplib.present.pages import TEMPLATES, export_html
 from csplib.run.console import Console, duration_text, remaining_seconds
-from csplib.run.processes import ChapterProcess, previous_seconds
+from csplib.run.processes import ChapterProcess, StopRequests, previous_seconds, stop_all
 
 __all__ = ["ChapterRun", "RunResult", "run_assessment", "SYNTHETIC_BANNER"]
 
@@ -297,14 +296,21 @@ def run_assessment(
             # the review copy always (it shows any error); the shared copy only on success
             pages = {"review": job.review, **({"html": job.html} if run.status == "ok" else {})}
             for kind, rel in pages.items():
-                export_html(
-                    executed,
-                    out / rel,
-                    with_code=kind == "review",
-                    title=job.title,
-                    banner=banner,
-                    home="../" * rel.count("/") + "index.html",
-                )
+                try:
+                    export_html(
+                        executed,
+                        out / rel,
+                        with_code=kind == "review",
+                        title=job.title,
+                        banner=banner,
+                        home="../" * rel.count("/") + "index.html",
+                    )
+                except Exception as exc:  # a damaged notebook: the chapter fails, not the run
+                    (out / job.html).unlink(missing_ok=True)
+                    run.outputs.pop("html", None)
+                    run.status, run.cell = "failed", None
+                    run.error = f"HTML export failed: {type(exc).__name__}: {exc}"
+                    break
                 run.outputs[kind] = rel
         event(f"{job.name}: {run.status_text}")
         console.log_file(out / "logs" / f"{job.name}.log", job.name)
@@ -318,82 +324,87 @@ def run_assessment(
             console.finished(job.name, runs[job.name].console_status, 0.0)
 
     _warm_store(params, say)
+    for job in todo:  # no output of an earlier run is left beside this run's
+        _clear_outputs(out, job)
     pending = list(todo)
     running: dict[str, ChapterProcess] = {}
-    interrupted = False
-    previous_handler = signal.getsignal(signal.SIGINT)
-    with tempfile.TemporaryDirectory(prefix="csp-run-") as scratch:
-        try:
-            while pending or running:
-                for job in list(pending):
-                    blockers = [d for d in job.after if d in runs and runs[d].status != "ok"]
-                    if any(runs[d].status in ("failed", "skipped") for d in blockers):
-                        pending.remove(job)
-                        bad = [d for d in blockers if runs[d].status != "pending"]
-                        skip(job, f"needs {', '.join(bad)}, which did not succeed")
-                        continue
-                    if blockers or len(running) >= jobs:
-                        continue
+
+    def force() -> None:  # a second Ctrl-C: stop everything now
+        stop_all(list(running.values()), grace=0)
+        os._exit(130)
+
+    with tempfile.TemporaryDirectory(prefix="csp-run-") as scratch, StopRequests(force) as stop:
+        while (pending or running) and not stop.requested:
+            for job in list(pending):
+                blockers = [d for d in job.after if d in runs and runs[d].status != "ok"]
+                if any(runs[d].status in ("failed", "skipped") for d in blockers):
                     pending.remove(job)
-                    event(f"{job.name}: running")
-                    _clear_outputs(out, job)
-                    (out / job.executed).parent.mkdir(parents=True, exist_ok=True)
-                    running[job.name] = ChapterProcess.start(
-                        job,
-                        notebook=nb_dir / f"{job.notebook}.ipynb",
-                        output=out / job.executed,
-                        parameters={**base, **job.extra},
-                        cwd=nb_dir,
-                        scratch=Path(scratch),
-                        log=out / "logs" / f"{job.name}.log",
-                    )
-                done = [w for w in running.values() if w.proc.poll() is not None]
-                for worker in done:
-                    del running[worker.job.name]
-                    finish(worker.job, worker.result())
-                now = time.monotonic()
-                console.progress(
-                    list(running),
-                    remaining_seconds(
-                        {j.name: estimates.get(j.name, _DEFAULT_SECONDS) for j in pending},
-                        running={n: now - w.started for n, w in running.items()},
-                        estimates={n: estimates.get(n, _DEFAULT_SECONDS) for n in running},
-                        jobs=jobs,
-                    ),
+                    bad = [d for d in blockers if runs[d].status != "pending"]
+                    skip(job, f"needs {', '.join(bad)}, which did not succeed")
+                    continue
+                if blockers or len(running) >= jobs:
+                    continue
+                pending.remove(job)
+                event(f"{job.name}: running")
+                (out / job.executed).parent.mkdir(parents=True, exist_ok=True)
+                running[job.name] = ChapterProcess.start(
+                    job,
+                    notebook=nb_dir / f"{job.notebook}.ipynb",
+                    output=out / job.executed,
+                    parameters={**base, **job.extra},
+                    cwd=nb_dir,
+                    scratch=Path(scratch),
+                    log=out / "logs" / f"{job.name}.log",
                 )
-                if not done:
-                    time.sleep(0.2)
-        except KeyboardInterrupt:
-            interrupted = True
-            workers = list(running.values())
-
-            def force(_signum, _frame):  # a second Ctrl-C: stop everything now
-                for w in workers:
-                    w.stop(grace=0)
-                os._exit(130)
-
-            signal.signal(signal.SIGINT, force)
-            say(f"Interrupted: stopping {len(workers)} running notebook(s)...")
-            for w in workers:
-                w.stop(grace=_STOP_GRACE)
-                runs[w.job.name].status = "interrupted"
-                runs[w.job.name].seconds = round(time.monotonic() - w.started, 2)
-                runs[w.job.name].error = "the run was interrupted while it ran"
+            done = [w for w in running.values() if w.proc.poll() is not None]
+            for worker in done:
+                finish(worker.job, worker.result())
+                del running[worker.job.name]
+            now = time.monotonic()
+            console.progress(
+                list(running),
+                remaining_seconds(
+                    {j.name: estimates.get(j.name, _DEFAULT_SECONDS) for j in pending},
+                    running={n: now - w.started for n, w in running.items()},
+                    estimates={n: estimates.get(n, _DEFAULT_SECONDS) for n in running},
+                    jobs=jobs,
+                ),
+            )
+            if not done:
+                time.sleep(0.2)
+        if stop.requested:
+            say(f"Interrupted: stopping {len(running)} running notebook(s)...")
+            for name, w in list(running.items()):
+                if w.proc.poll() is not None:  # it had finished: keep what it did
+                    finish(w.job, w.result())
+                    del running[name]
+            stop_all(list(running.values()), grace=_STOP_GRACE)
+            for name, w in list(running.items()):
+                runs[name].status = "interrupted"
+                runs[name].seconds = round(time.monotonic() - w.started, 2)
+                runs[name].error = "the run was interrupted while it ran"
+                del running[name]
             for run in runs.values():
                 if run.status == "pending":
                     run.status = "not run"
                     run.error = "the run was interrupted before it started"
-        finally:
-            signal.signal(signal.SIGINT, previous_handler)
-            for w in running.values():  # only left by an unexpected error in the loop
-                w.stop(grace=0)
+        result = RunResult(
+            out,
+            [runs[c.name] for c in CHAPTERS if c.name in runs],
+            [runs[j.name] for j in todo if j.kind == "pack"],
+            interrupted=stop.requested,
+        )
+        _finish_run(params, result, started, say)
+        result.interrupted = result.interrupted or stop.requested
+    console.log(result.summary())
+    console.close()
+    return result
 
-    result = RunResult(
-        out,
-        [runs[c.name] for c in CHAPTERS if c.name in runs],
-        [runs[j.name] for j in todo if j.kind == "pack"],
-        interrupted=interrupted,
-    )
+
+def _finish_run(params: Params, result: RunResult, started: dt.datetime, say) -> None:
+    """The contents page, the check of what is shared, and the manifest (a Ctrl-C here is
+    only noted: these few seconds of writing are finished, so they are never half done)."""
+    out = result.out_dir
     _write_index(params, result, started)
     # shared outputs must hold aggregates only: a record-level value fails the run
     problems = check_shared_outputs(out)
@@ -404,9 +415,14 @@ def run_assessment(
         say(f"record-level data in a shared output: {problem}")
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     _write_manifest(params, result, started)
-    console.log(result.summary())
-    console.close()
-    return result
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place, so that
+    a reader (or an interrupted run) never finds half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def _clear_outputs(out: Path, job: _Job) -> None:
@@ -495,7 +511,7 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
         version=csplib_version(),
         commit=commit["commit"] if commit else None,
     )
-    (result.out_dir / "index.html").write_text(html, encoding="utf-8")
+    _write_atomically(result.out_dir / "index.html", html)
 
 
 def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> None:
@@ -520,6 +536,6 @@ def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> 
         "seconds": round(result.seconds, 1),
         "ok": result.ok,
     }
-    (result.out_dir / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    _write_atomically(
+        result.out_dir / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n"
     )

@@ -17,10 +17,12 @@ warning is silenced at its source, not filtered from the output.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -90,11 +92,24 @@ def _stop(signum, _frame):
     raise SystemExit(128 + signum)  # unwinds papermill, which shuts its kernel down
 
 
+def _watch_parent(parent: int) -> None:
+    """Stop this worker (as the runner would) if the runner is gone: killed, or its terminal
+    closed. The worker is in a session of its own, so nothing else would tell it."""
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="watch-runner").start()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: execute the request, write the result; exit 0 once the result is written."""
     global SOCKET_FOLDER
     request_file, result_file = argv if argv is not None else sys.argv[1:]
     signal.signal(signal.SIGTERM, _stop)
+    _watch_parent(os.getppid())
     request = json.loads(Path(request_file).read_text(encoding="utf-8"))
     SOCKET_FOLDER = tempfile.mkdtemp(prefix="csp-kernel-")
     try:

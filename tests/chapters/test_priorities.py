@@ -434,6 +434,8 @@ def test_chapter_result_declares_its_tables_and_headlines_the_priorities():
         "top10_share",
         "harm_per_offence",
         "harm_share",
+        "p_value",
+        "yoy_p_value",
     }
     others = [t for name, t in result.tables.items() if name != "indicators"]
     assert all(t.counts == () for t in others)

@@ -84,3 +84,38 @@ def test_other_formats_and_versions_are_refused(tmp_path, body, message):
     path.write_text(body if isinstance(body, str) else json.dumps(body))
     with pytest.raises(ResultVersionError, match=message):
         load_result(tmp_path, "02_threat")
+
+
+def test_sentences_never_state_a_small_count():
+    """Findings go to the pages, the contents page and results/*.json: a count the tables
+    hide is never written in words either."""
+    from types import SimpleNamespace
+
+    from csplib.chapters.findings import quality_findings
+    from csplib.chapters.risk import _repeat_sentence
+
+    implausible = pd.DataFrame(
+        {
+            "category": ["Robbery", "Burglary"],
+            "month": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "count": [3, 420],
+            "expected": [40.0, 90.0],
+            "direction": ["low", "high"],
+        }
+    )
+    quality = SimpleNamespace(missing=pd.DataFrame({"month": []}), implausible=implausible)
+    low, high = (f.text for f in quality_findings(quality, threshold=5))
+    assert "fewer than 5 records" in low and " 3 " not in low
+    assert "420 records" in high
+    row = pd.Series(
+        {
+            "victims": 40,
+            "repeat_victims": 3,
+            "repeat_victim_share": 7.5,
+            "repeat_incident_share": 14.0,
+        }
+    )
+    text = _repeat_sentence("Hate crime", row, "2024/25", threshold=5)
+    assert "fewer than 5" in text and "7.5%" not in text and "3 of" not in text
+    row["repeat_victims"], row["repeat_victim_share"] = 12, 30.0
+    assert "(12 of 40)" in _repeat_sentence("Hate crime", row, "2024/25", threshold=5)

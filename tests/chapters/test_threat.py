@@ -667,14 +667,20 @@ def test_assess_returns_the_chapter_result_of_the_analysis(result, analysis):
 
 
 def test_assess_tables_declare_their_counts(result, analysis):
-    screen = {c: ("recent",) for c in ("rate_ratio", "pct_change", "change")}
+    derived = ("rate_ratio", "rr_lower", "rr_upper", "pct_change", "p_value", "q_value")
+    screen = {c: ("recent",) for c in (*derived, "flagged", "change")}
     for name in ("screen_all", "screen_top"):
         table = result.table(name)
         assert table.counts == ("recent",) and table.derived == screen
-    assert result.table("concern_expected_ranges").counts == ("observed",)
-    assert result.table("concern_expected_ranges").derived == {}
+    ranges = result.table("concern_expected_ranges")
+    flags = ("p_high", "p_low", "above", "below", "run_high", "run_low")
+    assert ranges.counts == ("observed",)
+    assert ranges.derived == {c: ("observed",) for c in flags}  # each gives the count back
+    spc = result.table("concern_spc")
+    assert spc.counts == ("value",) and set(spc.derived) >= {"special_cause", "variation"}
     # everything else is a model estimate: nothing to suppress
-    rest = [n for n in TABLES if n not in ("screen_all", "screen_top", "concern_expected_ranges")]
+    counted = ("screen_all", "screen_top", "concern_expected_ranges", "concern_spc")
+    rest = [n for n in TABLES if n not in counted]
     assert all(result.table(n).counts == () and result.table(n).derived == {} for n in rest)
     for table in result.tables.values():
         assert table.caption and table.totals is None

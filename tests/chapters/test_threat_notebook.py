@@ -87,7 +87,7 @@ def test_weapons_rise_in_the_planted_wards_is_significantly_rising(threat_run, t
         row = screen.loc[(effect["category"], ward)]
         # (the annex column is text where small counts elsewhere are suppressed as "[c]")
         assert row["change"] == "increase" and float(row["rate_ratio"]) > 1.3
-        assert row["p_value"] < 0.01
+        assert float(row["p_value"]) < 0.01
     # and both are among the series the chapter shows in detail
     concern = annex(threat_run, "series_of_concern")
     shown = set(zip(concern["category"], concern["ward"], strict=True))

@@ -295,3 +295,24 @@ def test_three_concurrent_cold_reads_give_the_same_tables(tmp_path, clean):
     assert not [p for p in cache.rglob("*") if ".tmp-" in p.name or ".trash-" in p.name]
     # and the cache they left reads the same
     assert_same_tables(read_store(cache), clean_store)
+
+
+def test_a_machine_short_of_memory_or_files_keeps_its_cache(tmp_path):
+    """Out of memory, file handles or permission: the entry is not known to be bad, so it is
+    kept and the error shown, never a rebuild that could discard a healthy cache."""
+    import errno
+
+    from csplib.ingest.filecache import read_entry
+
+    folder = tmp_path / "entry"
+    folder.mkdir()
+    (folder / "meta.json").write_text("{}")
+    notes = []
+    for exc in (MemoryError(), OSError(errno.EMFILE, "Too many open files"), PermissionError()):
+
+        def load(_folder, exc=exc):
+            raise exc
+
+        with pytest.raises(type(exc)):
+            read_entry(folder, "meta.json", load, what="x", notes=notes)
+        assert folder.is_dir() and not notes

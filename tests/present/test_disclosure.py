@@ -758,3 +758,14 @@ def test_protect_passes_an_empty_table_through():
     empty = pd.DataFrame({"category": [], "count": []}, dtype=object)
     shown, note = protect(Table("t", empty, counts=("count",)))
     assert shown is empty and note is None
+
+
+def test_saved_results_are_scanned_too(tmp_path):
+    """results/*.json is shared with the pages (the contents page and later runs read it)."""
+    from csplib.present.disclosure import check_shared_outputs
+
+    (tmp_path / "results").mkdir()
+    crime_id = "a" * 64
+    (tmp_path / "results" / "03_harm.json").write_text(f'{{"findings": ["{crime_id}"]}}')
+    problems = [str(p) for p in check_shared_outputs(tmp_path)]
+    assert any(p.startswith("results/03_harm.json") for p in problems), problems

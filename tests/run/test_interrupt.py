@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 
 from csplib.chapters.registry import CHAPTERS, PACK_NOTEBOOK
 from tests.run.test_runner import SMALL, make_notebook
@@ -49,7 +50,8 @@ def _wait_for(condition, seconds: float) -> bool:
     return False
 
 
-def test_ctrl_c_stops_the_run(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_the_run(tmp_path, sig):
     out = tmp_path / "out"
     run = _csp(out, _notebooks(tmp_path / "nbs", {"02_threat", "03_harm"}), "--jobs", "2")
     csp = psutil.Process(run.pid)
@@ -60,7 +62,7 @@ def test_ctrl_c_stops_the_run(tmp_path):
     family = csp.children(recursive=True)
     kernels = [p for p in family if "ipykernel" in " ".join(p.cmdline())]
     assert len(kernels) == 2
-    os.killpg(run.pid, signal.SIGINT)
+    os.killpg(run.pid, sig)
     sent = time.monotonic()
     stdout, stderr = run.communicate(timeout=30)
     assert time.monotonic() - sent < 10, stderr
@@ -94,3 +96,17 @@ def test_console_says_one_line_per_chapter_and_a_summary(tmp_path):
     assert "01_volume: running" in log and "01_volume: ok" in log
     # the kernel's chatter is silenced at its source: nothing about TCP in any log
     assert "without encryption" not in log
+
+
+def test_workers_stop_when_the_runner_is_killed(tmp_path):
+    """kill -9 of the runner (nothing can catch it): its workers, each in a session of its
+    own, see their parent gone and stop with their kernels."""
+    out = tmp_path / "out"
+    run = _csp(out, _notebooks(tmp_path / "nbs", {"01_volume", "02_threat"}), "--jobs", "2")
+    csp = psutil.Process(run.pid)
+    assert _wait_for(lambda: len(csp.children(recursive=True)) >= 4, 90), run.pid
+    family = csp.children(recursive=True)
+    run.kill()
+    run.communicate(timeout=30)
+    _, alive = psutil.wait_procs(family, timeout=15)
+    assert not alive, [p.cmdline() for p in alive]

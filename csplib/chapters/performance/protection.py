@@ -68,10 +68,11 @@ COUNT_UNITS = ("count", "rate_per_1000")
 #: Protects a table of counts as it declares (``ctx.protect``): ``(shared frame, note)``.
 Protect = Callable[[Table], tuple[pd.DataFrame, "str | None"]]
 
-#: Columns of a performance row computed from its two counts.
+#: Columns of a performance row computed from its two counts (a test's p-value and the
+#: direction it gives would let a reader work a hidden count back out).
 _ROW_DERIVED = {
-    "% Change": ("Performance", "Previous"),
-    "Vol. Change": ("Performance", "Previous"),
+    col: ("Performance", "Previous")
+    for col in ("% Change", "Vol. Change", "p-value", "DOT", "Outcome")
 }
 
 

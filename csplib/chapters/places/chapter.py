@@ -399,16 +399,16 @@ def _emerging_findings(result: PlacesAssessment, threshold: int) -> list[Finding
         ]
     out = []
     for row in new.head(3).itertuples():
+        q = f", q = {row.lsoa_q_value:.2g}" if np.isfinite(row.lsoa_q_value) else ""
         if row.count >= threshold and np.isfinite(row.expected):
             size = f": {row.count:,} incidents against about {row.expected:,.0f} expected from"
-        else:
-            size = ", up on"
-        q = f", q = {row.lsoa_q_value:.2g}" if np.isfinite(row.lsoa_q_value) else ""
+            how = f" (rate ratio {row.rate_ratio:.1f}{q}, false discovery rate 5%)"
+        else:  # a small count: neither it nor a ratio that gives it back is stated
+            size, how = ", up on", " (false discovery rate 5%)"
         out.append(
             Finding(
                 f"{row.name} ({row.ward_name} ward) is a new ASB hotspot in {label}{size} its "
-                f"level in {comp} (rate ratio {row.rate_ratio:.1f}{q}, false discovery rate "
-                "5%).",
+                f"level in {comp}{how}.",
                 CHAPTER,
             )
         )

@@ -58,6 +58,8 @@ INDICATOR_DERIVED = {
         "top10_share",
         "harm_per_offence",
         "harm_share",
+        "p_value",
+        "yoy_p_value",
     )
 }
 

@@ -71,7 +71,19 @@ TREND_COLUMNS = [
 ]
 #: The screen tables' count column and the columns computed from it.
 SCREEN_COUNTS = ("recent",)
-SCREEN_DERIVED = {c: SCREEN_COUNTS for c in ("rate_ratio", "pct_change", "change")}
+SCREEN_DERIVED = {
+    c: SCREEN_COUNTS
+    for c in (
+        "rate_ratio",
+        "rr_lower",
+        "rr_upper",
+        "pct_change",
+        "p_value",
+        "q_value",
+        "flagged",
+        "change",
+    )
+}
 
 #: Display formats of the columns this module's tables hold.
 FORMATS = {
@@ -225,6 +237,11 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
                     expected,
                     "The series that stand out: each recent month against its expected range",
                     counts=("observed",),
+                    derived={
+                        c: ("observed",)
+                        for c in ("p_high", "p_low", "above", "below", "run_high", "run_low")
+                        if c in expected.columns
+                    },
                 )
             )
             out.append(
@@ -232,6 +249,20 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
                     "concern_spc",
                     spc,
                     "The series that stand out: SPC chart values, limits and special causes",
+                    counts=("value",),
+                    derived={
+                        c: ("value",)
+                        for c in (
+                            "outside_limits",
+                            "two_of_three",
+                            "shift",
+                            "trend",
+                            "special_cause",
+                            "direction",
+                            "variation",
+                        )
+                        if c in spc.columns
+                    },
                 )
             )
     if a.city_trends is not None:

@@ -502,8 +502,9 @@ def find_record_level(
 def check_shared_outputs(out_dir: str | os.PathLike, *, tables: bool = True) -> list[Problem]:
     """Check everything an assessment shares for record-level content.
 
-    Scans ``index.html`` and every file under ``html/`` and ``packs/`` (and ``tables/``,
-    the data annex, unless ``tables=False``) of an assessment output folder with
+    Scans ``index.html`` and every file under ``html/``, ``packs/`` and ``results/`` (the
+    chapters' saved findings, which the contents page and later runs read), and ``tables/``
+    (the data annex, unless ``tables=False``) of an assessment output folder with
     :func:`find_record_level`. The review copies and executed notebooks (``review/``,
     ``notebooks/``) are not for sharing and are not scanned; nor is ``manifest.json``,
     whose checksums and timestamps are provenance, not records. Images are skipped; a file
@@ -534,7 +535,7 @@ def check_shared_outputs(out_dir: str | os.PathLike, *, tables: bool = True) -> 
     if not root.is_dir():
         raise DataError("the assessment output folder does not exist", path=root)
     files = [root / "index.html"] if (root / "index.html").is_file() else []
-    for sub in ("html", "packs", *(("tables",) if tables else ())):
+    for sub in ("html", "packs", "results", *(("tables",) if tables else ())):
         folder = root / sub
         if folder.is_dir():
             files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
