@@ -20,7 +20,14 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["ChapterProcess", "StopRequests", "previous_seconds", "stop_all"]
+__all__ = [
+    "ChapterProcess",
+    "StopRequests",
+    "close_workers",
+    "previous_seconds",
+    "start_worker",
+    "stop_all",
+]
 
 
 @dataclass
@@ -34,7 +41,9 @@ class ChapterProcess:
     started: float
 
     @classmethod
-    def start(cls, job, *, notebook, output, parameters, cwd, scratch: Path, log: Path):
+    def start(cls, job, *, notebook, output, parameters, cwd, scratch: Path, log: Path, slot=None):
+        """Send ``job`` to the worker ``slot`` (a :func:`start_worker` process that is idle),
+        or to a new worker when it is None or has died."""
         request = scratch / f"{job.name}.request.json"
         request.write_text(
             json.dumps(
@@ -48,15 +57,17 @@ class ChapterProcess:
             encoding="utf-8",
         )
         result_file = scratch / f"{job.name}.result.json"
-        with open(log, "w", encoding="utf-8") as log_stream:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "csplib.run.worker", str(request), str(result_file)],
-                stdin=subprocess.DEVNULL,
-                stdout=log_stream,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return cls(job, proc, result_file, time.monotonic())
+        log.write_text("", encoding="utf-8")
+        if slot is None or slot.poll() is not None:
+            slot = start_worker()
+        command = {"request": str(request), "result": str(result_file), "log": str(log)}
+        slot.stdin.write(json.dumps(command) + "\n")
+        slot.stdin.flush()
+        return cls(job, slot, result_file, time.monotonic())
+
+    def finished(self) -> bool:
+        """Whether the notebook has run (its result is written) or its worker died."""
+        return self.result_file.exists() or self.proc.poll() is not None
 
     def result(self) -> dict:
         """The worker's result, or a failure saying how the worker ended without one."""
@@ -70,6 +81,36 @@ class ChapterProcess:
                 "error": f"WorkerError: the worker stopped (exit status {self.proc.returncode}) "
                 "without a result",
             }
+
+
+def start_worker() -> subprocess.Popen:
+    """A worker (:func:`csplib.run.worker.serve`) in a session of its own, waiting for
+    notebooks on its standard input; close that to let it exit."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "csplib.run.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def close_workers(slots, grace: float = 10.0) -> None:
+    """Let idle workers exit (their input closed), killing any that do not within ``grace``."""
+    for slot in slots:
+        if slot.stdin and not slot.stdin.closed:
+            slot.stdin.close()
+    for slot in slots:
+        try:
+            slot.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            stop_all([_Idle(slot)], grace=0)
+
+
+@dataclass
+class _Idle:
+    proc: subprocess.Popen
 
 
 def stop_all(workers, grace: float) -> None:

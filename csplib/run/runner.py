@@ -47,7 +47,13 @@ from csplib.params import Params
 from csplib.present.disclosure import check_shared_outputs, find_record_level
 from csplib.present.pages import TEMPLATES, export_html
 from csplib.run.console import Console, duration_text, remaining_seconds
-from csplib.run.processes import ChapterProcess, StopRequests, previous_seconds, stop_all
+from csplib.run.processes import (
+    ChapterProcess,
+    StopRequests,
+    close_workers,
+    previous_seconds,
+    stop_all,
+)
 
 __all__ = ["ChapterRun", "RunResult", "run_assessment", "SYNTHETIC_BANNER"]
 
@@ -328,9 +334,11 @@ def run_assessment(
         _clear_outputs(out, job)
     pending = list(todo)
     running: dict[str, ChapterProcess] = {}
+    idle: list = []  # workers waiting for a notebook (each runs many, one at a time)
 
     def force() -> None:  # a second Ctrl-C: stop everything now
         stop_all(list(running.values()), grace=0)
+        close_workers(idle, grace=0)
         os._exit(130)
 
     with tempfile.TemporaryDirectory(prefix="csp-run-") as scratch, StopRequests(force) as stop:
@@ -355,11 +363,14 @@ def run_assessment(
                     cwd=nb_dir,
                     scratch=Path(scratch),
                     log=out / "logs" / f"{job.name}.log",
+                    slot=idle.pop() if idle else None,
                 )
-            done = [w for w in running.values() if w.proc.poll() is not None]
+            done = [w for w in running.values() if w.finished()]
             for worker in done:
                 finish(worker.job, worker.result())
                 del running[worker.job.name]
+                if worker.proc.poll() is None:
+                    idle.append(worker.proc)
             now = time.monotonic()
             console.progress(
                 list(running),
@@ -375,9 +386,11 @@ def run_assessment(
         if stop.requested:
             say(f"Interrupted: stopping {len(running)} running notebook(s)...")
             for name, w in list(running.items()):
-                if w.proc.poll() is not None:  # it had finished: keep what it did
+                if w.finished():  # it had finished: keep what it did
                     finish(w.job, w.result())
                     del running[name]
+                    if w.proc.poll() is None:
+                        idle.append(w.proc)
             stop_all(list(running.values()), grace=_STOP_GRACE)
             for name, w in list(running.items()):
                 runs[name].status = "interrupted"
@@ -388,6 +401,8 @@ def run_assessment(
                 if run.status == "pending":
                     run.status = "not run"
                     run.error = "the run was interrupted before it started"
+        close_workers(idle)
+        idle.clear()
         result = RunResult(
             out,
             [runs[c.name] for c in CHAPTERS if c.name in runs],

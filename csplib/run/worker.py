@@ -1,12 +1,14 @@
-"""One notebook executed in a process of its own: ``python -m csplib.run.worker REQUEST RESULT``.
+"""Notebooks executed in a process outside the terminal's reach: ``python -m csplib.run.worker``.
 
-The runner (:mod:`csplib.run.runner`) starts one worker per chapter, in a session of its
-own, with the worker's output (papermill's and the kernel's) going to the chapter's log file
-in the output folder. So a Ctrl-C at the terminal reaches the runner alone, which stops the
-workers and their kernels itself, and the console shows only what the runner says.
+The runner (:mod:`csplib.run.runner`, :mod:`csplib.run.processes`) starts up to ``--jobs``
+workers, each in a session of its own, and sends each notebook to an idle one
+(:func:`serve`); while a notebook runs, the worker's output (papermill's and the kernel's)
+goes to the chapter's log file in the output folder. So a Ctrl-C at the terminal reaches
+the runner alone, which stops the workers and their kernels itself, and the console shows
+only what the runner says.
 
-``REQUEST`` is a JSON file ``{"notebook", "output", "parameters", "cwd"}``; the worker writes
-``RESULT`` (JSON: ``status``, ``seconds``, ``cell``, ``error``) when the notebook has run or
+A request is a JSON file ``{"notebook", "output", "parameters", "cwd"}``; the worker writes
+the result (JSON: ``status``, ``seconds``, ``cell``, ``error``) when the notebook has run or
 failed.
 
 The kernel talks to papermill over local IPC sockets (files only this user can open), not
@@ -29,7 +31,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, default
 
-__all__ = ["IPCKernelManager", "execute", "main"]
+__all__ = ["IPCKernelManager", "execute", "serve"]
 
 
 class IPCKernelManager(AsyncKernelManager):
@@ -104,26 +106,43 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="watch-runner").start()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: execute the request, write the result; exit 0 once the result is written."""
+def serve(commands=None) -> int:
+    """Execute notebooks one after another, as the runner asks, until it closes the pipe.
+
+    Each line read is a JSON command ``{"request", "result", "log"}``: the request file (see
+    the module docstring), where to write the result, and the chapter's log file, which
+    becomes this process's standard output and error (and so its kernel's) while the
+    notebook runs. One worker serves many notebooks, so Python and papermill start once per
+    worker, not once per chapter.
+    """
     global SOCKET_FOLDER
-    request_file, result_file = argv if argv is not None else sys.argv[1:]
     signal.signal(signal.SIGTERM, _stop)
     _watch_parent(os.getppid())
-    request = json.loads(Path(request_file).read_text(encoding="utf-8"))
     SOCKET_FOLDER = tempfile.mkdtemp(prefix="csp-kernel-")
     try:
-        result = execute(
-            request["notebook"], request["output"], request["parameters"], request["cwd"]
-        )
+        for line in commands if commands is not None else sys.stdin:
+            if not line.strip():
+                continue
+            command = json.loads(line)
+            with open(command["log"], "a", encoding="utf-8") as log:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(log.fileno(), 1)
+                os.dup2(log.fileno(), 2)
+            request = json.loads(Path(command["request"]).read_text(encoding="utf-8"))
+            result = execute(
+                request["notebook"], request["output"], request["parameters"], request["cwd"]
+            )
+            sys.stdout.flush()
+            sys.stderr.flush()
+            target = Path(command["result"])
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps(result), encoding="utf-8")
+            tmp.replace(target)
     finally:
         shutil.rmtree(SOCKET_FOLDER, ignore_errors=True)
-    target = Path(result_file)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result), encoding="utf-8")
-    tmp.replace(target)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve())
