@@ -270,7 +270,7 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
             _table(
                 "category_trends_detail",
                 a.city_trends,
-                "City-wide annual % change by category over each window, with the "
+                "Area-wide annual % change by category over each window, with the "
                 "Mann-Kendall check and the model used",
             )
         )
@@ -278,7 +278,7 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
             _table(
                 "category_trends",
                 a.city_trends[[*TREND_COLUMNS, "mk_p_value", "mk_agrees"]],
-                "City-wide annual % change by category, with 95% confidence interval, "
+                "Area-wide annual % change by category, with 95% confidence interval, "
                 "p-value and direction (↑ ↓ significant at 5%, ↔ not); Mann-Kendall as a check",
             )
         )
@@ -450,8 +450,8 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
     """The chapter's key findings as sentences for the summary.
 
     In order: the screen's result; the most significant ward-level trends (up to
-    ``max_trends``); all crime and ASB city-wide, then the categories with a significant
-    city-wide trend over the recent window; the lockdown; the forecasts.
+    ``max_trends``); all crime and ASB across the whole area, then the categories with a significant
+    area-wide trend over the recent window; the lockdown; the forecasts.
 
     Examples
     --------
@@ -489,11 +489,11 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
                         f"{row['lower_pct']:+.0f}% to {row['upper_pct']:+.0f}%)."
                     )
                 else:
-                    out.append(_trend_sentence(label, row) + " (city-wide).")
+                    out.append(_trend_sentence(label, row) + " (across the whole area).")
         cats = part.drop(index=[ALL_CRIME, ASB], errors="ignore")
         rising = cats[cats["direction"] == UP].sort_values("annual_change_pct", ascending=False)
         for name, row in rising.iterrows():
-            out.append(_trend_sentence(name, row) + " (city-wide).")
+            out.append(_trend_sentence(name, row) + " (across the whole area).")
         falling = cats[cats["direction"] == DOWN].sort_values("annual_change_pct")
         if len(falling):
             items = ", ".join(
@@ -501,7 +501,7 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
                 for name, row in falling.iterrows()
             )
             out.append(
-                f"City-wide, {len(falling)} categories fell significantly over "
+                f"Across the whole area, {len(falling)} categories fell significantly over "
                 f"{falling['period'].iloc[0]}: {items}."
             )
     out.extend(analysis.lockdown_sentences())
