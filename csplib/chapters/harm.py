@@ -238,7 +238,7 @@ def assess_harm(params, store) -> HarmAssessment:
         config={
             "weights": str(weights_file),
             "offence_mix": str(mix_file),
-            "force": params.harm.force,
+            "force": weights.mix.attrs.get("force"),
             "alpha": 0.05,
         },
     )

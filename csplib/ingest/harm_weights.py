@@ -55,6 +55,7 @@ import pandas as pd
 from csplib.core.errors import DataError, DefinitionError, ParamsError
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
 from csplib.ingest.harm_csv import _category, _number, _pick, _read_csv
+from csplib.ingest.geography.lookups import la_csp_table
 from csplib.ingest.offence_mix import load_offence_mix
 from csplib.ingest.partner import (
     OFFENCE_CODES_FILE,
@@ -69,6 +70,7 @@ __all__ = [
     "HarmWeights",
     "load_harm_weights",
     "harm_weights_of",
+    "area_force",
     "load_weights",
     "css_weights",
     "load_offence_mix",
@@ -459,12 +461,45 @@ def load_harm_weights(
 
 def harm_weights_of(params) -> HarmWeights:
     """The harm weights an assessment's parameters name (``harm``, else the shipped files),
-    checked against the Home Office offence code list; every chapter weighs crimes by these."""
+    checked against the Home Office offence code list; every chapter weighs crimes by these.
+
+    With the shipped offence mix (every force's recorded crime) and no ``harm.force``, the
+    mix is that of the area's own police force, from the local authority -> CSP -> force
+    lookup; an area spanning several forces must name one in ``harm.force``.
+    """
     weights, mix = params.harm_files()
+    force = params.harm.force
+    if force is None and params.harm.offence_mix is None:
+        force = area_force(params.data.reference_dir, params.area.la_codes)
     return load_harm_weights(
         weights,
         mix,
         offence_codes=params.data.reference_dir / OFFENCE_CODES_FILE,
-        force=params.harm.force,
+        force=force,
         financial_year=params.harm.financial_year,
     )
+
+
+def area_force(reference_dir, la_codes) -> str:
+    """The police force area holding every one of the local authorities (its name).
+
+    Raises
+    ------
+    ParamsError
+        When the authorities lie in several forces (name one in the parameters'
+        ``harm.force``) or are not in the lookup.
+
+    Examples
+    --------
+    >>> area_force("data/reference", ["E07000172", "E07000173", "E07000176"])
+    'Nottinghamshire'
+    """
+    table = la_csp_table(reference_dir)
+    forces = sorted(set(table.loc[table["la"].isin(list(la_codes)), "pfa_name"]))
+    if len(forces) != 1:
+        found = ", ".join(forces) or "none"
+        raise ParamsError(
+            f"area.la_codes {', '.join(la_codes)} lie in {len(forces)} police force areas "
+            f"({found}): name the force whose offence mix weighs harm in harm.force"
+        )
+    return forces[0]

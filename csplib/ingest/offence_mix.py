@@ -81,7 +81,7 @@ def load_offence_mix(path, *, force: str | None = None, financial_year: str | No
             continue
         values = table[key].str.strip()
         if wanted is not None:
-            table = table[values.str.casefold() == str(wanted).strip().casefold()]
+            table = table[_same_name(values) == _same_name(pd.Series([str(wanted)])).iloc[0]]
             if table.empty:
                 raise DataError(
                     f"no rows with {_MIX_OPTIONAL[key]} {wanted!r}; the file has "
@@ -137,3 +137,9 @@ def load_offence_mix(path, *, force: str | None = None, financial_year: str | No
         ),
     }
     return out
+
+
+def _same_name(names: pd.Series) -> pd.Series:
+    """Names compared without case, spacing or '&' against 'and' (the ONS lookup says
+    'Devon & Cornwall', the Home Office tables 'Devon and Cornwall')."""
+    return names.str.casefold().str.replace("&", " and ").str.split().str.join(" ")

@@ -223,7 +223,7 @@ class AreaSpec(_Strict):
     """The partnership area: its name and local authority codes."""
 
     name: str = Field(min_length=1)
-    csp_code: str | None = Field(default=None, pattern=r"^[EW]22\d{6}$")
+    csp_code: str | None = Field(default=None, pattern=r"^(E22|W14)\d{6}$")
     la_codes: list[_LaCode] = Field(min_length=1)
     lsoa_vintage: Literal["2011", "2021"] = "2021"
 
@@ -344,8 +344,8 @@ class ThemeSpec(_Strict):
 class HarmSpec(_Strict):
     """Harm weights: offence code -> weight, rolled up to police.uk categories with the
     force's offence mix. Unset, they are the files shipped in ``reference_dir`` (the ONS
-    Crime Severity Score and Nottinghamshire's 2017/18 recorded crime): see
-    :meth:`Params.harm_files`."""
+    Crime Severity Score and the Home Office's 2017/18 recorded crime of every force, of
+    which the area's own force is used): see :meth:`Params.harm_files`."""
 
     weights: Path | None = None
     offence_mix: Path | None = None
@@ -375,6 +375,9 @@ class Params(_Strict):
     area: AreaSpec
     data: DataSpec
     themes: dict[str, ThemeSpec] = {}
+    #: The partnership's performance framework (measures, sections, targets): a YAML file;
+    #: unset, the generic framework computable from police.uk, with no targets.
+    framework: Path | None = None
     harm: HarmSpec = {}  # validated with the root context (validate_default)
     priorities: dict[str, Any] = {}
     thresholds: Thresholds = Thresholds()
@@ -404,6 +407,11 @@ class Params(_Strict):
             raise ValueError(str(exc).replace("\n", "; ")) from None
         return value
 
+    @field_validator("framework")
+    @classmethod
+    def _framework_file(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else _resolve(path, info, kind="file")
+
     @field_validator("root")
     @classmethod
     def _root(cls, path: Path, info: ValidationInfo) -> Path:
@@ -416,12 +424,14 @@ class Params(_Strict):
         return _resolve(path, info, kind="new")
 
     def harm_files(self) -> tuple[Path, Path]:
-        """The harm weights and offence-mix files: as set under ``harm``, else the shipped ones."""
+        """The harm weights and offence-mix files: as set under ``harm``, else the shipped
+        ones (the ONS Crime Severity Score; the Home Office offence mix of every force, whose
+        rows for ``harm.force``, else the area's own force, are used)."""
         ref = self.data.reference_dir
         return (
             self.harm.weights or ref / "harm" / "ons_css_weights_by_offence_code.csv",
             self.harm.offence_mix
-            or ref / "home_office" / "recorded_crime_nottinghamshire_offence_2017-18.csv",
+            or ref / "home_office" / "recorded_crime_by_force_offence_2017-18.csv.gz",
         )
 
     @property

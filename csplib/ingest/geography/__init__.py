@@ -17,6 +17,7 @@ Examples
 from csplib.ingest.geography.area import REJECT_REASONS, AreaAssignment, Geography
 from csplib.ingest.geography.lookups import la_csp_table, lsoa11_table, lsoa21_table, lsoa_lookup
 from csplib.ingest.geography.measures import apportion, lsoa_deprivation, lsoa_population
+from csplib.ingest.geography.partnerships import Partnership, find_partnership, list_partnerships
 from csplib.ingest.geography.reference import (
     DEPRIVATION_FILES,
     REFERENCE_FILES,
@@ -35,6 +36,9 @@ from csplib.ingest.geography.vintage import (
 
 __all__ = [
     "Geography",
+    "Partnership",
+    "find_partnership",
+    "list_partnerships",
     "AreaAssignment",
     "REJECT_REASONS",
     "VintageConversion",
