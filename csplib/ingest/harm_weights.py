@@ -54,8 +54,8 @@ import pandas as pd
 
 from csplib.core.errors import DataError, DefinitionError, ParamsError
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
-from csplib.ingest.harm_csv import _category, _number, _pick, _read_csv
 from csplib.ingest.geography.lookups import la_csp_table
+from csplib.ingest.harm_csv import _category, _number, _pick, _read_csv
 from csplib.ingest.offence_mix import load_offence_mix
 from csplib.ingest.partner import (
     OFFENCE_CODES_FILE,

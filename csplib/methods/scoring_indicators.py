@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csplib.core.errors import DefinitionError
+from csplib.core.periods import Period
 from csplib.methods.harm import theme_harm
 from csplib.methods.risk import concentration, repeat_victimisation
 from csplib.methods.themes import as_themes, theme_incidents, theme_volumes
@@ -51,7 +52,9 @@ def theme_indicators(
 ) -> pd.DataFrame:
     """Build the indicators table of :func:`csplib.methods.scoring.score_themes` from the data.
 
-    Computed per theme over ``period``: ``count``, ``rate_per_1000``, ``pct_change`` and
+    Computed per theme over ``period``: ``count``, ``rate_per_1000`` (over the period) and
+    ``rate_per_1000_a_year`` (scaled to twelve months, so that breakpoints fit any period and
+    any size of area), ``pct_change`` and
     ``p_value`` (on the same period a year earlier, :func:`csplib.methods.themes.theme_volumes`),
     ``repeat_victim_share`` (themes whose rows carry ``victim_id``; else NaN),
     ``top10_share`` (with ``lsoas``, the full LSOA list), ``harm_per_offence`` and
@@ -86,6 +89,7 @@ def theme_indicators(
     out = pd.DataFrame(index=pd.Index(names, name="theme"))
     out["count"] = vol["count"]
     out["rate_per_1000"] = vol["rate_per_1000"]
+    out["rate_per_1000_a_year"] = vol["rate_per_1000"] * 12 / Period.coerce(period).n_months
     out["pct_change"] = vol["pct_change"]
     out["p_value"] = vol["p_value"]
     if threat is not None:

@@ -1,6 +1,7 @@
 """The ``csp`` command.
 
 ``csp assess``        run the assessment's chapters and write ``outputs/<year>/``
+``csp init NAME``     write a parameters file for any partnership (``--list`` lists them)
 ``csp params check``  validate a parameters file
 ``csp synth``         write the synthetic Nottingham dataset (police.uk files, partner
                       extract, indicators, truth.json)
@@ -78,6 +79,36 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from csplib.run.init import init_parameters, partnerships_text
+
+    if args.list:
+        print(partnerships_text(Path("data") / "reference"))
+        return 0
+    if not args.name:
+        print(
+            "csp: error: name a partnership, e.g. csp init Leeds (or csp init --list)",
+            file=sys.stderr,
+        )
+        return 2
+    out, area, period = init_parameters(
+        " ".join(args.name),
+        out=args.out,
+        police_uk=args.police_uk,
+        synthetic_seed=args.synthetic,
+        overwrite=args.force,
+    )
+    where = ", ".join(area.la_names)
+    print(f"{area.name} ({area.csp_code or area.la_codes[0]}: {where}; {area.force_name})")
+    print(f"Parameters written to {out}")
+    if period is not None:
+        print(f"Assessed period {period.label}: chosen from the months in the download")
+    if args.police_uk is None and args.synthetic is None:
+        print("Next: put your police.uk download where data.police_uk says, then")
+    print(f"  csp params check {out}\n  csp assess --params {out}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csp", description="Community Safety Partnership strategic assessment toolkit."
@@ -104,6 +135,20 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of the chapter notebooks (default: the project's notebooks/)",
     )
     assess.set_defaults(func=_assess)
+
+    init = sub.add_parser("init", help="write a parameters file for a partnership")
+    init.add_argument("name", nargs="*", help="a CSP or local authority name or code")
+    init.add_argument("--list", action="store_true", help="list every partnership and stop")
+    init.add_argument("--out", type=Path, help="file to write (default parameters/<name>.yaml)")
+    init.add_argument(
+        "--police-uk",
+        type=Path,
+        nargs="+",
+        help="your police.uk download(s); the assessed period is chosen from their months",
+    )
+    init.add_argument("--synthetic", type=int, metavar="SEED", help="use synthetic data instead")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.set_defaults(func=_init)
 
     params = sub.add_parser("params", help="work with parameters files")
     psub = params.add_subparsers(dest="params_command", required=True)

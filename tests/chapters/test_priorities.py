@@ -255,8 +255,16 @@ def test_bad_judgements_name_the_key():
         prioritise(
             themes, inc, period="2023/24", config={"judgements": {"vulnerability": {"robbery": 3}}}
         )
-    with pytest.raises(ParamsError, match=r"priorities\.judgements\.count: 'count' is computed"):
-        prioritise(themes, inc, period="2023/24", config={"judgements": {"count": {"burglary": 3}}})
+    with pytest.raises(
+        ParamsError,
+        match=r"priorities\.judgements\.rate_per_1000_a_year: 'rate_per_1000_a_year' is computed",
+    ):
+        prioritise(
+            themes,
+            inc,
+            period="2023/24",
+            config={"judgements": {"rate_per_1000_a_year": {"burglary": 3}}},
+        )
     with pytest.raises(ParamsError, match=r"priorities\.judgements\.nonsense: no indicator"):
         load_priority_config({"judgements": {"nonsense": {"burglary": 3}}})
     with pytest.raises(
@@ -392,7 +400,7 @@ def test_findings_report_significant_rises_only():
 def test_chart_titles():
     t = pd.DataFrame(
         {
-            "rate_per_1000": [30.0, 3.0, np.nan],
+            "rate_per_1000_a_year": [30.0, 3.0, np.nan],
             "harm_per_offence": [500.0, 40.0, 9.0],
             "threat": [2.0, 4.0, 5.0],
         },
@@ -427,6 +435,7 @@ def test_chapter_result_declares_its_tables_and_headlines_the_priorities():
     assert indicators.counts == ("count",)
     assert set(indicators.derived) == {
         "rate_per_1000",
+        "rate_per_1000_a_year",
         "pct_change",
         "yoy_pct_change",
         "forecast_change",

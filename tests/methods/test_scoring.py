@@ -155,9 +155,16 @@ def test_default_configuration_is_shipped_and_documented():
 
 
 def test_overrides_merge_and_null_removes():
-    cfg = load_priority_config({"weights": {"harm": 2.5}, "criteria": {"volume": {"count": None}}})
+    cfg = load_priority_config(
+        {"weights": {"harm": 2.5}, "criteria": {"risk": {"public_concern": None}}}
+    )
     assert cfg.weights["harm"] == 2.5 and cfg.weights["threat"] == 1.0
-    assert [i.name for i in cfg.indicators if i.criterion == "volume"] == ["rate_per_1000"]
+    assert [i.name for i in cfg.indicators if i.criterion == "risk"] == [
+        "vulnerability",
+        "repeat_victim_share",
+        "top10_share",
+    ]
+    assert [i.name for i in cfg.indicators if i.criterion == "volume"] == ["rate_per_1000_a_year"]
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ INDICATOR_DERIVED = {
     c: INDICATOR_COUNTS
     for c in (
         "rate_per_1000",
+        "rate_per_1000_a_year",
         "pct_change",
         "yoy_pct_change",
         "forecast_change",
@@ -79,8 +80,9 @@ def scheme_table(config: PriorityConfig) -> pd.DataFrame:
     --------
     >>> from csplib.methods.scoring import load_priority_config
     >>> t = scheme_table(load_priority_config())
-    >>> t.loc["count", ["criterion", "breakpoint_1", "breakpoint_4"]].astype(str).tolist()
-    ['volume', '250.0', '5000.0']
+    >>> row = t.loc["rate_per_1000_a_year", ["criterion", "breakpoint_1", "breakpoint_4"]]
+    >>> row.astype(str).tolist()
+    ['volume', '2.0', '20.0']
     """
     rows = []
     for spec in config.indicators:
@@ -148,12 +150,12 @@ class PrioritiesResult(ChapterResult):
         scores = self.prioritisation.scores
         if scores.empty:
             return scores
-        return scores.dropna(subset=["rate_per_1000", "harm_per_offence"])
+        return scores.dropna(subset=["rate_per_1000_a_year", "harm_per_offence"])
 
     @property
     def volume_harm_logx(self) -> bool:
         """Whether the volume-harm chart's rate axis is logarithmic (rates over 20-fold apart)."""
-        rate = self.volume_harm_points["rate_per_1000"]
+        rate = self.volume_harm_points["rate_per_1000_a_year"]
         return bool(len(rate)) and bool(rate.max() > 20 * rate.min())
 
 
@@ -203,12 +205,12 @@ def chapter_result(pr: PrioritisationResult, *, themes: int | None = None) -> Pr
     ...                     "category": ["Burglary"] * n_b.sum() + ["Drugs"] * n_d.sum()})
     >>> themes = {"b": {"name": "Burglary", "categories": ["Burglary"]},
     ...           "d": {"name": "Drugs", "categories": ["Drugs"]}}
-    >>> result = chapter_result(prioritise(themes, inc, period="2023/24", population=1000))
+    >>> result = chapter_result(prioritise(themes, inc, period="2023/24", population=100_000))
     >>> list(result.tables)  # doctest: +NORMALIZE_WHITESPACE
     ['scoring_scheme', 'scheme_settings', 'threat_models', 'indicators', 'indicator_scores',
      'scores', 'sensitivity']
     >>> [(p["theme"], p["rank"], round(p["score"], 1)) for p in result.headline["recommended"]]
-    [('Burglary', 1, 4.2), ('Drugs', 2, 3.1)]
+    [('Burglary', 1, 4.0), ('Drugs', 2, 2.8)]
     """
     result = PrioritiesResult(CHAPTER, prioritisation=pr)
     for table in _tables(pr):
@@ -277,6 +279,7 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
                 "p_value": "{:.3f}",
                 "yoy_p_value": "{:.3f}",
                 "rate_per_1000": "{:.2f}",
+                "rate_per_1000_a_year": "{:.2f}",
                 "repeat_victim_share": "{:.1f}",
                 "top10_share": "{:.1f}",
                 "harm_per_offence": "{:.1f}",
@@ -373,10 +376,14 @@ def _notes(pr: PrioritisationResult, n_themes: int) -> dict[str, list[str]]:
         "{<theme id>: <value>}."
     )
     scores = pr.scores
-    plotted = scores.dropna(subset=["rate_per_1000", "harm_per_offence"]) if len(scores) else scores
+    plotted = (
+        scores.dropna(subset=["rate_per_1000_a_year", "harm_per_offence"])
+        if len(scores)
+        else scores
+    )
     left_out = [t for t in scores.index if t not in plotted.index]
     volume_harm = (
-        "Each theme is placed by its rate per 1,000 residents and its mean harm per offence "
+        "Each theme is placed by its rate per 1,000 residents a year and its mean harm per offence "
         "(Crime Severity Score weight), and coloured by its threat score."
         + (f" Not shown (no rate or no harm weight): {', '.join(left_out)}." if left_out else "")
     )
@@ -426,11 +433,11 @@ def priorities_findings(result: PrioritisationResult) -> list[Finding]:
     ...                     "category": ["Burglary"] * n_b.sum() + ["Drugs"] * n_d.sum()})
     >>> themes = {"b": {"name": "Burglary", "categories": ["Burglary"]},
     ...           "d": {"name": "Drugs", "categories": ["Drugs"]}}
-    >>> res = prioritise(themes, inc, period="2023/24", population=1000)
+    >>> res = prioritise(themes, inc, period="2023/24", population=100_000)
     >>> import textwrap
     >>> for finding in priorities_findings(res):
     ...     print(textwrap.fill(finding.text, 88))
-    Recommended priorities for 2023/24: Burglary (score 4.2 of 5) and Drugs (3.1) (robust).
+    Recommended priorities for 2023/24: Burglary (score 4.0 of 5) and Drugs (2.8) (robust).
     Burglary rose by 19.4% a year (95% CI 12.9% to 26.1%) over the 36 months to the end of
     2023/24; the rise is statistically significant (p < 0.001).
     """

@@ -48,12 +48,12 @@ Burglary rising by 20% a year, drugs flat, over three years:
 >>> inc["lsoa"] = np.where(np.arange(len(inc)) % 3 == 0, "A", "B")
 >>> themes = {"b": {"name": "Burglary", "categories": ["Burglary"]},
 ...           "d": {"name": "Drugs", "categories": ["Drugs"]}}
->>> res = prioritise(themes, inc, period="2023/24", population=1000, lsoas=["A", "B"])
+>>> res = prioritise(themes, inc, period="2023/24", population=100_000, lsoas=["A", "B"])
 >>> res.scores[["pct_change", "p_value", "threat", "volume", "total", "rank"]].round(2)
           pct_change  p_value  threat  volume  total  rank
 theme
-Burglary       19.35     0.00    5.00     3.5   4.50     1
-Drugs          -4.05     0.12    2.67     3.5   3.72     2
+Burglary       19.35     0.00    5.00     3.0   4.33     1
+Drugs          -4.05     0.12    2.67     3.0   3.56     2
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ __all__ = [
 COMPUTED_INDICATORS: tuple[str, ...] = (
     "count",
     "rate_per_1000",
+    "rate_per_1000_a_year",
     "pct_change",
     "p_value",
     "forecast_change",
@@ -115,6 +116,7 @@ _WHY_MISSING = {
     "Crime Severity Score weight), or no weights were given",
     "count": "no incidents were counted",
     "rate_per_1000": "no population was given",
+    "rate_per_1000_a_year": "no population was given",
 }
 
 

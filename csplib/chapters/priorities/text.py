@@ -26,17 +26,17 @@ def volume_harm_title(scores: pd.DataFrame) -> str:
 
     Examples
     --------
-    >>> t = pd.DataFrame({"rate_per_1000": [30.0, 3.0], "harm_per_offence": [100.0, 400.0],
+    >>> t = pd.DataFrame({"rate_per_1000_a_year": [30.0, 3.0], "harm_per_offence": [100.0, 400.0],
     ...                   "threat": [2.0, 4.0]}, index=["Violence", "Weapons"])
     >>> print(volume_harm_title(t))
     Violence has the highest rate;
     Weapons the most harm per offence and the highest threat
     """
-    t = scores.dropna(subset=["rate_per_1000", "harm_per_offence"])
+    t = scores.dropna(subset=["rate_per_1000_a_year", "harm_per_offence"])
     if t.empty:
         return "No theme has both a rate and a harm weight"
     parts = {
-        "the highest rate": t["rate_per_1000"].idxmax(),
+        "the highest rate": t["rate_per_1000_a_year"].idxmax(),
         "the most harm per offence": t["harm_per_offence"].idxmax(),
     }
     if "threat" in t.columns and t["threat"].notna().any():

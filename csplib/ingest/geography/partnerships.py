@@ -5,7 +5,8 @@ reference directory (``lookups/lookup_ltla24_csp24_pfa24.csv``). A partnership i
 of one or more local authorities (South Nottinghamshire is Broxtowe, Gedling and
 Rushcliffe). A few legacy CSPs of the lookup share an authority with others after a local
 government merger (Poole, Kettering, ...): an area cannot be drawn from part of an
-authority, so those are found by their authority's name or code instead.
+authority, so those are found by their authority's name or code instead (and a CSP listed
+over whole authorities and part of a shared one, as Dorset is, keeps its whole ones).
 
 Examples
 --------
@@ -75,7 +76,7 @@ def list_partnerships(reference_dir: str | Path) -> pd.DataFrame:
     >>> t.loc["E22000366", ["la_names", "force_name"]].tolist()
     ['Broxtowe; Gedling; Rushcliffe', 'Nottinghamshire']
     >>> len(t), t.loc["E06000058", "csp_name"]
-    (300, 'Bournemouth, Christchurch and Poole')
+    (301, 'Bournemouth, Christchurch and Poole')
     """
     rows = [_partnership_row(p) for p in _partnerships(Path(reference_dir))]
     table = pd.DataFrame(rows).set_index("csp")
@@ -98,9 +99,12 @@ def _partnerships(reference_dir: Path) -> list[Partnership]:
     shared = set(table.loc[table["la"].duplicated(keep=False), "la"])
     out = []
     for csp, rows in table.groupby("csp", sort=True):
-        if set(rows["la"]) & shared:
+        own = rows[~rows["la"].isin(shared)]
+        if own.empty:
             continue
-        out.append(_make(rows, name=str(rows["csp_name"].iloc[0]), csp=str(csp)))
+        # a CSP also listed over part of a shared authority keeps its own authorities only
+        code = str(csp) if len(own) == len(rows) else None
+        out.append(_make(own, name=str(rows["csp_name"].iloc[0]), csp=code))
     for la in sorted(shared):
         rows = table[table["la"] == la].drop_duplicates("la")
         out.append(_make(rows, name=str(rows["la_name"].iloc[0]), csp=None))
@@ -175,7 +179,8 @@ close matches: Newcastle-under-Lyme (E22000266), Newcastle upon Tyne (E22000245)
         )
     names = {_key(n): n for p in partnerships for n in (p.name, *p.la_names)}
     close = [k for k in sorted(names) if wanted in k]
-    close += [k for k in difflib.get_close_matches(wanted, names, n=5, cutoff=0.6) if k not in close]
+    similar = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
+    close += [k for k in similar if k not in close]
     close = close[:5]
     hint = ""
     if close:

@@ -7,7 +7,7 @@ calls ``plt.show()``. Colours are colour-blind-safe: the Okabe-Ito palette for c
 Examples
 --------
 >>> import pandas as pd
->>> t = pd.DataFrame({"rate_per_1000": [30.0, 3.0], "harm_per_offence": [330.0, 120.0],
+>>> t = pd.DataFrame({"rate_per_1000_a_year": [30.0, 3.0], "harm_per_offence": [330.0, 120.0],
 ...                   "threat": [4.0, 2.0]}, index=["Violence", "Hate crime"])
 >>> ax = volume_harm_chart(t)
 >>> sorted(a.get_text() for a in ax.texts)
@@ -33,7 +33,7 @@ THREAT_CMAP = "cividis"
 def volume_harm_chart(
     table: pd.DataFrame,
     *,
-    volume: str = "rate_per_1000",
+    volume: str = "rate_per_1000_a_year",
     harm: str = "harm_per_offence",
     threat: str = "threat",
     scale: tuple[float, float] = (1, 5),
