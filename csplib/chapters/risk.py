@@ -17,7 +17,9 @@ Concentration and deprivation
     (:func:`risk_groups`), counted over every LSOA of the area (LSOAs without incidents
     count as zero). Rates use the ONS mid-year estimate nearest the middle of the period,
     and the IMD decile of each LSOA in the store's LSOA vintage (IMD 2019 for 2011 codes,
-    IoD 2025 for 2021 codes).
+    IoD 2025 for 2021 codes). The English indices cover England only: Welsh LSOAs have no
+    decile, so the deprivation gradient is computed over the area's English LSOAs (none, for
+    a Welsh partnership: no gradient and its tables are left out), and a note says so.
 Public concern
     Survey indicators (``kind`` ``survey``) up to the end of the assessed period: latest
     wave and change on the previous wave (:func:`csplib.methods.risk.concern_table`).
@@ -188,10 +190,20 @@ def assess_risk(params, store) -> RiskAssessment:
     lorenz = {name: lorenz_curve(rows, areas) for name, rows in groups.items()}
     population = geography.population(period.population_year)
     deprivation = geography.deprivation()
+    ranked = deprivation.index[deprivation["imd_decile"].notna().to_numpy(dtype=bool)]
+    if deprivation.attrs.get("note"):
+        notes["places"].append(
+            deprivation.attrs["note"]
+            + (
+                " The deprivation gradient is therefore not computed."
+                if ranked.empty
+                else " The deprivation gradient covers the area's LSOAs in England only."
+            )
+        )
     gradients = {
-        name: deprivation_gradient(rows, population, deprivation)
+        name: deprivation_gradient(rows, population.loc[ranked], deprivation.loc[ranked])
         for name, rows in groups.items()
-        if len(rows)
+        if len(rows) and len(ranked)
     }
     for name, rows in groups.items():
         if not len(rows):
@@ -236,7 +248,7 @@ def assess_risk(params, store) -> RiskAssessment:
             "window_months": 12,
             "min_incidents": 2,
             "population_year": int(population["year"].iloc[0]),
-            "deprivation_edition": str(deprivation["edition"].iloc[0]),
+            "deprivation_edition": deprivation.attrs.get("edition"),
             "lsoas": len(areas),
         },
     )
@@ -403,9 +415,10 @@ def assess(ctx) -> RiskResult:
     RiskResult
         Tables in the order shown: ``repeat_measures`` and ``repeat_victims_by_year`` (only
         with a partner extract with victim IDs), ``concentration``,
-        ``deprivation_gradient``, ``rates_by_deprivation_decile`` and ``public_concern``
-        (only with survey indicators). Notes by topic: ``repeats``, ``places``, ``concern``
-        and ``data``.
+        ``deprivation_gradient`` and ``rates_by_deprivation_decile`` (only when a gradient
+        could be computed: incidents in the period, and LSOAs with a deprivation decile,
+        which Welsh LSOAs lack), and ``public_concern`` (only with survey indicators).
+        Notes by topic: ``repeats``, ``places``, ``concern`` and ``data``.
     """
     risk = assess_risk(ctx.params, ctx.store)
     result = RiskResult(
@@ -473,6 +486,8 @@ def _tables(risk: RiskAssessment) -> list[Table]:
             },
         )
     )
+    if not risk.gradients:  # no incidents, or no LSOA with a decile (Wales): see the notes
+        return out + _concern_tables(risk)
     out.append(  # rates and ratios; their counts are protected in the next table
         Table(
             "deprivation_gradient",
@@ -504,6 +519,11 @@ def _tables(risk: RiskAssessment) -> list[Table]:
             derived={"rate": ("incidents",), "ci_low": ("incidents",), "ci_high": ("incidents",)},
         )
     )
+    return out + _concern_tables(risk)
+
+
+def _concern_tables(risk: RiskAssessment) -> list[Table]:
+    out = []
     if risk.concern is not None:
         out.append(  # survey percentages and sample sizes
             Table(

@@ -137,7 +137,13 @@ def area_rates(
         ``deprived_lsoa_share`` (wards: % of LSOAs in deciles 1-2); ``geometry``
         (EPSG:27700). ``attrs``: ``level``, ``period``, ``months``, ``complete``,
         ``coverage``, ``categories``, ``population_year``, ``rate``, ``outside`` (rows
-        with an LSOA outside the area, not counted) and ``no_area`` (rows without one).
+        with an LSOA outside the area, not counted), ``no_area`` (rows without one) and
+        ``deprivation_note`` (None, or why some LSOAs have no decile: Welsh LSOAs, which
+        the English indices do not cover; their ``imd_decile`` is missing and they are
+        left out of ``deprived_lsoa_share``).
+
+        Ward polygons are :meth:`~csplib.ingest.geography.Geography.wards`: each ward is
+        the union of its LSOAs, so the map and the counts agree.
 
     Raises
     ------
@@ -175,18 +181,23 @@ def area_rates(
         out = base[["name", "ward", "ward_name"]].copy()
         out["count"] = counts.reindex(out.index).to_numpy()
         out["population"] = population.reindex(out.index).to_numpy()
-        out["imd_decile"] = geography.deprivation()["imd_decile"].reindex(out.index).to_numpy()
+        deprivation = geography.deprivation()
+        out["imd_decile"] = deprivation["imd_decile"].reindex(out.index)
+        note = deprivation.attrs.get("note")
     else:
         base = geography.wards().set_index("ward").rename(columns={"ward_name": "name"})
         prof = geography.ward_profile(counts, population=population)
         out = base[["name", "lsoa_count"]].copy()
-        out["count"] = prof["count"].reindex(out.index).to_numpy()
-        out["population"] = prof["population"].reindex(out.index).to_numpy()
-        out["deprived_lsoa_share"] = deprived_share(geography).reindex(out.index).to_numpy()
+        # a drawn ward holding no LSOA of the geography's vintage counts nothing and no one
+        out["count"] = prof["count"].reindex(out.index, fill_value=0).to_numpy()
+        out["population"] = prof["population"].reindex(out.index, fill_value=0.0).to_numpy()
+        share = deprived_share(geography)
+        out["deprived_lsoa_share"] = share.reindex(out.index).to_numpy()
+        note = share.attrs.get("note")
     out.insert(
         out.columns.get_loc("population") + 1,
         "rate_per_1000",
-        out["count"] / out["population"] * 1000,
+        (out["count"] / out["population"] * 1000).where(out["population"] > 0),
     )
     out["geometry"] = base.geometry
     out.index.name = level
@@ -202,5 +213,6 @@ def area_rates(
         "rate": RATE_NOTE,
         "outside": counts.attrs["outside"],
         "no_area": counts.attrs["no_area"],
+        "deprivation_note": note,
     }
     return gdf

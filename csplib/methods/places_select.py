@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from csplib.core.errors import DataError, ParamsError
@@ -131,10 +132,34 @@ def select(incidents, period, categories, allow_incomplete, what="incidents"):
 
 
 def deprived_share(geography) -> pd.Series:
-    """% of each ward's LSOAs in IMD deciles 1-2."""
-    decile = geography.deprivation()["imd_decile"]
-    ward = geography.lsoa_table["ward"].reindex(decile.index)
-    return ((decile <= 2).astype(float) * 100).groupby(ward.to_numpy()).mean()
+    """% of each ward's LSOAs in IMD deciles 1-2, of those with a decile.
+
+    LSOAs without a decile (Welsh LSOAs: the English indices cover England only, see
+    :meth:`csplib.ingest.geography.Geography.deprivation`) are left out; a ward with no
+    decile at all has a missing share. ``attrs["note"]`` carries the deprivation note when
+    some LSOAs have no decile.
+
+    Examples
+    --------
+    >>> class Geo:
+    ...     lsoa_table = pd.DataFrame({"ward": ["A", "A", "A", "B"]}, index=list("pqrs"))
+    ...     def deprivation(self):
+    ...         d = pd.DataFrame({"imd_decile": pd.array([1, 5, None, None], dtype="Int64")},
+    ...                          index=list("pqrs"))
+    ...         d.attrs["note"] = "Two LSOAs are in Wales."
+    ...         return d
+    >>> share = deprived_share(Geo())
+    >>> share.to_dict(), share.attrs["note"]
+    ({'A': 50.0, 'B': nan}, 'Two LSOAs are in Wales.')
+    """
+    deprivation = geography.deprivation()
+    decile = deprivation["imd_decile"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    ward = geography.lsoa_table["ward"].reindex(deprivation.index)
+    deprived = pd.Series(np.where(np.isnan(decile), np.nan, (decile <= 2) * 100.0))
+    out = deprived.groupby(ward.to_numpy()).mean()
+    if deprivation.attrs.get("note"):
+        out.attrs["note"] = deprivation.attrs["note"]
+    return out
 
 
 def flagged_months(implausible: pd.DataFrame | None, categories=None) -> list[pd.Timestamp]:

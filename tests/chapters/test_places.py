@@ -440,3 +440,40 @@ def test_assess_runs_the_chapter_on_a_context():
     assert "emerging" not in result.figures
     assert any("cannot be computed" in f.text for f in result.findings)
     assert all(f.evidence == "05_places" for f in result.findings)
+
+
+def test_a_welsh_partnership_is_assessed_without_deprivation_and_says_so():
+    cardiff = Geography(REF, csp_code="W14000015")
+    incidents = simulate(cardiff, seed=3)
+    incidents = incidents[incidents["month"] >= "2023-04-01"]
+    store = SimpleNamespace(
+        incidents=incidents,
+        partner=None,
+        geography=cardiff,
+        quality=SimpleNamespace(implausible=None),
+    )
+    params = SimpleNamespace(
+        assessment=SimpleNamespace(period=Period.parse("2024/25")),
+        area=SimpleNamespace(name="Cardiff"),
+        themes={},
+    )
+    res = assess_places(params, store)
+    (note,) = [n for n in res.notes if "England only" in n]
+    assert "all 218 LSOAs of Cardiff are in Wales" in note and "blank for a ward" in note
+    lookup = pd.read_csv(REF / "lookups" / "lookup_lsoa21_ward24_ltla24.csv.gz", dtype=str)
+    n_wards = lookup.loc[lookup["ltla24_code"] == "W06000015", "ward24_code"].nunique()
+    assert len(res.wards) == n_wards == res.profiles["ward"].nunique()
+    assert res.profiles["deprived_lsoa_share"].isna().all()
+    lsoa_rates = res.lsoa_rates[ALL_CRIME]
+    assert lsoa_rates["imd_decile"].isna().all() and lsoa_rates.attrs["deprivation_note"]
+    wards = res.ward_rates[ALL_CRIME]
+    assert wards.attrs["level"] == "ward" and wards["deprived_lsoa_share"].isna().all()
+    assert (
+        wards["count"].sum()
+        == incidents[
+            (incidents["month"] >= "2024-04-01") & incidents["category"].isin(CRIME_CATEGORIES)
+        ].shape[0]
+    )
+    result = chapter_result(res)
+    assert any("England only" in n for n in result.notes["data"])
+    assert "ward_profiles" in result.tables and result.findings

@@ -378,3 +378,74 @@ def test_assess_with_a_partner_extract_shows_repeats(small_results):
     for table in result.tables.values():
         shown, _ = protect(table, threshold=params.thresholds.suppress_below)
         assert list(shown.columns) == list(table.frame.columns)
+
+
+def _area_context(la_codes, name, seed=11):
+    """A context of a year of Poisson counts on the real LSOAs of some authorities."""
+    from types import SimpleNamespace
+
+    from csplib.ingest.geography import Geography
+
+    geo = Geography(REPO / "data" / "reference", la_codes=la_codes)
+    codes = geo.lsoa_table.index.to_numpy()
+    rng = np.random.default_rng(seed)
+    frames = []
+    for month in pd.date_range("2019-04-01", "2020-03-01", freq="MS"):
+        for category, mean in (("Burglary", 3.0), (ASB, 4.0)):
+            n = rng.poisson(mean, len(codes))
+            frames.append(
+                pd.DataFrame({"month": month, "category": category, "lsoa": np.repeat(codes, n)})
+            )
+    store = SimpleNamespace(
+        incidents=pd.concat(frames, ignore_index=True),
+        partner=None,
+        indicators=None,
+        geography=geo,
+    )
+    params = SimpleNamespace(
+        assessment=SimpleNamespace(period="2019/20", baseline=None),
+        area=SimpleNamespace(name=name, csp_code=None, la_codes=la_codes),
+        thresholds=SimpleNamespace(suppress_below=5),
+    )
+    return _Ctx(params, store)
+
+
+def test_a_welsh_partnership_has_no_deprivation_gradient_and_says_why():
+    result = assess(_area_context(["W06000015"], "Cardiff"))
+    assert list(result.tables) == ["concentration"]
+    assert result.gradients == {} and result.headline["deprivation_rate_ratio"] == {}
+    assert result.headline["deprivation_edition"] is None
+    (note,) = result.notes["places"]
+    assert "cover England only: all 218 LSOAs of Cardiff are in Wales" in note
+    assert note.endswith("The deprivation gradient is therefore not computed.")
+    assert "deprivation" not in result.figures
+    assert not any("deprived" in f.text for f in result.findings)
+    assert set(result.lorenz) == {CRIME, ASB}  # the rest of the chapter goes on
+
+
+def test_an_area_across_the_border_grades_its_english_lsoas_only():
+    from csplib.ingest.geography import Geography
+
+    ctx = _area_context(["E06000018", "W06000015"], "Both")
+    both = assess_risk(ctx.params, ctx.store)
+    # independently: Nottingham's own deciles and residents, plain pandas
+    nottingham = Geography(REPO / "data" / "reference", la_codes=["E06000018"])
+    rows = ctx.store.incidents
+    crimes = rows.loc[rows["category"] != ASB, "lsoa"].value_counts()
+    frame = pd.DataFrame(
+        {
+            "pop": nottingham.population(2019)["population"],
+            "decile": nottingham.deprivation()["imd_decile"].astype(int),
+        }
+    )
+    frame["n"] = crimes.reindex(frame.index, fill_value=0)
+    sums = frame.groupby("decile")[["n", "pop"]].sum()
+    rate = sums["n"] / sums["pop"]
+    gradient = both.gradients[CRIME]
+    assert gradient.ratio == pytest.approx(rate.iloc[0] / rate.iloc[-1])
+    assert gradient.table["lsoas"].sum() == len(frame) == 179
+    welsh_rows = int(crimes[crimes.index.str.startswith("W")].sum())
+    assert gradient.config["excluded"] == welsh_rows > 0
+    assert "covers the area's LSOAs in England only" in both.notes["places"][0]
+    assert "218 of the 397 LSOAs of Nottingham, Cardiff are in Wales" in both.notes["places"][0]
+    assert both.config["deprivation_edition"] == "IoD2025"

@@ -20,6 +20,7 @@ from csplib.ingest.geography import (
     apportion,
     convert_lsoa_vintage,
     find_boundary_file,
+    find_partnership,
     read_boundaries,
     read_reference_csv,
 )
@@ -386,32 +387,89 @@ def test_deprivation_editions(geo, geo11):
     assert (d21["imd_decile"] == 1).sum() == (raw["IMD_decile"] == 1).sum() > 0
 
 
-def test_deprivation_england_only():
-    wales = Geography(REF, la_codes=["W06000015"])  # Cardiff
-    with pytest.raises(DataError, match="England only"):
-        wales.deprivation()
+def test_deprivation_of_a_welsh_partnership_is_missing_with_a_note():
+    cardiff = Geography(REF, csp_code=find_partnership(REF, "Cardiff").csp_code)
+    d = cardiff.deprivation()
+    assert d.index.equals(cardiff.lsoa_table.index) and len(d) == 218
+    assert d["imd_decile"].isna().all() and d["imd_rank"].isna().all()
+    assert d["edition"].isna().all() and d.attrs["edition"] is None
+    note = d.attrs["note"]
+    assert "cover England only: all 218 LSOAs of Cardiff are in Wales" in note
+    assert "Welsh Index of Multiple Deprivation is not shipped" in note
+    # the population files cover Welsh LSOAs (2011 codes, converted to 2021)
+    pop = cardiff.population(2019)
+    assert len(pop) == 218 and pop["population"].gt(0).all()
+
+
+def test_deprivation_of_an_area_in_both_countries_keeps_the_english_deciles(geo):
+    mixed = Geography(REF, la_codes=[NOTTINGHAM, "W06000015"])
+    d = mixed.deprivation()
+    english = d.loc[geo.lsoa_table.index]
+    assert english["imd_decile"].notna().all() and (english["edition"] == "IoD2025").all()
+    assert (english["imd_decile"] == geo.deprivation()["imd_decile"]).all()
+    assert d["imd_decile"].isna().sum() == 218 and d.index.str.startswith("W").sum() == 218
+    assert d.attrs["edition"] == "IoD2025"
+    assert "218 of the 397 LSOAs of Nottingham, Cardiff are in Wales" in d.attrs["note"]
+    assert "note" not in geo.deprivation().attrs
+
+
+def test_an_english_lsoa_missing_from_the_indices_is_an_error(tmp_path):
+    from csplib.ingest.geography.measures import lsoa_deprivation
+
+    folder = tmp_path / "deprivation"
+    folder.mkdir()
+    pd.DataFrame({"lsoa21_code": ["E01013810"], "IMD_decile": [1], "IMD_rank": [10]}).to_csv(
+        folder / "iod2025_england_lsoa21.csv.gz", index=False
+    )
+    with pytest.raises(DataError, match=r"no IoD2025 row for 1 LSOA\(s\) of X, e.g. E01013811"):
+        lsoa_deprivation(tmp_path, ["E01013810", "E01013811"], vintage="2021", area="X")
 
 
 # ----------------------------------------------------------------------------- boundaries
 def test_boundaries_for_nottingham(geo, geo11):
     wards = geo.wards()
     assert len(wards) == 20 and wards.crs.to_epsg() == 27700
-    assert set(wards["ward"]) == set(geo.ward_table.index)
-    assert {"ward", "ward_name", "la", "geometry"} <= set(wards.columns)
+    assert wards["ward"].tolist() == geo.ward_table.index.tolist()
+    assert list(wards.columns) == ["ward", "ward_name", "la", "lsoa_count", "geometry"]
+    assert (wards.set_index("ward")["lsoa_count"] == geo.ward_table["lsoa_count"]).all()
     lsoas = geo.lsoas()
     assert len(lsoas) == 179 and lsoas.crs.to_epsg() == 27700
     assert lsoas["geometry"].notna().all()
     assert len(geo11.lsoas()) == 182
-    # the LSOAs tile the city: total area within 1% of the wards'
-    assert lsoas.area.sum() == pytest.approx(wards.area.sum(), rel=0.01)
+    # the wards are their LSOAs: the same area, to the square metre
+    assert wards.area.sum() == pytest.approx(lsoas.area.sum(), abs=1.0)
 
 
-def test_boundaries_missing_for_another_area(national_lookup):
-    gedling = Geography(REF, la_codes=["E07000173"])
-    with pytest.raises(DataError, match=r"no ward boundary file .* covers Gedling.*Add"):
-        gedling.wards()
-    with pytest.raises(DataError, match=r"lsoa21_england_wales"):
+def test_wards_of_a_2011_geography_are_drawn_from_the_2021_lsoas(geo, geo11):
+    w11, w21 = geo11.wards(), geo.wards()
+    assert w11["ward"].tolist() == w21["ward"].tolist()
+    assert shapely.equals(w11.geometry.to_numpy(), w21.geometry.to_numpy()).all()
+    # lsoa_count is the geography's own vintage: 182 LSOA11s, 179 LSOA21s
+    assert w11["lsoa_count"].sum() == 182 and w21["lsoa_count"].sum() == 179
+    counts11 = geo11.lsoa_table.groupby("ward").size()
+    assert (w11.set_index("ward")["lsoa_count"] == counts11).all()
+
+
+def test_a_ward_with_no_lsoa11_of_its_own_is_drawn_with_a_zero_count():
+    # Slough's ward E05015542 is made of pieces of two split LSOA11s whose other pieces
+    # (the majority) lie in other wards, so in 2011 codes it holds no LSOA
+    slough = Geography(REF, la_codes=["E06000039"], vintage="2011")
+    wards = slough.wards().set_index("ward")
+    assert "E05015542" not in slough.ward_table.index
+    assert wards.loc["E05015542", "lsoa_count"] == 0 and wards.loc["E05015542"].geometry.area > 0
+    assert wards["lsoa_count"].sum() == len(slough.lsoa_table)
+    assert len(wards) == len(slough.ward_table) + 1
+
+
+def test_boundaries_missing_are_named(tmp_path, national_lookup):
+    for folder in ("lookups", "population", "deprivation"):
+        (tmp_path / folder).symlink_to(REF / folder)
+    (tmp_path / "boundaries").mkdir()
+    gedling = Geography(tmp_path, la_codes=["E07000173"])
+    with pytest.raises(DataError, match=r"no lsoa21 boundary file .* covers Gedling.*Add"):
         gedling.lsoas()
+    with pytest.raises(DataError, match=r"lsoa21_england_wales"):
+        gedling.wards()
     # without boundaries, split LSOAs fall back to the rule
     split = national_lookup[national_lookup["change_code"] == "S"]
     code = split["lsoa11_code"].iloc[0]
@@ -426,11 +484,83 @@ def test_boundaries_missing_for_another_area(national_lookup):
     )
 
 
-def test_boundary_files_can_be_given(tmp_path):
-    ward_file = REF / "boundaries" / "nottingham_wards22.geojson"
-    g = Geography(REF, la_codes=[NOTTINGHAM], boundaries={"ward": ward_file})
-    assert len(g.wards()) == 20
-    assert find_boundary_file(REF, "lsoa11", ["E01033404"]).name == "nottingham_lsoa11.geojson"
+def test_a_ward_file_given_overrides_the_drawn_wards(tmp_path, geo):
+    drawn = geo.wards()
+    squares = gpd.GeoDataFrame(
+        {"WD24CD": drawn["ward"], "WD24NM": drawn["ward_name"]},
+        geometry=[shapely.box(0, 0, 10 * (i + 1), 10) for i in range(len(drawn))],
+        crs=27700,
+    )
+    squares.to_file(tmp_path / "wards.gpkg")
+    g = Geography(REF, la_codes=[NOTTINGHAM], boundaries={"ward": tmp_path / "wards.gpkg"})
+    given = g.wards()
+    assert given["ward"].tolist() == drawn["ward"].tolist()
+    assert given.area.tolist() == [100.0 * (i + 1) for i in range(20)]
+    assert given["lsoa_count"].tolist() == drawn["lsoa_count"].tolist()
+    short = tmp_path / "short_wards.gpkg"
+    squares.iloc[1:].to_file(short)
+    with pytest.raises(DataError, match="boundary file lacks 1 ward code"):
+        Geography(REF, la_codes=[NOTTINGHAM], boundaries={"ward": short}).wards()
+    assert (
+        find_boundary_file(REF, "lsoa11", ["E01033404"]).name == "lsoa11_england_wales.geojson.gz"
+    )
+
+
+PARTNERSHIPS = ["Leeds", "Bradford", "Mansfield", "South Nottinghamshire", "Cardiff"]
+
+
+@pytest.fixture(scope="module")
+def ward_lookup():
+    return pd.read_csv(REF / "lookups" / "lookup_lsoa21_ward24_ltla24.csv.gz", dtype=str)
+
+
+@pytest.mark.parametrize("name", PARTNERSHIPS)
+def test_drawn_wards_tile_the_partnership(name, ward_lookup):
+    p = find_partnership(REF, name)
+    geo = Geography(REF, csp_code=p.csp_code)
+    rows = ward_lookup[ward_lookup["ltla24_code"].isin(p.la_codes)]
+    wards, lsoas = geo.wards(), geo.lsoas()
+    # one polygon per ward of the lookup, each holding that ward's LSOAs
+    assert sorted(wards["ward"]) == sorted(set(rows["ward24_code"]))
+    expected = rows.groupby("ward24_code").size()
+    assert (wards.set_index("ward")["lsoa_count"] == expected.reindex(wards["ward"])).all()
+    assert wards.geometry.notna().all() and wards.is_valid.all()
+    # the same ground as the LSOAs, and no overlap between wards
+    lsoa_area = lsoas.union_all().area
+    assert wards.union_all().area == pytest.approx(lsoa_area, rel=1e-3)
+    assert wards.area.sum() == pytest.approx(lsoa_area, rel=1e-3)
+    # each LSOA lies in exactly one ward polygon: its own ward's
+    points = lsoas.representative_point().to_numpy()
+    inside = shapely.contains(wards.geometry.to_numpy()[:, None], points[None, :])
+    assert (inside.sum(axis=0) == 1).all()
+    assert (wards["ward"].to_numpy()[inside.argmax(axis=0)] == lsoas["ward"].to_numpy()).all()
+
+
+def test_national_boundaries_are_read_once_per_process(tmp_path, monkeypatch, geo):
+    import pyogrio
+
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    polygons = geo.lsoas().head(3)
+    path = folder / "x_lsoa21.geojson"
+    gpd.GeoDataFrame(
+        {"lsoa21_code": polygons["lsoa"]}, geometry=polygons.geometry.to_numpy(), crs=27700
+    ).to_file(path)
+    calls = []
+    real = pyogrio.read_dataframe
+    monkeypatch.setattr(pyogrio, "read_dataframe", lambda *a, **k: calls.append(a) or real(*a, **k))
+    found = find_boundary_file(tmp_path, "lsoa21", polygons["lsoa"])
+    first = read_boundaries(found, "lsoa21", polygons["lsoa"])
+    first["geometry"] = None  # a caller's change does not reach the cached read
+    again = read_boundaries(found, "lsoa21", polygons["lsoa"].iloc[:1])
+    assert len(calls) == 1 and again.geometry.notna().all() and len(again) == 1
+    # a changed file (size and modification time) is read again
+    gpd.GeoDataFrame(
+        {"lsoa21_code": polygons["lsoa"].iloc[:2]},
+        geometry=polygons.geometry.to_numpy()[:2],
+        crs=27700,
+    ).to_file(path)
+    assert len(read_boundaries(path, "lsoa21")) == 2 and len(calls) == 2
 
 
 # ----------------------------------------------------------------------------- ward profiles

@@ -577,3 +577,41 @@ def test_flagged_months_selects_the_categories_and_checks_columns():
     assert flagged_months(None, [ASB]) == [] and flagged_months(flags.iloc[:0], [ASB]) == []
     with pytest.raises(DataError, match="no 'month' column"):
         flagged_months(flags[["category"]], [ASB])
+
+
+def test_area_rates_across_the_welsh_border_leave_welsh_deprivation_blank(geo):
+    both = Geography(REF, la_codes=["E06000018", "W06000015"])
+    inc = pd.DataFrame(
+        {"month": pd.Timestamp("2019-01-01"), "lsoa": both.lsoa_table.index.to_numpy()}
+    )
+    lsoas = area_rates(inc, both, period="Jan 19", population_year=2019)
+    welsh = lsoas.index.str.startswith("W")
+    assert welsh.sum() == 218 and lsoas.loc[welsh, "imd_decile"].isna().all()
+    english = geo.deprivation()["imd_decile"]
+    assert (lsoas.loc[~welsh, "imd_decile"] == english.reindex(lsoas.index[~welsh])).all()
+    assert "218 of the 397 LSOAs" in lsoas.attrs["deprivation_note"]
+    wards = area_rates(inc, both, level="ward", period="Jan 19", population_year=2019)
+    cardiff = wards.index.isin(both.lsoa_table.loc[lsoas.index[welsh], "ward"])
+    assert wards.loc[cardiff, "deprived_lsoa_share"].isna().all()
+    alone = area_rates(inc.iloc[:0], geo, level="ward", period=None, population_year=2019)
+    shares = wards.loc[~cardiff, "deprived_lsoa_share"]
+    assert shares.equals(alone["deprived_lsoa_share"].reindex(shares.index))
+    assert int(wards["count"].sum()) == len(inc)
+    assert (
+        area_rates(inc, geo, period="Jan 19", population_year=2019).attrs["deprivation_note"]
+        is None
+    )
+
+
+def test_a_drawn_ward_without_lsoas_of_the_vintage_counts_nothing():
+    slough = Geography(REF, la_codes=["E06000039"], vintage="2011")
+    codes = slough.lsoa_table.index.to_numpy()
+    inc = pd.DataFrame({"month": pd.Timestamp("2019-01-01"), "lsoa": np.repeat(codes, 2)})
+    w = area_rates(inc, slough, level="ward", period="Jan 19", population_year=2019)
+    empty = w.loc["E05015542"]  # made only of minority pieces of split LSOA11s
+    assert (empty["lsoa_count"], empty["count"], empty["population"]) == (0, 0, 0.0)
+    assert np.isnan(empty["rate_per_1000"]) and empty.geometry.area > 0
+    assert (
+        int(w["count"].sum()) == 2 * len(codes) and w["rate_per_1000"].notna().sum() == len(w) - 1
+    )
+    assert w["population"].sum() == pytest.approx(slough.population(2019)["population"].sum())

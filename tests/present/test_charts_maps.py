@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from shapely.geometry import box  # noqa: E402
@@ -20,7 +22,13 @@ from shapely.geometry import box  # noqa: E402
 from csplib.core.errors import DataError, ParamsError  # noqa: E402
 from csplib.ingest.geography import Geography  # noqa: E402
 from csplib.methods.places import GetisOrdHotspots, area_rates  # noqa: E402
-from csplib.present.charts.maps import HOTSPOT_COLOURS, SCHEMES, choropleth, hotspot_map  # noqa: E402
+from csplib.present.charts.maps import (  # noqa: E402
+    HOTSPOT_COLOURS,
+    SCHEMES,
+    choropleth,
+    hotspot_map,
+    label_areas,
+)
 
 REF = Path(__file__).resolve().parents[2] / "data" / "reference"
 
@@ -171,3 +179,85 @@ def test_maps_of_real_lsoas_with_ward_boundaries():
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     assert 450_000 < x0 < x1 < 465_000 and 330_000 < y0 < y1 < 350_000
+
+
+def rates_of(geo, seed=5):
+    counts = np.random.default_rng(seed).poisson(10, len(geo.lsoa_table))
+    codes = np.repeat(geo.lsoa_table.index.to_numpy(), counts)
+    inc = pd.DataFrame({"month": pd.Timestamp("2024-01-01"), "lsoa": codes})
+    options = {"period": "Jan 24", "population_year": 2020}
+    return area_rates(inc, geo, level="ward", **options), area_rates(inc, geo, **options)
+
+
+@pytest.fixture(scope="module")
+def nottingham():
+    geo = Geography(REF, la_codes=["E06000018"])
+    return (geo, *rates_of(geo))
+
+
+def one_line(text):
+    return text.get_text().replace("\n", " ")
+
+
+def outlines_of(ax):
+    return [c for c in ax.collections if np.isclose(c.get_linewidth().max(), 1.4)]
+
+
+def test_ward_maps_name_every_ward_inside_it_and_outline_the_area(nottingham):
+    geo, wards, lsoas = nottingham
+    ax = choropleth(wards, "rate_per_1000", title="Ward rates")
+    texts = ax.texts
+    assert sorted(one_line(t) for t in texts) == sorted(wards["name"])
+    by_name = wards.set_index("name").geometry
+    for t in texts:  # each name sits inside its own ward, small, with a white halo
+        assert by_name[one_line(t)].contains(shapely.Point(t.get_position()))
+        assert t.get_fontsize() == 6.0
+        (halo,) = t.get_path_effects()
+        assert isinstance(halo, patheffects.withStroke)
+    assert "Hyson Green &\nArboretum" in [t.get_text() for t in texts]  # long names wrap
+    # the area's outline: one black line around the whole city
+    (outline,) = outlines_of(ax)
+    assert to_hex(outline.get_edgecolor()[0]) == "#000000"
+    vertices = np.vstack([p.vertices for p in outline.get_paths()])
+    assert np.allclose([*vertices.min(axis=0), *vertices.max(axis=0)], wards.total_bounds)
+    assert not choropleth(wards, "rate_per_1000", labels=None).texts
+    assert not outlines_of(choropleth(wards, "rate_per_1000", area_outline=False))
+
+
+def test_lsoa_maps_name_wards_only_when_asked(nottingham):
+    geo, wards, lsoas = nottingham
+    outlines = geo.wards()
+    ax = choropleth(lsoas, "rate_per_1000", wards=outlines)
+    assert len(ax.texts) == 0 and len(outlines_of(ax)) == 1
+    ax = choropleth(lsoas, "rate_per_1000", wards=outlines, ward_labels=True)
+    assert sorted(one_line(t) for t in ax.texts) == sorted(outlines["ward_name"])
+    some = lsoas.iloc[:6]
+    ax = choropleth(some, "rate_per_1000", labels="name", k=2)  # any column, on request
+    assert sorted(one_line(t) for t in ax.texts) == sorted(some["name"])
+    table = GetisOrdHotspots(lsoas, "count", permutations=0).fit().table
+    ax = hotspot_map(table, wards=outlines, ward_labels=True)
+    assert len(ax.texts) == 20 and len(outlines_of(ax)) == 1
+    with pytest.raises(DataError, match="ward_labels needs the ward polygons"):
+        choropleth(lsoas, "rate_per_1000", ward_labels=True)
+    with pytest.raises(DataError, match="no column 'label'"):
+        choropleth(lsoas, "rate_per_1000", labels="label")
+
+
+def test_leeds_ward_labels_do_not_overlap():
+    geo = Geography(REF, csp_code="E22000345")  # Leeds: 33 wards, small ones in the centre
+    wards, _ = rates_of(geo)
+    ax = choropleth(wards, "rate_per_1000", title="Leeds")
+
+    def overlapping(ax):
+        fig = ax.figure
+        fig.draw_without_rendering()
+        boxes = [t.get_window_extent(fig.canvas.get_renderer()) for t in ax.texts]
+        return [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+
+    assert len(ax.texts) == 33 and overlapping(ax) == []
+    by_name = wards.set_index("name").geometry
+    assert all(by_name[one_line(t)].contains(shapely.Point(t.get_position())) for t in ax.texts)
+    # placed at their representative points alone, the centre's names would collide
+    plain = choropleth(wards, "rate_per_1000", title="Leeds", labels=None)
+    label_areas(wards, "name", ax=plain, avoid_overlap=False)
+    assert len(overlapping(plain)) > 0

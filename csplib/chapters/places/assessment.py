@@ -10,9 +10,9 @@ not ASB), **anti-social behaviour** and **violence and sexual offences**.
 
 * *Rates* (:func:`csplib.methods.places.area_rates`): counts and rates per 1,000 residents over
   the assessed period, by LSOA and by ward, with the ONS mid-year population of the year
-  of the period's middle month (or the nearest year available). Ward polygons for maps are
-  the LSOAs dissolved by ward (:func:`ward_outlines`): the shipped ward layer is
-  generalised separately and does not nest the LSOAs.
+  of the period's middle month (or the nearest year available). Ward polygons are the
+  union of their LSOAs (:meth:`csplib.ingest.geography.Geography.wards`, :func:`ward_outlines`),
+  so a ward map holds exactly the LSOAs counted in each ward.
 * *Hotspots* (:class:`csplib.methods.places.GetisOrdHotspots`): Gi* of each LSOA's **count** in the
   assessed period, Queen contiguity, normal-approximation p-values, Benjamini-Hochberg at
   5%. LSOAs hold similar numbers of residents, so counts and rates agree except where
@@ -101,21 +101,22 @@ GI_SETTINGS: dict = {"weights": "queen", "alpha": 0.05, "p_value": "normal", "pe
 
 # ----------------------------------------------------------------------------- helpers
 def ward_outlines(geography) -> gpd.GeoDataFrame:
-    """Ward polygons made of their LSOAs (index ``ward``; ``ward_name``, ``geometry``).
+    """Ward polygons for the maps (index ``ward``; ``ward_name``, ``geometry``).
 
-    The ward layer shipped with the reference data is generalised separately from the LSOA
-    layer, so its edges do not follow the LSOAs; dissolving the LSOAs gives ward outlines
-    that do, and ward polygons that hold exactly the LSOAs counted.
+    :meth:`~csplib.ingest.geography.Geography.wards`: each ward is the union of the LSOAs
+    whose counts go to it, so its edges follow the LSOAs of the LSOA maps and a ward map
+    agrees with the ward counts. Where an LSOA straddles the official ward boundary, the
+    drawn ward holds the whole LSOA (``docs/geography.md``).
 
     Examples
     --------
     >>> from csplib.ingest.geography import Geography
     >>> w = ward_outlines(Geography("data/reference", la_codes=["E06000018"]))
-    >>> len(w), w.index.name, w.crs.to_epsg()
-    (20, 'ward', 27700)
+    >>> len(w), w.index.name, w.crs.to_epsg(), w.loc["E05012281", "ward_name"]
+    (20, 'ward', 27700, 'Hyson Green & Arboretum')
     """
-    lsoas = geography.lsoas()
-    return lsoas[["ward", "ward_name", "geometry"]].dissolve("ward")
+    wards = geography.wards()
+    return wards[["ward", "ward_name", "geometry"]].set_index("ward")
 
 
 def comparison_window(period: Period, months, *, years: int = 3) -> Period | None:
@@ -314,6 +315,12 @@ def assess_places(params, store) -> PlacesAssessment:
             f"The assessed period has {period.n_months} months: rates per 1,000 residents are "
             "for the period, not annualised."
         )
+    deprivation_note = geography.deprivation().attrs.get("note")
+    if deprivation_note:
+        notes.append(
+            f"{deprivation_note} The ward profiles' share of LSOAs in deprivation deciles 1-2 "
+            "counts only the LSOAs that have a decile, and is blank for a ward with none."
+        )
     for group, cats in GROUPS.items():
         inside = [m for m in flagged_months(implausible, cats) if period.contains(m)]
         if inside:
@@ -330,9 +337,7 @@ def assess_places(params, store) -> PlacesAssessment:
             period=period, population_year=year, categories=list(cats), allow_incomplete=True
         )
         lsoa_rates[group] = area_rates(incidents, geography, level="lsoa", **options)
-        ward = area_rates(incidents, geography, level="ward", **options)
-        ward["geometry"] = outlines.geometry.reindex(ward.index).to_numpy()
-        ward_rates[group] = ward
+        ward_rates[group] = area_rates(incidents, geography, level="ward", **options)
         hotspots[group] = GetisOrdHotspots(lsoa_rates[group], "count", **GI_SETTINGS).fit()
     pop_used = int(lsoa_rates[ALL_CRIME].attrs["population_year"])
 

@@ -10,6 +10,14 @@ wards and authorities); for 2011 codes, through the LSOA21 pieces (see
 :mod:`csplib.ingest.geography.lookups`). Population and deprivation are in
 :mod:`csplib.ingest.geography.measures`, vintage conversion in
 :mod:`csplib.ingest.geography.vintage`.
+
+Boundaries: LSOA polygons come from the national ONS generalised boundary files in
+``<reference_dir>/boundaries`` (read once per process). Ward polygons are **drawn as the
+union of their LSOAs**, by the same best-fit LSOA21 -> ward lookup that assigns counts to
+wards, so a ward map and the ward counts always agree. Where an LSOA straddles a ward
+boundary, the official ward boundary cuts through it; here the whole LSOA lies in the one
+ward its counts go to, so a drawn ward can differ from the official one by part of an LSOA
+along its edge (``docs/geography.md``).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from csplib.core.errors import DataError, ParamsError
 from csplib.ingest.geography.lookups import (
@@ -88,7 +97,8 @@ class Geography:
         Display name; defaults to the CSP name, else the authorities' names.
     boundaries : dict, optional
         ``{"lsoa11" | "lsoa21" | "ward": path}`` overriding the boundary files found
-        under ``<reference_dir>/boundaries``.
+        under ``<reference_dir>/boundaries`` (LSOAs), or the wards drawn from the LSOAs
+        (``"ward"``: a file of ward polygons whose codes match the 2024 wards).
 
     Attributes
     ----------
@@ -378,20 +388,27 @@ class Geography:
         """Index of Multiple Deprivation of each LSOA of the area.
 
         IMD2019 for 2011 codes, IoD2025 for 2021 codes (decile 1 = most deprived 10% in
-        England).
+        England). The English indices do not cover Wales, and the Welsh Index of Multiple
+        Deprivation is not shipped: Welsh LSOAs are listed with missing values and
+        ``attrs["note"]`` says so (callers show the note and leave deprivation out).
 
         Returns
         -------
         pandas.DataFrame
-            Index ``lsoa``; columns ``imd_decile`` (int), ``imd_rank`` (int), ``imd_score``
-            (float, missing where the edition gives no score) and ``edition``.
+            Index ``lsoa`` (every LSOA of the area); columns ``imd_decile`` and
+            ``imd_rank`` (nullable ``Int64``), ``imd_score`` (float, missing where the
+            edition gives no score) and ``edition``. ``attrs``: ``edition`` (None when no
+            LSOA has a decile) and, when some LSOAs have none, ``note``.
 
         Examples
         --------
         >>> geo = Geography("data/reference", la_codes=["E06000018"], vintage="2011")
         >>> d = geo.deprivation()
-        >>> d["edition"].iloc[0], int((d["imd_decile"] == 1).sum()), len(d)
-        ('IMD2019', 56, 182)
+        >>> d["edition"].iloc[0], int((d["imd_decile"] == 1).sum()), len(d), "note" in d.attrs
+        ('IMD2019', 56, 182, False)
+        >>> cardiff = Geography("data/reference", la_codes=["W06000015"]).deprivation()
+        >>> len(cardiff), int(cardiff["imd_decile"].notna().sum()), cardiff.attrs["edition"]
+        (218, 0, None)
         """
         return lsoa_deprivation(
             self.reference_dir,
@@ -450,20 +467,59 @@ class Geography:
         )
 
     def wards(self) -> gpd.GeoDataFrame:
-        """Ward polygons of the area in EPSG:27700.
+        """Ward polygons of the area in EPSG:27700, drawn as the union of their LSOAs.
 
-        Columns ``ward``, ``ward_name``, ``la``, ``lsoa_count``, ``geometry``.
+        Each ward is the union of the area's LSOA 2021 polygons that the ONS best-fit
+        lookup (``lookup_lsoa21_ward24_ltla24``) puts in it: the lookup that assigns
+        incidents, population and deprivation to wards. A map of wards therefore holds
+        exactly the LSOAs counted in each ward, and the wards tile the area with no gap or
+        overlap. Where an LSOA straddles the official ward boundary, the official boundary
+        cuts through it, while here the whole LSOA lies in its best-fit ward: a drawn ward
+        can differ from the official one by part of an LSOA along its edge.
+
+        For a geography of 2011 LSOAs the polygons are still drawn from the LSOA21 polygons
+        by the 2021 lookup (the 2024 wards are made of 2021 LSOAs); ``lsoa_count`` counts
+        the geography's own (2011) LSOAs, and is 0 for a ward none of whose LSOA11s has its
+        majority there (five wards in England).
+
+        A ward file given as ``boundaries={"ward": path}`` is used instead of the union.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per ward of the area (sorted by code); columns ``ward``,
+            ``ward_name``, ``la``, ``lsoa_count``, ``geometry``.
+
+        Raises
+        ------
+        DataError
+            When the LSOA boundaries (or the ward file given) lack a code of the area.
 
         Examples
         --------
-        >>> w = Geography("data/reference", la_codes=["E06000018"]).wards()
+        >>> geo = Geography("data/reference", la_codes=["E06000018"])
+        >>> w = geo.wards()
         >>> len(w), w.crs.to_epsg(), int(w["lsoa_count"].sum())
         (20, 27700, 179)
+        >>> bool(abs(w.union_all().area - geo.lsoas().union_all().area) < 1)
+        True
         """
-        table = self.ward_table
-        gdf = self._read_layer("ward", table.index)
-        out = table.join(gdf.set_index("code")["geometry"]).reset_index()
-        return gpd.GeoDataFrame(out, geometry="geometry", crs=gdf.crs)
+        table21 = self._area_table("2021")
+        names = table21.groupby("ward").agg(ward_name=("ward_name", "first"), la=("la", "first"))
+        if ("wards",) not in self._cache:
+            path = self._boundary_files.get("ward")
+            if path is None:
+                lsoas = self._read_layer("lsoa21", table21.index)
+                geometry = _union_by(lsoas.set_index("code").geometry, table21["ward"])
+            else:
+                geometry = self._read_layer("ward", names.index).set_index("code").geometry
+            self._cache[("wards",)] = geometry
+        geometry = self._cache[("wards",)]
+        count = self.ward_table["lsoa_count"].reindex(names.index, fill_value=0)
+        out = names.assign(lsoa_count=count.astype("int64")).reset_index()
+        return gpd.GeoDataFrame(
+            out, geometry=geometry.reindex(names.index).to_numpy(), crs=geometry.crs
+        )
 
     # ------------------------------------------------------------------ ward profiles
     def ward_profile(self, data, *, by: str | None = None, population=None) -> pd.DataFrame:
@@ -541,3 +597,24 @@ class Geography:
             out["population"] = pop.groupby(ward.to_numpy()).sum()
         out.index.name = "ward"
         return out
+
+
+def _union_by(geometry: gpd.GeoSeries, groups: pd.Series) -> gpd.GeoSeries:
+    """Union of the polygons of each group (``groups`` maps the index of ``geometry``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1, 1, 2)],
+    ...                       index=["a", "b", "c"], crs=27700)
+    >>> u = _union_by(cells, pd.Series({"a": "W1", "b": "W1", "c": "W2"}))
+    >>> u.area.to_dict(), u.crs.to_epsg()
+    ({'W1': 2.0, 'W2': 1.0}, 27700)
+    """
+    keys = groups.reindex(geometry.index)
+    if keys.isna().any():
+        raise DataError(f"polygon {keys.index[keys.isna()][0]} has no group to be merged into")
+    values = geometry.to_numpy()
+    order = sorted(set(keys))
+    parts = [shapely.union_all(values[(keys == k).to_numpy()]) for k in order]
+    return gpd.GeoSeries(parts, index=pd.Index(order, name=groups.name), crs=geometry.crs)

@@ -10,7 +10,9 @@ areas are preserved.
 
 Deprivation: English Indices of Deprivation, IMD2019 for 2011 codes and IoD2025 for 2021
 codes (decile 1 = the most deprived 10% of LSOAs in England). Deciles are not converted
-between vintages: each vintage uses the edition published for it.
+between vintages: each vintage uses the edition published for it. The English indices do
+not cover Wales and the Welsh Index of Multiple Deprivation (WIMD) is not shipped: a Welsh
+LSOA (``W01...``) is listed with no decile, and ``attrs["note"]`` says so.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from csplib.ingest.geography.reference import (
 )
 from csplib.ingest.geography.vintage import _check_vintage
 
-__all__ = ["apportion", "lsoa_population", "lsoa_deprivation"]
+__all__ = ["apportion", "lsoa_population", "lsoa_deprivation", "deprivation_note"]
 
 
 def apportion(values: pd.Series, lookup: pd.DataFrame, source: str, target: str) -> pd.Series:
@@ -144,6 +146,25 @@ def lsoa_population(
     return out
 
 
+def deprivation_note(edition: str, missing: int, total: int, area: str = "the area") -> str:
+    """The sentence saying that ``missing`` of ``total`` LSOAs (in Wales) have no decile.
+
+    Examples
+    --------
+    >>> print(deprivation_note("IoD2025", 2, 2, "Cardiff"))  # doctest: +NORMALIZE_WHITESPACE
+    The English Indices of Deprivation (IoD2025) cover England only: all 2 LSOAs of Cardiff
+    are in Wales and have no deprivation decile (the Welsh Index of Multiple Deprivation is
+    not shipped with the reference data).
+    """
+    which = f"all {total} LSOAs" if missing == total else f"{missing} of the {total} LSOAs"
+    verb = "is" if missing == 1 and missing != total else "are"
+    return (
+        f"The English Indices of Deprivation ({edition}) cover England only: {which} of "
+        f"{area} {verb} in Wales and have no deprivation decile (the Welsh Index of Multiple "
+        "Deprivation is not shipped with the reference data)."
+    )
+
+
 def lsoa_deprivation(
     reference_dir: str | Path, codes, *, vintage: str, area: str = "the area"
 ) -> pd.DataFrame:
@@ -160,19 +181,31 @@ def lsoa_deprivation(
     vintage : {"2011", "2021"}
         2011 uses IMD2019, 2021 uses IoD2025.
     area : str
-        Name used in error messages.
+        Name used in messages.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``lsoa``; columns ``imd_decile`` (int), ``imd_rank`` (int), ``imd_score``
-        (float, missing where the edition has no score) and ``edition``.
+        Index ``lsoa``; columns ``imd_decile`` and ``imd_rank`` (nullable ``Int64``),
+        ``imd_score`` (float, missing where the edition has no score) and ``edition``.
+        The English indices cover England only: a Welsh LSOA (``W01...``) has missing
+        values (edition too), and ``attrs["note"]`` says how many and why (no note when
+        every LSOA has a decile). ``attrs["edition"]`` is the edition, None when no LSOA
+        has one.
+
+    Raises
+    ------
+    DataError
+        An English LSOA missing from the file, or a non-numeric decile or rank.
 
     Examples
     --------
     >>> d = lsoa_deprivation("data/reference", ["E01033404", "E01000001"], vintage="2011")
     >>> d[["imd_decile", "edition"]].values.tolist()
     [[4, 'IMD2019'], [9, 'IMD2019']]
+    >>> w = lsoa_deprivation("data/reference", ["E01033404", "W01001897"], vintage="2011")
+    >>> w["imd_decile"].isna().tolist(), w.attrs["note"][:45]
+    ([False, True], 'The English Indices of Deprivation (IMD2019) ')
     """
     vintage = _check_vintage(vintage)
     rel, edition = DEPRIVATION_FILES[vintage]
@@ -186,20 +219,25 @@ def lsoa_deprivation(
     raw = raw.drop_duplicates("lsoa").set_index("lsoa")
     index = pd.Index(list(codes), name="lsoa")
     missing = index.difference(raw.index)
-    if len(missing):
+    english = missing[~missing.str.startswith("W")]
+    if len(english):
         raise DataError(
-            f"no {edition} row for {len(missing)} LSOA(s) of {area}, e.g. {missing[0]} "
-            "(the English indices cover England only)",
+            f"no {edition} row for {len(english)} LSOA(s) of {area}, e.g. {english[0]} "
+            "(the English indices cover every LSOA in England)",
             path=path,
         )
-    sub = raw.loc[index]
+    sub = raw.reindex(index)
     out = pd.DataFrame(index=index)
+    covered = ~index.isin(missing)
     for col in ("imd_decile", "imd_rank"):
         num = pd.to_numeric(sub[col], errors="coerce")
-        if num.isna().any():
-            raise DataError(f"non-numeric {col} for LSOA {num.index[num.isna()][0]}", path=path)
-        out[col] = num.astype("int64")
+        if num[covered].isna().any():
+            bad = num[covered].index[num[covered].isna()][0]
+            raise DataError(f"non-numeric {col} for LSOA {bad}", path=path)
+        out[col] = num.astype("Int64")
     out["imd_score"] = pd.to_numeric(sub["imd_score"].replace("", np.nan), errors="coerce")
-    out["edition"] = edition
-    out.attrs["edition"] = edition
+    out["edition"] = pd.Series(np.where(covered, edition, None), index=index, dtype="str")
+    out.attrs["edition"] = edition if covered.any() else None
+    if len(missing):
+        out.attrs["note"] = deprivation_note(edition, len(missing), len(index), area)
     return out

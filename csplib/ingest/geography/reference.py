@@ -12,13 +12,20 @@ key                file (relative to the reference directory)                  s
 population         ``population/population<YY>_lsoa<11|21>.csv[.gz]``         ONS mid-year
 deprivation        ``deprivation/imd2019_england_lsoa11.csv.gz`` (2011 codes),  MHCLG
                    ``deprivation/iod2025_england_lsoa21.csv.gz`` (2021 codes)
-boundaries         ``boundaries/*lsoa11*``, ``*lsoa21*``, ``*ward*``            ONS (OGL)
-                   (``.geojson``, ``.geojson.gz``, ``.gpkg`` or ``.shp``)
+boundaries         ``boundaries/*lsoa11*``, ``*lsoa21*`` (``.geojson``,          ONS (OGL)
+                   ``.geojson.gz``, ``.gpkg`` or ``.shp``); shipped: the national
+                   ``lsoa11_england_wales.geojson.gz`` and
+                   ``lsoa21_england_wales.geojson.gz``
 =================  ==========================================================  =============
 
-Parsed tables are cached in-process, keyed by the file's path, size and modification
-time, so a second :class:`~csplib.ingest.geography.Geography` on the same files is cheap. The
-cached frames are shared: callers must not modify them in place.
+No ward boundary file is needed: :meth:`~csplib.ingest.geography.Geography.wards` draws each
+ward as the union of its LSOAs (see ``docs/geography.md``). A ward file (``*ward*``) is read
+only when given explicitly.
+
+Parsed tables and boundary files are cached in-process, keyed by the file's path, size and
+modification time, so a second :class:`~csplib.ingest.geography.Geography` on the same files
+is cheap (the national LSOA boundaries take about a second to read, once). The cached frames
+are shared: callers must not modify them in place.
 """
 
 from __future__ import annotations
@@ -190,13 +197,33 @@ def _gdal_path(path: Path) -> str:
     return f"/vsigzip/{path}" if path.name.endswith(".gz") else str(path)
 
 
+@functools.lru_cache(maxsize=8)
+def _read_boundary_cached(key: tuple[str, int, int]) -> pd.DataFrame:
+    """Every feature of a boundary file as read (shared: do not modify in place)."""
+    path = Path(key[0])
+    try:
+        frame = pyogrio.read_dataframe(_gdal_path(path))
+    except Exception as exc:  # pyogrio raises several error types for unreadable files
+        raise DataError(f"cannot read boundary file: {exc}", path=path) from None
+    return frame
+
+
+def _read_boundary_file(path: Path) -> pd.DataFrame:
+    return _read_boundary_cached(_stat_key(path))
+
+
+def _geometry_kinds(frame: pd.DataFrame) -> str:
+    """The geometry types of a read boundary file, e.g. ``"MultiPolygon, Polygon"``."""
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        return ""
+    return ", ".join(sorted(set(frame.geom_type.dropna())))
+
+
 def _boundary_columns(path: Path, layer: str) -> tuple[str, str | None]:
     """Return (code column, name column or None) of a boundary file for a layer."""
     _, code_re, name_re, _ = BOUNDARY_LAYERS[layer]
-    try:
-        fields = [str(f) for f in pyogrio.read_info(_gdal_path(path))["fields"]]
-    except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise DataError(f"cannot read boundary file: {exc}", path=path) from None
+    frame = _read_boundary_file(Path(path))
+    fields = [str(f) for f in frame.columns if f != getattr(frame, "_geometry_column_name", None)]
     code = next((f for f in fields if re.match(code_re, f, re.I)), None)
     name = next((f for f in fields if re.match(name_re, f, re.I)), None)
     if code is None:
@@ -209,6 +236,26 @@ def _boundary_columns(path: Path, layer: str) -> tuple[str, str | None]:
     return code, name
 
 
+@functools.lru_cache(maxsize=8)
+def _layer_cached(key: tuple[str, int, int], layer: str) -> gpd.GeoDataFrame:
+    path = Path(key[0])
+    code_col, name_col = _boundary_columns(path, layer)
+    frame = _read_boundary_cached(key)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise DataError("boundary file has no geometry", path=path)
+    if frame.crs is None:
+        raise DataError("boundary file has no coordinate reference system", path=path)
+    out = gpd.GeoDataFrame(
+        {
+            "code": frame[code_col].astype(str).str.strip().to_numpy(),
+            "name": frame[name_col].to_numpy() if name_col else pd.NA,
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    return out
+
+
 def find_boundary_file(
     reference_dir: str | Path, layer: str, codes, *, area: str = "the area"
 ) -> Path:
@@ -217,7 +264,8 @@ def find_boundary_file(
     Polygon files whose name matches the layer (``lsoa11``, ``lsoa21`` or ``ward``) are
     tried, smallest first, and the first whose code column holds all of ``codes`` is
     returned (so an area's own file is preferred to a national one; centroid files are
-    skipped).
+    skipped). Each file is read once per process (cached by path, size and modification
+    time), so :func:`read_boundaries` on the file found does not read it again.
 
     Raises
     ------
@@ -226,8 +274,8 @@ def find_boundary_file(
 
     Examples
     --------
-    >>> find_boundary_file("data/reference", "ward", ["E05012270"]).name
-    'nottingham_wards22.geojson'
+    >>> find_boundary_file("data/reference", "lsoa21", ["E01013810"]).name
+    'lsoa21_england_wales.geojson.gz'
     """
     if layer not in BOUNDARY_LAYERS:
         raise ValueError(f"layer must be one of {sorted(BOUNDARY_LAYERS)}, got {layer!r}")
@@ -243,13 +291,12 @@ def find_boundary_file(
         ]
     checked = []
     for path in sorted(candidates, key=lambda p: (p.stat().st_size, p.name)):
-        geometry = str(pyogrio.read_info(_gdal_path(path)).get("geometry_type") or "")
+        geometry = _geometry_kinds(_read_boundary_file(path))
         if "polygon" not in geometry.lower():
             checked.append(f"{path.name} (not polygons: {geometry or 'no geometry'})")
             continue
-        code_col, _ = _boundary_columns(path, layer)
-        found = pyogrio.read_dataframe(_gdal_path(path), read_geometry=False, columns=[code_col])
-        missing = wanted - set(found[code_col].astype(str))
+        found = _layer_cached(_stat_key(path), layer)["code"]
+        missing = wanted - set(found[found.isin(wanted)])
         if not missing:
             return path
         checked.append(f"{path.name} (lacks {len(missing)} of {len(wanted)}, e.g. {min(missing)})")
@@ -263,6 +310,9 @@ def find_boundary_file(
 def read_boundaries(path: str | Path, layer: str, codes=None) -> gpd.GeoDataFrame:
     """Read a boundary file as ``code``, ``name``, ``geometry`` in EPSG:27700.
 
+    The file is read once per process (cached by path, size and modification time); each
+    call selects its codes from that read and projects only those.
+
     Parameters
     ----------
     path : str or path-like
@@ -272,22 +322,22 @@ def read_boundaries(path: str | Path, layer: str, codes=None) -> gpd.GeoDataFram
     codes : iterable of str, optional
         Keep only these codes.
 
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Sorted by ``code``; a new frame (changing it leaves the cached read alone).
+
     Examples
     --------
-    >>> g = read_boundaries("data/reference/boundaries/nottingham_wards22.geojson", "ward")
-    >>> len(g), g.crs.to_epsg(), list(g.columns)
-    (20, 27700, ['code', 'name', 'geometry'])
+    >>> g = read_boundaries("data/reference/boundaries/lsoa21_england_wales.geojson.gz",
+    ...                     "lsoa21", ["E01013811", "E01013810"])
+    >>> g["code"].tolist(), g.crs.to_epsg(), list(g.columns)
+    (['E01013810', 'E01013811'], 27700, ['code', 'name', 'geometry'])
     """
-    path = Path(path)
-    code_col, name_col = _boundary_columns(path, layer)
-    gdf = gpd.read_file(_gdal_path(path))
-    gdf = gdf.rename(columns={code_col: "code", **({name_col: "name"} if name_col else {})})
-    if "name" not in gdf.columns:
-        gdf["name"] = pd.NA
-    gdf["code"] = gdf["code"].astype(str).str.strip()
+    if layer not in BOUNDARY_LAYERS:
+        raise ValueError(f"layer must be one of {sorted(BOUNDARY_LAYERS)}, got {layer!r}")
+    gdf = _layer_cached(_stat_key(Path(path)), layer)
     if codes is not None:
-        gdf = gdf[gdf["code"].isin(set(codes))]
-    if gdf.crs is None:
-        raise DataError("boundary file has no coordinate reference system", path=path)
-    gdf = gdf[["code", "name", "geometry"]].to_crs(27700)
+        gdf = gdf[gdf["code"].isin(set(codes)).to_numpy()]
+    gdf = gdf.to_crs(27700) if gdf.crs.to_epsg() != 27700 else gdf.copy()
     return gdf.sort_values("code", ignore_index=True)
