@@ -206,3 +206,22 @@ def test_validating_a_synthetic_source_writes_nothing(folder):
     # a file the user names outside the synthetic folder must still exist
     missing = text.replace("reference_dir: ref}", "reference_dir: ref, indicators: none.csv}")
     assert "none.csv" in problem(folder, missing)
+
+
+def test_framework_is_a_file_resolved_against_root(folder):
+    (folder / "plan.yaml").write_text("version: 1\n", encoding="utf-8")
+    p = load_params(write(folder, GOOD + "framework: plan.yaml\n"))
+    assert p.framework == folder / "plan.yaml"
+    assert load_params(write(folder, GOOD)).framework is None  # the generic framework
+    message = problem(folder, GOOD + "framework: none.yaml\n")
+    assert "framework" in message and "none.yaml" in message
+    assert len(message.splitlines()) == 1
+
+
+def test_shipped_parameters_name_the_worked_examples_framework():
+    from csplib.methods.measures import load_framework
+
+    plan = REPO / "parameters" / "nottingham" / "framework.yaml"
+    for name in ("default", "2024", "real-2019", "real-2024"):
+        assert load_params(REPO / "parameters" / f"{name}.yaml").framework == plan, name
+    assert load_framework(plan).targets["asb_police_recorded"].text == "Reduce ASB by 25%"

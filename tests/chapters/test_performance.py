@@ -5,10 +5,12 @@ is in test_performance_protection.py.
 
 Every fixture is built here; expected values are worked out by hand or with an independent
 implementation (scipy's binomial test, numpy's least squares) and simulated data with a
-planted change (fixed seed).
+planted change (fixed seed). Targets come from a framework (the worked example's,
+parameters/nottingham/framework.yaml): the measure library sets none.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,9 +19,7 @@ from scipy import stats
 
 from csplib.chapters.findings import Finding
 from csplib.chapters.performance import (
-    HEADLINE_MEASURES,
     MIN_YEARS_TO_PROJECT,
-    TRACKED_MEASURES,
     PerformanceData,
     assess_rows,
     assessment_period,
@@ -27,7 +27,6 @@ from csplib.chapters.performance import (
     format_performance_rows,
     format_targets_frame,
     format_tracking_frame,
-    framework_rows,
     measure_definitions,
     performance_findings,
     performance_rows_frame,
@@ -42,10 +41,12 @@ from csplib.chapters.performance import (
 )
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
-from csplib.methods.measures import load_registry
+from csplib.methods.measures import load_framework
 from csplib.params import Window
 
 ASB = "Anti-social behaviour"
+NOTTS = load_framework(Path(__file__).parents[2] / "parameters" / "nottingham" / "framework.yaml")
+REG = NOTTS.registry
 
 
 def incidents(counts: dict, start="2018-04", end="2020-03", drop=()):
@@ -143,22 +144,16 @@ def test_residents_uses_the_year_of_the_middle_month():
     assert PerformanceData({}).residents(Period.parse("2019")) is None
 
 
-def test_framework_rows_lists_every_measure_once(tmp_path):
-    rows = framework_rows()
-    assert rows["Headline measures"] == list(HEADLINE_MEASURES)
-    assert rows["Tracked categories"] == list(TRACKED_MEASURES)
-    reg = load_registry()
+def test_framework_sections_are_the_chapters_rows():
+    rows = NOTTS.sections
+    assert list(rows) == ["Headline measures", "Tracked categories", "Other framework measures"]
+    assert rows["Headline measures"][:2] == ["victim_based_crime", "asb_police_recorded"]
     listed = [m for ids in rows.values() for m in ids]
-    assert sorted(listed) == sorted(reg) and len(listed) == len(set(listed))
-    extra = tmp_path / "mine.yaml"
-    extra.write_text(
-        "measures:\n"
-        "  - {id: shop_theft_local, name: Shop theft, theme: Crime, source: incidents,\n"
-        "     unit: count, polarity: lower_is_better, filter: {categories: [Shoplifting]},\n"
-        "     aggregation: count}\n"
-    )
-    mine = framework_rows(load_registry(extra))
-    assert mine["Other framework measures"][-1] == "shop_theft_local"
+    assert len(listed) == len(set(listed)) == 31
+    # a framework reports its sections, never the whole library
+    generic = load_framework().sections
+    assert generic["Other framework measures"] == []
+    assert "hate_crime_volume" not in [m for ids in generic.values() for m in ids]
 
 
 def test_resolve_and_compare_survey_waves_across_a_missing_year():
@@ -182,9 +177,10 @@ def test_resolve_and_compare_survey_waves_across_a_missing_year():
 
 def test_rolling_indicator_prefers_the_exact_row_else_the_latest_inside():
     data = PerformanceData({"indicators": completions(("2019-03-01", "2020-08-01"))})
-    assert resolve_period("successful_completions", data, "2019/20").label == "2019/20"
+    done = NOTTS["successful_completions"]
+    assert resolve_period(done, data, "2019/20").label == "2019/20"
     # a 3-month period: the latest 12 months ending inside it
-    q = resolve_period("successful_completions", data, "Q1 2020/21")
+    q = resolve_period(done, data, "Q1 2020/21")
     assert (q.start, q.end) == (pd.Timestamp("2019-07-01"), pd.Timestamp("2020-06-01"))
     # additive measures keep the period asked for
     assert resolve_period("burglary", data, "Q1 2020/21") == Period.parse("Q1 2020/21")
@@ -296,13 +292,26 @@ def test_period_of_another_length_than_the_baseline_is_not_compared():
         "Q4 2019/20",
         ["asb_police_recorded"],
         against="baseline",
+        registry=REG,
     )
     assert row.value.value == 9 and row.change is None
     assert "Q4 2019/20 (3 months) and 2018/19 (12 months) differ in length" in row.note
     [row] = assess_rows(
-        PerformanceData({"incidents": inc}), "2019/20", ["asb_police_recorded"], against="baseline"
+        PerformanceData({"incidents": inc}),
+        "2019/20",
+        ["asb_police_recorded"],
+        against="baseline",
+        registry=REG,
     )
     assert row.comparison.label == "2018/19" and row.change.volume_change == 0
+    # the library sets no target, so no baseline
+    with pytest.raises(ParamsError, match="against='baseline' needs a measure with a target"):
+        assess_rows(
+            PerformanceData({"incidents": inc}),
+            "2019/20",
+            ["asb_police_recorded"],
+            against="baseline",
+        )
 
 
 def test_implausible_month_is_named_in_the_note():
@@ -364,6 +373,7 @@ def test_hate_repeat_share_row_from_a_partner_extract():
         PerformanceData({"partner": partner}),
         "2019/20",
         ["hate_crime_repeat_victims", "hate_crime_repeat_victim_share"],
+        registry=REG,
     )
     assert rows[0].value.value == 3 and rows[0].change.volume_change == -2
     assert rows[1].value.value == pytest.approx(30.0) and rows[1].change.pp_change == pytest.approx(
@@ -406,7 +416,7 @@ def asb_years(values: dict, end="2023-03"):
 def test_target_path_on_track_and_linear_projection_by_hand():
     values = {2018: 1200, 2019: 1140, 2020: 1000, 2021: 960, 2022: 900}
     data = PerformanceData({"incidents": asb_years(values)})
-    [t] = track_framework_targets(data, "2020/21", [("asb_police_recorded", None)])
+    [t] = track_framework_targets(data, "2020/21", [("asb_police_recorded", None)], registry=REG)
     s = t.status
     assert t.annual.tolist()[:3] == [1200, 1140, 1000]
     assert t.cells == {"2021/22": "Awaiting data", "2022/23": "Awaiting data"}
@@ -420,7 +430,7 @@ def test_target_path_on_track_and_linear_projection_by_hand():
     assert row["Change vs Baseline"] == pytest.approx(-100 / 6)
     assert row["Judged On"] == "2020/21" and row["Status"] == "On track"
     # with two yearly values the projection is withheld
-    [t2] = track_framework_targets(data, "2019/20", [("asb_police_recorded", None)])
+    [t2] = track_framework_targets(data, "2019/20", [("asb_police_recorded", None)], registry=REG)
     assert MIN_YEARS_TO_PROJECT == 3
     row2 = tracking_frame([t2]).iloc[0]
     assert np.isnan(row2["Projected"]) and row2["Note"].startswith("no projection: 2 yearly")
@@ -429,7 +439,9 @@ def test_target_path_on_track_and_linear_projection_by_hand():
 def test_rolling_window_judged_while_the_target_runs():
     values = {2018: 1200, 2019: 1200, 2020: 1200}
     data = PerformanceData({"incidents": asb_years(values, end="2021-03")})
-    [t] = track_framework_targets(data, "Sep 19 - Aug 20", [("asb_police_recorded", None)])
+    [t] = track_framework_targets(
+        data, "Sep 19 - Aug 20", [("asb_police_recorded", None)], registry=REG
+    )
     assert t.status.current_period.label == "Sep 19 - Aug 20"
     assert t.status.current_value == 1200 and t.state == "Not on track"
     assert t.status.elapsed == pytest.approx(17 / 48)
@@ -440,7 +452,7 @@ def test_rolling_window_judged_while_the_target_runs():
 def test_ended_target_is_judged_on_its_final_year():
     values = {2018: 1000, 2019: 900, 2020: 800, 2021: 760, 2022: 740, 2023: 700}
     data = PerformanceData({"incidents": asb_years(values, end="2024-03")})
-    [t] = track_framework_targets(data, "2023/24", [("asb_police_recorded", None)])
+    [t] = track_framework_targets(data, "2023/24", [("asb_police_recorded", None)], registry=REG)
     assert t.ended and t.status.current_period.label == "2022/23"
     assert t.state == "Met"  # 740 <= 750
     assert t.annual["2023/24"] == 700
@@ -448,7 +460,7 @@ def test_ended_target_is_judged_on_its_final_year():
     assert np.isnan(row["Projected"]) and row["Projection Meets Target"] is None
     values[2022] = 760
     data = PerformanceData({"incidents": asb_years(values, end="2024-03")})
-    [t] = track_framework_targets(data, "2023/24", [("asb_police_recorded", None)])
+    [t] = track_framework_targets(data, "2023/24", [("asb_police_recorded", None)], registry=REG)
     assert t.state == "Not met"
     assert "Not met: Reduce ASB by 25%" in targets_summary([t])
 
@@ -461,6 +473,7 @@ def test_year_cells_say_why_a_value_is_missing():
         data,
         "2021/22",
         [("asb_police_recorded", None), ("experience_of_asb", "asb_police_recorded")],
+        registry=REG,
     )
     asb, exp = tracks
     assert asb.cells == {
@@ -506,9 +519,13 @@ def test_findings_state_changes_significance_and_targets():
     data = PerformanceData({"incidents": inc, "indicators": ind})
     rows = assess_rows(data, "2019/20", ["asb_police_recorded", "experience_of_asb", "burglary"])
     base = assess_rows(
-        data, "2019/20", ["asb_police_recorded", "experience_of_asb"], against="baseline"
+        data,
+        "2019/20",
+        ["asb_police_recorded", "experience_of_asb"],
+        against="baseline",
+        registry=REG,
     )
-    tracks = track_framework_targets(data, "2022/23", [("asb_police_recorded", None)])
+    tracks = track_framework_targets(data, "2022/23", [("asb_police_recorded", None)], registry=REG)
     found = performance_findings(rows, tracks, base)
     assert all(isinstance(f, Finding) and f.evidence == "06_performance" for f in found)
     texts = [f.text for f in found]
@@ -552,7 +569,7 @@ def test_findings_group_what_could_not_be_compared():
 
 
 def test_measure_definitions_quote_the_registry():
-    d = measure_definitions(["serious_violence", "asb_police_recorded", "experience_of_asb"])
+    d = measure_definitions(["serious_violence", "asb_police_recorded", "experience_of_asb"], REG)
     sv = d.loc["serious_violence", "filter"]
     assert sv.startswith("any of (offence_codes: 1/4.1/4.10/4.2, 1, 4.1, 4.10")
     assert "offence_codes: 34A, 34B; flags: weapon=true)" in sv
@@ -566,7 +583,9 @@ def test_measure_definitions_quote_the_registry():
 def test_target_chart_holds_values_baseline_path_and_latest_window():
     values = {2018: 1200, 2019: 1140, 2020: 1000, 2021: 960, 2022: 900}
     data = PerformanceData({"incidents": asb_years(values)})
-    [t] = track_framework_targets(data, "Sep 20 - Aug 21", [("asb_police_recorded", None)])
+    [t] = track_framework_targets(
+        data, "Sep 20 - Aug 21", [("asb_police_recorded", None)], registry=REG
+    )
     chart = target_chart(t)
     assert chart.title.startswith("Police-recorded ASB: ") and "in Sep 20 - Aug 21" in chart.title
     assert chart.name == "Volume of Police Recorded Incidents" and not chart.percent
@@ -576,16 +595,22 @@ def test_target_chart_holds_values_baseline_path_and_latest_window():
     assert chart.path == (0, 1200, 4, 900) and chart.path_label == "Target path (Reduce ASB by 25%)"
     x, value, label = chart.latest
     assert x == pytest.approx(29 / 12) and label == "Latest 12 months (Sep 20 - Aug 21)"
-    empty = track_framework_targets(PerformanceData({}), "2019/20", [("asb_police_recorded", None)])
+    empty = track_framework_targets(
+        PerformanceData({}), "2019/20", [("asb_police_recorded", None)], registry=REG
+    )
     assert target_charts(empty) == []
-    three = track_framework_targets(data, "2020/21", [("asb_police_recorded", None)] * 3)
+    three = track_framework_targets(
+        data, "2020/21", [("asb_police_recorded", None)] * 3, registry=REG
+    )
     assert len(target_charts(three)) == 3
 
 
 def test_target_chart_leaves_out_hidden_figures():
     values = {2018: 1200, 2019: 1140, 2020: 1000, 2021: 960, 2022: 900}
     data = PerformanceData({"incidents": asb_years(values)})
-    [t] = track_framework_targets(data, "Sep 20 - Aug 21", [("asb_police_recorded", None)])
+    [t] = track_framework_targets(
+        data, "Sep 20 - Aug 21", [("asb_police_recorded", None)], registry=REG
+    )
     chart = target_chart(t, hidden={"2018/19", "Sep 20 - Aug 21"})
     assert chart.baseline is None and chart.path is None and chart.latest is None
     assert np.isnan(chart.points.loc["2018/19", "value"])
@@ -610,7 +635,7 @@ def test_only_material_implausible_months_are_named_and_shown_in_the_targets_tab
     assert "Jun 2019 Anti-social behaviour" in rows[0].warning
     assert "Jul 2019 Burglary" in rows[1].warning
     assert rows[2].warning == ""
-    [t] = track_framework_targets(data, "2020/21", [("asb_police_recorded", None)])
+    [t] = track_framework_targets(data, "2020/21", [("asb_police_recorded", None)], registry=REG)
     assert t.flags == {"2019/20": "Jun 2019 Anti-social behaviour (implausibly low)"}
     shown = format_targets_frame([t])
     assert (

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from csplib.chapters.performance import (
-    TRACKED_MEASURES,
     PerformanceData,
     assess,
     assess_rows,
@@ -34,7 +33,7 @@ from csplib.chapters.performance import (
 from csplib.chapters.performance.protection import category_total, row_counts
 from csplib.chapters.result import ChapterResult, load_result
 from csplib.core.schema import CRIME_CATEGORIES
-from csplib.methods.measures import get_measure
+from csplib.methods.measures import get_measure, load_framework
 from csplib.params import load_params
 from csplib.present.disclosure import protect
 from csplib.run.context import Context
@@ -42,6 +41,7 @@ from csplib.run.context import Context
 ASB = "Anti-social behaviour"
 PROTECT = partial(protect, threshold=5)
 DEFAULT = Path(__file__).resolve().parents[2] / "parameters" / "default.yaml"
+NOTTS = load_framework(DEFAULT.parent / "nottingham" / "framework.yaml")
 
 
 def incidents(per_month: dict, start="2018-04", end="2020-03") -> pd.DataFrame:
@@ -78,7 +78,7 @@ def tracked_rows(period="2019/20", end="2020-03"):
     first = f"{period[:4]}-04-01"
     per_month = {cat: (three_in(first) if cat == "Robbery" else n) for cat, n in sizes.items()}
     data = PerformanceData({"incidents": incidents(per_month, end=end)})
-    return assess_rows(data, period, TRACKED_MEASURES)
+    return assess_rows(data, period, NOTTS.tracked)
 
 
 def test_all_crime_is_the_total_of_the_police_uk_categories():
@@ -209,7 +209,9 @@ def asb_years(values: dict, end="2023-03") -> PerformanceData:
 def test_a_small_target_baseline_hides_what_is_computed_from_it():
     values = {2018: 3, 2019: 40, 2020: 36, 2021: 30, 2022: 28}
     data = asb_years(values)
-    tracks = track_framework_targets(data, "2022/23", [("asb_police_recorded", None)])
+    tracks = track_framework_targets(
+        data, "2022/23", [("asb_police_recorded", None)], registry=NOTTS.registry
+    )
     protected = protect_targets(targets_frame(tracks), tracking_frame(tracks), tracks, PROTECT)
     targets = protected.targets.frame
     assert targets.loc[0, "Baseline (2018/19)"] == "[c]"

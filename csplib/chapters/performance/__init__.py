@@ -6,8 +6,11 @@ returns its :class:`PerformanceResult`; the notebook ``06_performance`` lays tha
 Its parts, one concept each:
 
 * :mod:`~csplib.chapters.performance.data`: what the measures read
-  (:func:`performance_data`), the rows to report (:func:`framework_rows`) and the periods
-  an indicator is reported for (:func:`resolve_period`, :func:`comparison_period`);
+  (:func:`performance_data`) and the periods an indicator is reported for
+  (:func:`resolve_period`, :func:`comparison_period`); the measures reported, their
+  sections and targets are the parameters' framework file
+  (:func:`csplib.methods.measures.load_framework`; none named, the generic police.uk
+  measures with no targets);
 * :mod:`~csplib.chapters.performance.rows`: each measure computed and compared
   (:func:`assess_rows`), as the published performance table;
 * :mod:`~csplib.chapters.performance.targets`: each target measure's yearly values and
@@ -16,7 +19,9 @@ Its parts, one concept each:
   by the assessment's small-number suppression;
 * :mod:`~csplib.chapters.performance.charts`: the targets chart, as data;
 * :mod:`~csplib.chapters.performance.findings`: the key findings as sentences;
-* :mod:`~csplib.chapters.performance.chapter`: :func:`assess`.
+* :mod:`~csplib.chapters.performance.chapter`: :func:`assess`, which reads the framework
+  and says which it reports (:func:`framework_sentence`) and when it sets no target
+  (:func:`no_targets`).
 
 Examples
 --------
@@ -30,7 +35,13 @@ Examples
 'Victim-based crime was unchanged at 24 in 2019/20 compared with 2018/19.'
 """
 
-from csplib.chapters.performance.chapter import PerformanceResult, assess
+from csplib.chapters.performance.chapter import (
+    PerformanceResult,
+    assess,
+    framework_sentence,
+    framework_source,
+    no_targets,
+)
 from csplib.chapters.performance.charts import (
     TargetChart,
     chart_title,
@@ -38,13 +49,10 @@ from csplib.chapters.performance.charts import (
     target_charts,
 )
 from csplib.chapters.performance.data import (
-    HEADLINE_MEASURES,
-    TARGET_ROWS,
-    TRACKED_MEASURES,
     PerformanceData,
+    as_measure,
     assessment_period,
     comparison_period,
-    framework_rows,
     performance_data,
     resolve_period,
 )
@@ -76,9 +84,6 @@ from csplib.chapters.performance.targets import (
 )
 
 __all__ = [
-    "HEADLINE_MEASURES",
-    "TRACKED_MEASURES",
-    "TARGET_ROWS",
     "MIN_YEARS_TO_PROJECT",
     "PerformanceData",
     "PerformanceResult",
@@ -88,6 +93,7 @@ __all__ = [
     "TargetChart",
     "TargetTrack",
     "assess",
+    "as_measure",
     "assess_rows",
     "assessment_period",
     "chart_title",
@@ -95,8 +101,10 @@ __all__ = [
     "format_performance_rows",
     "format_targets_frame",
     "format_tracking_frame",
-    "framework_rows",
+    "framework_sentence",
+    "framework_source",
     "measure_definitions",
+    "no_targets",
     "performance_data",
     "performance_findings",
     "performance_rows_frame",

@@ -8,13 +8,10 @@ notes by topic and the panels of the targets chart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from csplib.chapters.performance.charts import target_charts
-from csplib.chapters.performance.data import (
-    assessment_period,
-    framework_rows,
-    performance_data,
-)
+from csplib.chapters.performance.data import assessment_period, performance_data
 from csplib.chapters.performance.findings import EVIDENCE, performance_findings
 from csplib.chapters.performance.protection import (
     Protect,
@@ -40,15 +37,17 @@ from csplib.chapters.performance.targets import (
 )
 from csplib.chapters.result import ChapterResult, Table
 from csplib.core.periods import Period
+from csplib.methods.measures.framework import SECTIONS, Framework, load_framework
+from csplib.methods.measures.registry import LIBRARY
 
 __all__ = ["PerformanceResult", "assess"]
 
-#: The performance sections: (table name, section of :func:`framework_rows`, comparison).
+#: The performance tables: (table name, framework section, comparison, section label).
 _SECTIONS = (
-    ("performance_table", "Headline measures", "previous_year", "Headline measures"),
-    ("tracked_table", "Tracked categories", "previous_year", "Tracked categories"),
-    ("other_measures", "Other framework measures", "previous_year", "Other framework measures"),
-    ("baseline_table", "Headline measures", "baseline", "Against the baseline"),
+    ("performance_table", SECTIONS["headline"], "previous_year", SECTIONS["headline"]),
+    ("tracked_table", SECTIONS["tracked"], "previous_year", SECTIONS["tracked"]),
+    ("other_measures", SECTIONS["other"], "previous_year", SECTIONS["other"]),
+    ("baseline_table", SECTIONS["headline"], "baseline", "Against the baseline"),
 )
 
 
@@ -74,9 +73,11 @@ def assess(ctx) -> PerformanceResult:
     ----------
     ctx
         The chapter's context (:class:`csplib.run.context.Context`): its ``params`` (the
-        assessed period), its ``store`` (the data) and its ``protect`` (the assessment's
-        small-number suppression, which the chapter applies to the counts behind its tables:
-        :mod:`csplib.chapters.performance.protection`).
+        assessed period and the ``framework`` file: the measures, sections and targets
+        reported, :func:`csplib.methods.measures.load_framework`; none named, the generic
+        police.uk measures with no targets), its ``store`` (the data) and its ``protect``
+        (the assessment's small-number suppression, which the chapter applies to the
+        counts behind its tables: :mod:`csplib.chapters.performance.protection`).
 
     Returns
     -------
@@ -87,37 +88,48 @@ def assess(ctx) -> PerformanceResult:
         ``performance_table``, ``tracked_table_values``, ``tracked_table``,
         ``other_measures_values``, ``other_measures``, ``baseline_table_values``,
         ``baseline_table``, ``targets_table_values``, ``targets_table``,
-        ``target_tracking_values``, ``target_tracking``. Their small counts are already
-        hidden (so they declare no counts of their own). Notes by topic:
+        ``target_tracking_values``, ``target_tracking`` (the baseline and targets tables
+        have no rows when the framework sets no target). Their small counts are already
+        hidden (so they declare no counts of their own). Notes by topic: ``framework``
+        (which framework, from which file), ``framework_caveats`` (the file's ``notes:``),
         ``unavailable_headline``, ``unavailable_tracked`` (why rows were not compared),
-        ``targets`` (the targets in one paragraph) and ``suppression`` (what ``[c]``
-        means, when anything is hidden). Figures: one title per chart panel,
-        ``target_<measure>``.
+        ``targets`` (the targets in one paragraph, or that none are set) and
+        ``suppression`` (what ``[c]`` means, when anything is hidden). Figures: one title
+        per chart panel, ``target_<measure>``.
     """
     params = ctx.params
     period = assessment_period(params.assessment.period)
+    framework = load_framework(params.framework)
+    source = framework_source(framework, params.root)
     data = performance_data(ctx.store, params)
-    sections = framework_rows()
-    rows = {
-        name: assess_rows(data, period, sections[key], against=against, section=label)
-        for name, key, against, label in _SECTIONS
-    }
-    tracks = track_framework_targets(data, period)
+    sections = framework.sections
+    targets = list(framework.targets.values())
+    rows = {}
+    for name, key, against, label in _SECTIONS:
+        ids = sections[key]
+        if against == "baseline":  # the targets share one baseline (load_framework checks)
+            ids, against = (ids, targets[0].baseline) if targets else ([], against)
+        rows[name] = assess_rows(
+            data, period, ids, against=against, section=label, registry=framework.registry
+        )
+    tracks = track_framework_targets(data, period, framework)
     protect: Protect = ctx.protect
     shown = {name: protect_rows(rows[name], protect, name=name) for name in rows}
-    targets = protect_targets(targets_frame(tracks), tracking_frame(tracks), tracks, protect)
-    hidden = frozenset().union(*(p.measures for p in shown.values()), targets.measures)
+    protected = protect_targets(targets_frame(tracks), tracking_frame(tracks), tracks, protect)
+    hidden = frozenset().union(*(p.measures for p in shown.values()), protected.measures)
     notes = {
+        "framework": [framework_sentence(framework, source)],
+        "framework_caveats": list(framework.notes),
         "unavailable_headline": unavailable_notes(rows["performance_table"])
         or ["Every headline measure was computed and compared with a year earlier."],
         "unavailable_tracked": unavailable_notes([*rows["tracked_table"], *rows["other_measures"]])
         or ["Every tracked measure was computed and compared with a year earlier."],
-        "targets": [targets_summary(tracks)],
+        "targets": [targets_summary(tracks) if targets else no_targets(framework, source)],
         "suppression": sorted(
-            {p.note for p in [*shown.values(), targets.targets] if p.note is not None}
+            {p.note for p in [*shown.values(), protected.targets] if p.note is not None}
         ),
     }
-    charts = target_charts(tracks, targets.periods)
+    charts = target_charts(tracks, protected.periods)
     result = PerformanceResult(
         EVIDENCE,
         findings=performance_findings(
@@ -130,51 +142,117 @@ def assess(ctx) -> PerformanceResult:
         notes=notes,
         charts=charts,
     )
-    all_ids = [m for ids in sections.values() for m in ids]
+    defined_in = _defined_in(framework, source)
     for table in (
-        *_definitions(all_ids, sections["Headline measures"]),
-        *_performance_tables(period, shown),
-        *_target_tables(tracks, targets.targets, targets.tracking),
+        *_definitions(framework, defined_in),
+        *_performance_tables(period, shown, framework, targets),
+        *_target_tables(tracks, protected.targets, protected.tracking),
     ):
         result.add(table)
     return result
 
 
-def _definitions(all_ids: list[str], headline_ids: list[str]) -> list[Table]:
+def framework_source(framework: Framework, root=None) -> str:
+    """The framework's file as a page may name it: relative to ``root`` (the parameters'
+    root), else its name alone; the generic framework's place in the package.
+
+    Examples
+    --------
+    >>> from csplib.methods.measures import load_framework
+    >>> framework_source(load_framework())
+    'csplib/methods/measures/framework_generic.yaml'
+    """
+    if framework.generic:
+        return framework.origin
+    path = Path(framework.origin)
+    if root is not None:
+        try:
+            return path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def framework_sentence(framework: Framework, source: str) -> str:
+    """Which framework the chapter reports, and where it is defined.
+
+    Examples
+    --------
+    >>> from csplib.methods.measures import load_framework
+    >>> fw = load_framework()
+    >>> print(framework_sentence(fw, "g.yaml"))
+    The measures are the generic police.uk measures (g.yaml): no framework file is named.
+    """
+    if framework.generic:
+        return (
+            f"The measures are the generic police.uk measures ({source}): no framework file "
+            "is named."
+        )
+    return (
+        f"The measures, their sections and targets are those of {framework.name}, as its "
+        f"framework file {source} sets them out."
+    )
+
+
+def no_targets(framework: Framework, source: str) -> str:
+    """What the chapter says when the framework sets no target."""
+    if framework.generic:
+        return (
+            "No targets are set: the parameters name no framework file, so the chapter "
+            "reports the generic police.uk measures. To report your plan, name a framework "
+            "file under `framework:` (docs/framework.md)."
+        )
+    return f"No targets are set: the framework file {source} lists none under `targets:`."
+
+
+def _defined_in(framework: Framework, source: str) -> str:
+    if framework.generic:
+        return f"the measure library {LIBRARY} (the generic framework: {source})"
+    if framework.own:
+        return f"the framework file {source} and the measure library {LIBRARY}"
+    return f"the measure library {LIBRARY} (the sections and targets: {source})"
+
+
+def _definitions(framework: Framework, defined_in: str) -> list[Table]:
+    registry = framework.registry
     return [
         Table(
             "measure_definitions_all",
-            measure_definitions(all_ids),
-            caption="Every reported measure as defined in csplib/methods/measures/measures.yaml",
+            measure_definitions(framework.measure_ids, registry),
+            caption=f"Every reported measure as defined in {defined_in}",
             totals=None,
         ),
         Table(
             "measure_definitions",
-            measure_definitions(headline_ids),
-            caption="Headline measures as defined in csplib/methods/measures/measures.yaml "
-            "(every reported measure is in the data annex)",
+            measure_definitions(framework.headline, registry),
+            caption=f"Headline measures as defined in {defined_in}; every reported measure is "
+            "in the data annex",
             totals=None,
         ),
     ]
 
 
-def _captions(period: Period) -> dict[str, str]:
+def _captions(period: Period, framework: Framework, targets: list) -> dict[str, str]:
     label = period.label
+    baseline = f"the {targets[0].baseline.label} baseline" if targets else "a baseline"
     return {
-        "performance_table": f"Performance against the partnership plan, {label} against the "
+        "performance_table": f"Headline measures ({framework.name}), {label} against the "
         "same period a year earlier (DOT: ↑ ↓ significant change at the 5% level, ↔ no "
         "significant change)",
-        "tracked_table": f"Tracked crime categories, {label} against a year earlier",
+        "tracked_table": f"Tracked measures, {label} against a year earlier",
         "other_measures": f"Other framework measures, {label} against a year earlier",
-        "baseline_table": f"Headline measures, {label} against the baseline (the survey: its "
-        "wave in the baseline year)",
+        "baseline_table": f"Headline measures, {label} against {baseline} (the survey: its "
+        "wave in the baseline year)"
+        + ("" if targets else ": none, as the framework sets no target"),
     }
 
 
-def _performance_tables(period: Period, shown: dict[str, Protected]) -> list[Table]:
+def _performance_tables(
+    period: Period, shown: dict[str, Protected], framework: Framework, targets: list
+) -> list[Table]:
     """Each section's annex table (numbers) and its display twin, both already protected."""
     out = []
-    for name, caption in _captions(period).items():
+    for name, caption in _captions(period, framework, targets).items():
         values = shown[name].frame
         out += [
             Table(f"{name}_values", values, caption=f"{caption} (values)", totals=None),

@@ -12,10 +12,13 @@ Examples
 --------
 >>> from csplib.chapters.performance.data import PerformanceData
 >>> from csplib.chapters.performance.targets import track_framework_targets
+>>> from csplib.methods.measures import get_measure
+>>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+...     "change": "-25%", "assessment": "2019/20 - 2022/23", "text": "Reduce ASB by 25%"})
 >>> months = pd.date_range("2018-04-01", "2020-03-01", freq="MS")
 >>> inc = pd.DataFrame({"month": months.repeat(2), "category": "Anti-social behaviour"})
 >>> [t] = track_framework_targets(PerformanceData({"incidents": inc}), "2019/20",
-...                               [("asb_police_recorded", None)])
+...                               [(asb, None)])
 >>> chart = target_chart(t)
 >>> chart.title
 'Police-recorded ASB: not on track (24 in 2019/20)'
@@ -96,10 +99,13 @@ def chart_title(track: TargetTrack, hidden: Iterable[str] = ()) -> str:
     --------
     >>> from csplib.chapters.performance.data import PerformanceData
     >>> from csplib.chapters.performance.targets import track_framework_targets
+    >>> from csplib.methods.measures import get_measure
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23", "text": "Reduce ASB by 25%"})
     >>> months = pd.date_range("2018-04-01", "2020-03-01", freq="MS")
     >>> inc = pd.DataFrame({"month": months.repeat(2), "category": "Anti-social behaviour"})
     >>> [t] = track_framework_targets(PerformanceData({"incidents": inc}), "2019/20",
-    ...                               [("asb_police_recorded", None)])
+    ...                               [(asb, None)])
     >>> chart_title(t, hidden={"2019/20"})
     'Police-recorded ASB: not on track'
     """

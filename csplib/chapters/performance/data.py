@@ -5,9 +5,9 @@
   by year (for rates per 1,000), the indicators' area code and the months flagged as
   implausible by the quality report; :func:`assessment_period` turns the parameters'
   period into a :class:`~csplib.core.periods.Period`.
-* :func:`framework_rows` chooses the rows to report: the headline measures (in the order of
-  the partnership's published table), the crime categories the Partnership Plan tracks for
-  direction of travel, and every other measure of the registry.
+* The rows to report, their sections and targets are the partnership's framework
+  (:func:`csplib.methods.measures.load_framework`, the parameters' ``framework:`` file);
+  :func:`as_measure` looks a measure up by id in its registry.
 * Indicators that cannot be added up over months (a survey wave, a rolling 12-month
   treatment rate) are reported for the indicator's own period: :func:`resolve_period` picks
   the row covering exactly the period asked for, else the latest row ending inside it (the
@@ -29,57 +29,13 @@ from csplib.methods.measures.measure import Measure, MeasureValue
 from csplib.methods.measures.registry import load_registry
 
 __all__ = [
-    "HEADLINE_MEASURES",
-    "TRACKED_MEASURES",
-    "TARGET_ROWS",
     "PerformanceData",
+    "as_measure",
     "assessment_period",
     "comparison_period",
-    "framework_rows",
     "performance_data",
     "resolve_period",
 ]
-
-#: The headline measures, in the order of the partnership's performance table (report to
-#: scrutiny, Nov 2020, section 3.3).
-HEADLINE_MEASURES: tuple[str, ...] = (
-    "victim_based_crime",
-    "asb_police_recorded",
-    "experience_of_asb",
-    "hate_crime_repeat_victims",
-    "hate_crime_repeat_victim_share",
-    "successful_completions",
-)
-
-#: Crime the Partnership Plan 2022-25 tracks "in order to understand the direction of
-#: travel" (police.uk combines violence and sexual offences; its theft is four categories).
-TRACKED_MEASURES: tuple[str, ...] = (
-    "all_crime",
-    "violence_and_sexual_offences",
-    "public_order",
-    "criminal_damage_and_arson",
-    "burglary",
-    "robbery",
-    "vehicle_crime",
-    "theft_from_the_person",
-    "bicycle_theft",
-    "shoplifting",
-    "other_theft",
-    "drugs",
-    "possession_of_weapons",
-    "other_crime",
-    "hate_crime_volume",
-)
-
-#: Rows of the targets table, in the published order: (measure, the target measure it
-#: supports). Experience of ASB has no target of its own; it is shown under the ASB target.
-TARGET_ROWS: tuple[tuple[str, str | None], ...] = (
-    ("victim_based_crime", None),
-    ("hate_crime_repeat_victim_share", None),
-    ("asb_police_recorded", None),
-    ("experience_of_asb", "asb_police_recorded"),
-    ("successful_completions", None),
-)
 
 #: How the chapter names each source table in notes.
 SOURCE_NAMES = {
@@ -298,34 +254,6 @@ def performance_data(store, params=None) -> PerformanceData:
     )
 
 
-def framework_rows(registry=None) -> dict[str, list[str]]:
-    """The measures to report, by section, in order.
-
-    ``Headline measures`` (:data:`HEADLINE_MEASURES`), ``Tracked categories``
-    (:data:`TRACKED_MEASURES`) and ``Other framework measures``: every other measure in the
-    registry, in registry order (rates per 1,000, domestic abuse, serious violence,
-    referrals, fires, treatment numbers, and any measure an analyst added).
-
-    Examples
-    --------
-    >>> rows = framework_rows()
-    >>> rows["Headline measures"][:2]
-    ['victim_based_crime', 'asb_police_recorded']
-    >>> "asb_rate" in rows["Other framework measures"]
-    True
-    """
-    reg = registry if registry is not None else load_registry()
-    headline = [m for m in HEADLINE_MEASURES if m in reg]
-    tracked = [m for m in TRACKED_MEASURES if m in reg]
-    chosen = set(headline) | set(tracked)
-    others = [m for m in reg if m not in chosen]
-    return {
-        "Headline measures": headline,
-        "Tracked categories": tracked,
-        "Other framework measures": others,
-    }
-
-
 # -- periods ---------------------------------------------------------------------------
 
 
@@ -431,7 +359,14 @@ def comparison_period(measure, data: PerformanceData, current, against="previous
 
 
 def as_measure(measure, registry=None) -> Measure:
-    """``measure`` itself, or the registry entry of an id (default: the shipped registry)."""
+    """``measure`` itself, or the registry entry of an id (default: the measure library).
+
+    Examples
+    --------
+    >>> from csplib.methods.measures import load_framework
+    >>> as_measure("burglary", load_framework().registry).name
+    'Burglary'
+    """
     if isinstance(measure, Measure):
         return measure
     reg = registry if registry is not None else load_registry()

@@ -37,6 +37,9 @@ _SUBJECTS = {
     "hate_crime_repeat_victim_share": "The share of hate crime victims who were repeat victims",
     "successful_completions": "Successful completions from substance misuse treatment",
     "hate_crime_volume": "Hate crime",
+    "all_crime_rate": "The all-crime rate",
+    "victim_based_crime_rate": "The victim-based crime rate",
+    "asb_rate": "The rate of police-recorded ASB",
 }
 
 #: What a count counts, by aggregation (incidents rows: offences, or incidents for ASB).

@@ -18,7 +18,6 @@ import pandas as pd
 
 from csplib.chapters.performance.data import (
     SOURCE_NAMES,
-    TARGET_ROWS,
     PerformanceData,
     as_measure,
     resolve_period,
@@ -26,6 +25,7 @@ from csplib.chapters.performance.data import (
 from csplib.chapters.performance.rows import gap_note, short_error
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
+from csplib.methods.measures.framework import Framework
 from csplib.methods.measures.measure import Measure
 from csplib.methods.measures.tables import format_value
 from csplib.methods.measures.tracking import TargetStatus, track_target
@@ -101,8 +101,9 @@ def target_years(target, period) -> list[Period]:
 
     Examples
     --------
-    >>> from csplib.methods.measures import get_measure
-    >>> t = get_measure("asb_police_recorded").target
+    >>> from csplib.methods.measures import Target
+    >>> t = Target.from_spec({"baseline": "2018/19", "change": "-25%",
+    ...                       "assessment": "2019/20 - 2022/23"})
     >>> years = [p.label for p in target_years(t, "2024/25")]
     >>> years[0], years[1], years[-1]
     ('2018/19', '2019/20', '2024/25')
@@ -146,7 +147,7 @@ def _year_value(m: Measure, data: PerformanceData, year: Period, period: Period)
 def track_framework_targets(
     data: PerformanceData,
     period,
-    rows=TARGET_ROWS,
+    rows,
     *,
     registry=None,
     projection: str = "linear",
@@ -158,8 +159,12 @@ def track_framework_targets(
     data : PerformanceData
     period : Period or str
         The assessed period: no value after its end is used.
-    rows : iterable of (measure, supported target measure or None)
-        Default :data:`TARGET_ROWS`.
+    rows : Framework or iterable of (measure, supported target measure or None)
+        The rows of the targets table: a framework's
+        (:attr:`~csplib.methods.measures.framework.Framework.target_rows`, looked up in its
+        registry), or measures (ids or :class:`Measure`) with their targets.
+    registry : Registry, optional
+        Where ids are looked up (default: the framework's registry, else the library).
     projection : {"linear", "current"}
         See :func:`csplib.methods.measures.tracking.track_target`.
 
@@ -178,13 +183,19 @@ def track_framework_targets(
 
     Examples
     --------
+    >>> from csplib.methods.measures import get_measure
+    >>> asb = get_measure("asb_police_recorded").with_target(
+    ...     {"baseline": "2018/19", "change": "-25%", "assessment": "2019/20 - 2022/23"})
     >>> months = pd.date_range("2018-04-01", "2020-03-01", freq="MS")
     >>> inc = pd.DataFrame({"month": months.repeat(2), "category": "Anti-social behaviour"})
     >>> [t] = track_framework_targets(PerformanceData({"incidents": inc}), "2019/20",
-    ...                               [("asb_police_recorded", None)])
+    ...                               [(asb, None)])
     >>> t.annual.tolist()[:2], t.state, t.status.target_value
     ([24.0, 24.0], 'Not on track', 18.0)
     """
+    if isinstance(rows, Framework):
+        registry = rows.registry if registry is None else registry
+        rows = rows.target_rows
     period = Period.parse(period)
     out = []
     for mid, parent in rows:
@@ -259,7 +270,8 @@ def targets_frame(tracks: Iterable[TargetTrack]) -> pd.DataFrame:
 
     Columns ``Target``, ``Measure``, ``Baseline (<period>)``, one per later year (NaN where
     there is no value), then ``measure`` and ``unit``. A supporting measure shows the
-    target it is listed under.
+    target it is listed under. With no tracks (a framework without targets): no rows, and
+    the columns ``Target``, ``Measure``, ``Baseline``, ``measure`` and ``unit``.
     """
     tracks = list(tracks)
     baselines = {t.supports.target.baseline.label for t in tracks}
@@ -279,7 +291,8 @@ def targets_frame(tracks: Iterable[TargetTrack]) -> pd.DataFrame:
         rec.update({y: t.annual.get(y, math.nan) for y in years})
         rec.update({"measure": t.measure.id, "unit": t.measure.unit})
         records.append(rec)
-    columns = ["Target", "Measure", f"Baseline ({base})", *years, "measure", "unit"]
+    baseline = f"Baseline ({base})" if base else "Baseline"  # no targets: no rows
+    columns = ["Target", "Measure", baseline, *years, "measure", "unit"]
     df = pd.DataFrame.from_records(records, columns=columns)
     df.index.name = "row"
     return df
@@ -295,10 +308,13 @@ def format_targets_frame(
 
     Examples
     --------
+    >>> from csplib.methods.measures import get_measure
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23", "text": "Reduce ASB by 25%"})
     >>> months = pd.date_range("2018-04-01", "2020-03-01", freq="MS")
     >>> inc = pd.DataFrame({"month": months.repeat(2), "category": "Anti-social behaviour"})
     >>> tracks = track_framework_targets(PerformanceData({"incidents": inc}), "2019/20",
-    ...                                  [("asb_police_recorded", None)])
+    ...                                  [(asb, None)])
     >>> format_targets_frame(tracks).iloc[0].tolist()[1:5]
     ['Volume of Police Recorded Incidents', '24', '24', 'Awaiting data']
     """
@@ -437,10 +453,13 @@ def targets_summary(tracks: Iterable[TargetTrack]) -> str:
 
     Examples
     --------
+    >>> from csplib.methods.measures import get_measure
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23", "text": "Reduce ASB by 25%"})
     >>> months = pd.date_range("2018-04-01", "2020-03-01", freq="MS")
     >>> inc = pd.DataFrame({"month": months.repeat(2), "category": "Anti-social behaviour"})
     >>> tracks = track_framework_targets(PerformanceData({"incidents": inc}), "2019/20",
-    ...                                  [("asb_police_recorded", None)])
+    ...                                  [(asb, None)])
     >>> print(targets_summary(tracks))  # doctest: +NORMALIZE_WHITESPACE
     The targets are assessed over 2019/20 - 2022/23 against the 2018/19 baseline; judged
     on 2019/20. Not on track: Reduce ASB by 25% (Volume of Police Recorded Incidents).

@@ -1,6 +1,7 @@
-"""The performance framework: measure definitions, periods, change, targets and tables.
+"""Performance measures: definitions, frameworks, periods, change, targets and tables.
 
-Measures are declared as data (``measures.yaml``) and looked up by name::
+Measures are declared as data (the library ``measures.yaml``, and a partnership's framework
+file) and looked up by name::
 
     from csplib.methods.measures import compare_periods, get_measure, performance_table
     vbc = get_measure("victim_based_crime")
@@ -8,6 +9,8 @@ Measures are declared as data (``measures.yaml``) and looked up by name::
     change = compare_periods(vbc, data, "Sep 19 - Aug 20")  # vs the same window a year earlier
     rows = ["victim_based_crime", "asb_police_recorded"]
     table = performance_table(rows, data, "Sep 19 - Aug 20")
+    plan = load_framework(params.framework)    # the partnership's sections and targets
+    plan.headline, plan.targets                 # (ids in table order), {id: Target}
 
 Modules, one concept each:
 
@@ -15,7 +18,10 @@ Modules, one concept each:
 - :mod:`~csplib.methods.measures.aggregations`: how they add up (the aggregation registry);
 - :mod:`~csplib.methods.measures.targets`: a measure's declared target (:class:`Target`);
 - :mod:`~csplib.methods.measures.measure`: a measure definition and its value over a period;
-- :mod:`~csplib.methods.measures.registry`: the YAML registry (``measures.yaml``), by id;
+- :mod:`~csplib.methods.measures.registry`: the YAML registry (the library
+  ``measures.yaml``), by id;
+- :mod:`~csplib.methods.measures.framework`: a partnership's framework file (its sections,
+  targets and own measures; ``docs/framework.md``), or the generic framework;
 - :mod:`~csplib.methods.measures.significance`: the significance tests on plain numbers;
 - :mod:`~csplib.methods.measures.change`: change and direction of travel between periods;
 - :mod:`~csplib.methods.measures.tracking`: tracking against targets, with the projection;
@@ -44,8 +50,21 @@ from csplib.methods.measures.change import (
     compare_survey,
 )
 from csplib.methods.measures.filters import CATEGORY_GROUPS, SOURCES, Filter
+from csplib.methods.measures.framework import (
+    FRAMEWORK_VERSION,
+    GENERIC_FRAMEWORK,
+    Framework,
+    load_framework,
+)
 from csplib.methods.measures.measure import POLARITIES, Measure, MeasureValue
-from csplib.methods.measures.registry import Registry, compute, get_measure, load_registry
+from csplib.methods.measures.registry import (
+    LIBRARY,
+    Registry,
+    compute,
+    extend_registry,
+    get_measure,
+    load_registry,
+)
 from csplib.methods.measures.significance import (
     EXACT_LIMIT,
     TestResult,
@@ -89,6 +108,9 @@ __all__ = [
     "AGGREGATIONS",
     "CATEGORY_GROUPS",
     "EXACT_LIMIT",
+    "FRAMEWORK_VERSION",
+    "GENERIC_FRAMEWORK",
+    "LIBRARY",
     "PERFORMANCE_COLUMNS",
     "POLARITIES",
     "PROJECTIONS",
@@ -98,6 +120,7 @@ __all__ = [
     "Aggregation",
     "AggregationContext",
     "Filter",
+    "Framework",
     "Measure",
     "MeasureValue",
     "PerformanceRow",
@@ -106,10 +129,12 @@ __all__ = [
     "TargetStatus",
     "annual_values",
     "compute",
+    "extend_registry",
     "format_performance_table",
     "format_targets_table",
     "format_value",
     "get_measure",
+    "load_framework",
     "load_registry",
     "performance_frame",
     "performance_table",

@@ -16,7 +16,7 @@ import difflib
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -301,6 +301,35 @@ class Measure:
             description=" ".join(description.split()),
             origin=origin,
         )
+
+    def with_target(self, target) -> Measure:
+        """This measure with ``target`` (a :class:`Target`, its YAML form, or None for none).
+
+        Targets are a partnership's: its framework file gives them to the library's measures
+        (:func:`csplib.methods.measures.framework.load_framework`).
+
+        Raises
+        ------
+        DefinitionError
+            For a bad target, or a target on a measure of neutral polarity.
+
+        Examples
+        --------
+        >>> m = Measure.from_spec({"id": "robbery_count", "name": "Robbery", "theme": "Crime",
+        ...     "source": "incidents", "unit": "count", "polarity": "lower_is_better",
+        ...     "filter": {"categories": ["Robbery"]}, "aggregation": "count"})
+        >>> m.with_target({"baseline": "2018/19", "change": "-10%",
+        ...                "assessment": "2019/20 - 2021/22"}).target.target_value(200)
+        180.0
+        """
+        if target is not None and not isinstance(target, Target):
+            target = Target.from_spec(target, measure=self.id)
+        if target is not None and self.polarity not in ("lower_is_better", "higher_is_better"):
+            raise DefinitionError(
+                f"measure '{self.id}': a target needs polarity lower_is_better or "
+                f"higher_is_better, but the measure's polarity is {self.polarity}"
+            )
+        return replace(self, target=target)
 
     def to_spec(self) -> dict:
         """The registry (YAML) form of the measure."""

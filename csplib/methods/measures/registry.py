@@ -1,9 +1,12 @@
 """Measure definitions as data: the registry, read from YAML and looked up by id.
 
-Every measure of the performance framework is declared in a readable YAML file
-(``csplib/methods/measures/measures.yaml`` ships the partnership's measures). A definition names the
+Every measure is declared in a readable YAML file. ``csplib/methods/measures/measures.yaml``
+ships the measure library: partnership-neutral definitions (police.uk categories, rates per
+1,000, the partner-extract measures, a resident survey measure), with no targets. A
+partnership's own measures, sections and targets are its framework file
+(:mod:`~csplib.methods.measures.framework`, ``docs/framework.md``). A definition names the
 tidy table it reads (``source``), a declarative ``filter``, an ``aggregation`` taken from a
-small registry, its ``unit`` and ``polarity``, and optionally a ``target``::
+small registry, its ``unit`` and ``polarity``::
 
     - id: hate_crime_repeat_victim_share
       name: "% of hate crime victims that are repeats"
@@ -13,12 +16,11 @@ small registry, its ``unit`` and ``polarity``, and optionally a ``target``::
       polarity: lower_is_better
       filter: {flags: {hate: true}}
       aggregation: {kind: repeat_victim_share, min_crimes: 2}
-      target: {baseline: 2018/19, change: -10%, assessment: 2019/20 - 2022/23}
 
 A definition is validated into a :class:`~csplib.methods.measures.measure.Measure`; its parts
 are :mod:`~csplib.methods.measures.filters` (which rows),
 :mod:`~csplib.methods.measures.aggregations` (how they add up) and
-:mod:`~csplib.methods.measures.targets` (its target).
+:mod:`~csplib.methods.measures.targets` (a target, which a framework gives it).
 
 Filter keys (all optional, combined with AND): ``categories`` (police.uk categories),
 ``category_group`` (``victim_based``, ``all_crime``, ``asb``), ``exclude_categories``,
@@ -52,10 +54,10 @@ Units: ``count``, ``rate_per_1000`` (a count divided by ``population`` x 1,000),
 ``higher_is_better`` or ``neutral``.
 
 An analyst adds measures without Python by writing the same YAML in a file of their own and
-loading it with ``load_registry(path)``; a measure with an id already shipped replaces the
-shipped one only when it says ``override: true``. Every definition is checked when the
-registry is loaded and a bad one raises :class:`~csplib.core.errors.DefinitionError` naming the
-measure and the problem.
+loading it with ``load_registry(path)`` (or in a framework file's ``measures:``); a measure
+with an id already shipped replaces the shipped one only when it says ``override: true``.
+Every definition is checked when the registry is loaded and a bad one raises
+:class:`~csplib.core.errors.DefinitionError` naming the measure and the problem.
 """
 
 from __future__ import annotations
@@ -72,7 +74,18 @@ import yaml
 from csplib.core.errors import DefinitionError, ParamsError
 from csplib.methods.measures.measure import Measure, MeasureValue
 
-__all__ = ["Registry", "compute", "get_measure", "load_registry"]
+__all__ = [
+    "LIBRARY",
+    "Registry",
+    "compute",
+    "extend_registry",
+    "get_measure",
+    "load_registry",
+    "read_yaml",
+]
+
+#: Where the measure library ships (named in messages and captions).
+LIBRARY = "csplib/methods/measures/measures.yaml"
 
 
 def compute(measure, data, period, **kwargs) -> MeasureValue:
@@ -191,11 +204,28 @@ def _construct_mapping(loader, node, deep=False):
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _read_definitions(text: str, origin: str) -> list[tuple[dict, Measure]]:
+def read_yaml(text: str, origin: str):
+    """Parse YAML safely, refusing a key given twice in one mapping.
+
+    Raises
+    ------
+    DefinitionError
+        Naming ``origin`` (the file) and the problem.
+
+    Examples
+    --------
+    >>> read_yaml("{version: 1, name: x}", "f.yaml")
+    {'version': 1, 'name': 'x'}
+    """
     try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise DefinitionError(f"{origin}: not valid YAML: {exc}") from None
+
+
+def _measure_specs(text: str, origin: str) -> list:
+    """The ``measures:`` list of a measures file."""
+    doc = read_yaml(text, origin)
     if not isinstance(doc, dict) or not isinstance(doc.get("measures"), list):
         raise DefinitionError(f"{origin}: expected a mapping with a 'measures:' list")
     unknown = set(doc) - {"measures", "version"}
@@ -204,21 +234,67 @@ def _read_definitions(text: str, origin: str) -> list[tuple[dict, Measure]]:
             f"{origin}: unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}; "
             "expected 'measures' (and optionally 'version')"
         )
-    out = []
-    for spec in doc["measures"]:
-        out.append((spec, Measure.from_spec(spec, origin=origin)))
+    return doc["measures"]
+
+
+def _definitions(specs, origin: str) -> list[tuple[dict, Measure]]:
+    out = [(spec, Measure.from_spec(spec, origin=origin)) for spec in specs]
     Registry(m for _, m in out)  # duplicate ids within one file
     return out
+
+
+def extend_registry(base: Registry, specs, origin: str) -> Registry:
+    """``base`` with the measures defined by ``specs`` (their YAML form) added.
+
+    A measure with an id already in ``base`` replaces it only when it says
+    ``override: true``; otherwise a duplicate id is an error.
+
+    Parameters
+    ----------
+    base : Registry
+    specs : list of mapping
+        Measure definitions, as in ``measures.yaml``.
+    origin : str
+        Where they come from (the file), named in every message.
+
+    Raises
+    ------
+    DefinitionError
+
+    Examples
+    --------
+    >>> mine = {"id": "shop_theft", "name": "Shop theft", "theme": "Crime",
+    ...         "source": "incidents", "unit": "count", "polarity": "lower_is_better",
+    ...         "filter": {"categories": ["Shoplifting"]}, "aggregation": "count"}
+    >>> reg = extend_registry(load_registry(), [mine], "mine.yaml")
+    >>> reg["shop_theft"].origin, len(reg) - len(load_registry())
+    ('mine.yaml', 1)
+    """
+    merged: dict[str, Measure] = dict(base.items())
+    for spec, measure in _definitions(specs, origin):
+        override = spec.get("override", False)
+        if measure.id in merged and not override:
+            raise DefinitionError(
+                f"measure '{measure.id}' in {origin}: duplicate id, already defined in "
+                f"{merged[measure.id].origin}; add 'override: true' to replace it"
+            )
+        if override and measure.id not in merged:
+            raise DefinitionError(
+                f"measure '{measure.id}' in {origin}: override: true, but there is no measure "
+                f"'{measure.id}' to replace"
+            )
+        merged[measure.id] = measure
+    return Registry(merged.values())
 
 
 @functools.lru_cache(maxsize=1)
 def _shipped() -> Registry:
     text = resources.files("csplib.methods.measures").joinpath("measures.yaml").read_text("utf-8")
-    return Registry(m for _, m in _read_definitions(text, "csplib/methods/measures/measures.yaml"))
+    return Registry(m for _, m in _definitions(_measure_specs(text, LIBRARY), LIBRARY))
 
 
 def load_registry(path=None, *, include_shipped: bool = True) -> Registry:
-    """Load measure definitions: the shipped registry, extended by the analyst's file(s).
+    """Load measure definitions: the shipped library, extended by the analyst's file(s).
 
     Parameters
     ----------
@@ -242,14 +318,13 @@ def load_registry(path=None, *, include_shipped: bool = True) -> Registry:
     Examples
     --------
     >>> reg = load_registry()
-    >>> reg["asb_police_recorded"].target.text
-    'Reduce ASB by 25%'
+    >>> reg["asb_police_recorded"].name, reg["asb_police_recorded"].target is None
+    ('Volume of Police Recorded Incidents', True)
     """
-    base = list(_shipped().values()) if include_shipped else []
     if path is None:
         return _shipped() if include_shipped else Registry()
     paths = path if isinstance(path, list | tuple) else [path]
-    merged: dict[str, Measure] = {m.id: m for m in base}
+    registry = _shipped() if include_shipped else Registry()
     for p in paths:
         if not isinstance(p, str | os.PathLike):
             raise ParamsError(f"registry path must be a file path, got {p!r}")
@@ -258,20 +333,8 @@ def load_registry(path=None, *, include_shipped: bool = True) -> Registry:
                 text = fh.read()
         except OSError as exc:
             raise DefinitionError(f"{p}: cannot read the measures file: {exc.strerror}") from None
-        for spec, measure in _read_definitions(text, str(p)):
-            override = spec.get("override", False)
-            if measure.id in merged and not override:
-                raise DefinitionError(
-                    f"measure '{measure.id}' in {p}: duplicate id, already defined in "
-                    f"{merged[measure.id].origin}; add 'override: true' to replace it"
-                )
-            if override and measure.id not in merged:
-                raise DefinitionError(
-                    f"measure '{measure.id}' in {p}: override: true, but there is no measure "
-                    f"'{measure.id}' to replace"
-                )
-            merged[measure.id] = measure
-    return Registry(merged.values())
+        registry = extend_registry(registry, _measure_specs(text, str(p)), str(p))
+    return registry
 
 
 def get_measure(name: str, registry: Registry | None = None) -> Measure:

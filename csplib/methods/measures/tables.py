@@ -445,7 +445,9 @@ def targets_table(statuses: Iterable[TargetStatus]) -> pd.DataFrame:
     Examples
     --------
     >>> from csplib.methods.measures.tracking import track_target
-    >>> s = track_target("asb_police_recorded", {"2018/19": 14840, "2019/20": 15182})
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23"})
+    >>> s = track_target(asb, {"2018/19": 14840, "2019/20": 15182})
     >>> row = targets_table([s]).iloc[0]
     >>> float(row["Baseline (2018/19)"]), float(row["2019/20"]), bool(row["On Track"])
     (14840.0, 15182.0, False)
@@ -526,7 +528,9 @@ def format_targets_table(
     Examples
     --------
     >>> from csplib.methods.measures.tracking import track_target
-    >>> s = track_target("hate_crime_repeat_victim_share", {"2018/19": 16.3, "2019/20": 13.5})
+    >>> share = get_measure("hate_crime_repeat_victim_share").with_target(
+    ...     {"baseline": "2018/19", "change": "-10%", "assessment": "2019/20 - 2022/23"})
+    >>> s = track_target(share, {"2018/19": 16.3, "2019/20": 13.5})
     >>> format_targets_table(targets_table([s]), status=False).iloc[0].tolist()[2:5]
     ['16.30%', '13.50%', 'Awaiting data']
     """
@@ -564,7 +568,9 @@ def targets_table_html(df: pd.DataFrame, *, caption: str | None = None, **format
     Examples
     --------
     >>> from csplib.methods.measures.tracking import track_target
-    >>> s = track_target("asb_police_recorded", {"2018/19": 14840, "2019/20": 15182})
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23"})
+    >>> s = track_target(asb, {"2018/19": 14840, "2019/20": 15182})
     >>> "14,840" in targets_table_html(targets_table([s]))
     True
     """

@@ -1,4 +1,4 @@
-"""A measure's target, as declared in the registry.
+"""A measure's target, as a partnership's framework file declares it (``targets:``).
 
 A target says: change the value by ``change`` against a **baseline** period, by the end of an
 **assessment** period, e.g. "reduce ASB by 25% against the 2018/19 baseline, assessed over

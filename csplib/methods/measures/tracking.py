@@ -1,6 +1,8 @@
 """Tracking a measure against its target: the path, on track or not, and the projection.
 
-Targets are declared in the registry (:class:`~csplib.methods.measures.targets.Target`).
+Targets are a partnership's, set in its framework file
+(:func:`~csplib.methods.measures.framework.load_framework` gives them to the measures;
+:class:`~csplib.methods.measures.targets.Target`).
 :func:`track_target` judges a measure's annual values against its target;
 :func:`annual_values` computes those values from the data and :func:`track_targets` does both
 for every measure with a target.
@@ -140,7 +142,9 @@ def track_target(measure, annual, *, current=None, projection: str = "linear") -
     Parameters
     ----------
     measure : Measure or str
-        A measure with a ``target`` (an id is looked up in the shipped registry).
+        A measure with a ``target`` (from a framework's registry, or
+        :meth:`Measure.with_target`; an id is looked up in the measure library, whose
+        measures have no targets).
     annual : pandas.Series or dict
         Values by period label (or :class:`Period`): the baseline period and the years of
         the assessment period observed so far. NaN means "no complete data yet".
@@ -164,7 +168,8 @@ def track_target(measure, annual, *, current=None, projection: str = "linear") -
 
     Examples
     --------
-        >>> asb = get_measure("asb_police_recorded")
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23"})
     >>> s = track_target(asb, {"2018/19": 14840, "2019/20": 15182})
     >>> s.target_value, s.elapsed, s.path_value, s.on_track
     (11130.0, 0.25, 13912.5, False)
@@ -314,7 +319,9 @@ def annual_values(measure, data, *, registry=None, population=None, **compute_kw
     --------
     >>> months = pd.date_range("2018-04-01", "2020-09-01", freq="MS")
     >>> incidents = pd.DataFrame({"month": months, "category": "Anti-social behaviour"})
-    >>> annual_values("asb_police_recorded", incidents).tolist()
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23"})
+    >>> annual_values(asb, incidents).tolist()
     [12.0, 12.0, nan, nan, nan]
     """
     if isinstance(measure, str):
@@ -355,6 +362,8 @@ def track_targets(
     measures : iterable of str or Measure, optional
         Default: every measure in the registry that has a target.
     registry : Registry, optional
+        E.g. a framework's (``load_framework(path).registry``); default: the measure
+        library, which sets no targets.
     current : Period or str, optional
         A period (e.g. the latest rolling 12 months) to judge each measure on; by default
         the latest complete financial year.
@@ -372,7 +381,9 @@ def track_targets(
     >>> months = pd.date_range("2018-04-01", "2020-03-01", freq="MS")
     >>> incidents = pd.DataFrame({"month": months.repeat(2),
     ...                           "category": "Anti-social behaviour"})
-    >>> [s] = track_targets({"incidents": incidents}, measures=["asb_police_recorded"])
+    >>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+    ...     "change": "-25%", "assessment": "2019/20 - 2022/23"})
+    >>> [s] = track_targets({"incidents": incidents}, measures=[asb])
     >>> s.baseline_value, s.current_value, s.target_value, s.status
     (24.0, 24.0, 18.0, 'Not on track')
     """

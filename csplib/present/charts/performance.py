@@ -9,10 +9,13 @@ Examples
 >>> import pandas as pd
 >>> from csplib.chapters.performance import (PerformanceData, target_chart,
 ...                                          track_framework_targets)
+>>> from csplib.methods.measures import get_measure
+>>> asb = get_measure("asb_police_recorded").with_target({"baseline": "2018/19",
+...     "change": "-25%", "assessment": "2019/20 - 2022/23", "text": "Reduce ASB by 25%"})
 >>> months = pd.date_range("2018-04-01", "2020-03-01", freq="MS")
 >>> inc = pd.DataFrame({"month": months.repeat(2), "category": "Anti-social behaviour"})
 >>> [t] = track_framework_targets(PerformanceData({"incidents": inc}), "2019/20",
-...                               [("asb_police_recorded", None)])
+...                               [(asb, None)])
 >>> ax = target_panel(target_chart(t))
 >>> ax.get_title(loc="left")
 'Police-recorded ASB: not on track (24 in 2019/20)'

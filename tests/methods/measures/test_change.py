@@ -2,6 +2,7 @@
 independent implementations (statsmodels), and simulated data with known truth."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from statsmodels.stats.rates import test_poisson_2indep as sm_poisson_2indep
 
 from csplib.core.errors import DataError, ParamsError
-from csplib.methods.measures import compute
+from csplib.methods.measures import compute, load_framework
 from csplib.methods.measures.change import (
     compare,
     compare_counts,
@@ -19,6 +20,9 @@ from csplib.methods.measures.change import (
     compare_survey,
 )
 from csplib.methods.measures.significance import poisson_test, survey_difference_ci
+
+#: The worked example's framework: its targets (ASB: -25% against 2018/19).
+PLAN = load_framework(Path(__file__).parents[3] / "parameters" / "nottingham" / "framework.yaml")
 
 # -- the partnership's own table (report to scrutiny, Nov 2020, section 3.3) ---------------
 
@@ -224,9 +228,18 @@ def test_compare_periods_against_an_explicit_period_and_baseline():
     assert (c.current, c.previous) == (45, 60)
     with pytest.raises(ParamsError, match="has no target, so no baseline"):
         compare_periods("burglary", data, "Sep 19 - Aug 20", against="baseline")
-    # ASB's baseline is 2018/19, which starts before these data
-    with pytest.raises(DataError, match="starts before the incidents data"):
+    # the library sets no targets: a baseline comes from a framework
+    with pytest.raises(ParamsError, match="'asb_police_recorded' has no target"):
         compare_periods("asb_police_recorded", data, "Sep 19 - Aug 20", against="baseline")
+    # ASB's baseline in the plan is 2018/19, which starts before these data
+    with pytest.raises(DataError, match="starts before the incidents data"):
+        compare_periods(
+            "asb_police_recorded",
+            data,
+            "Sep 19 - Aug 20",
+            against="baseline",
+            registry=PLAN.registry,
+        )
 
 
 def test_rates_use_population_as_exposure():

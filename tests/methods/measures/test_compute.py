@@ -1,8 +1,9 @@
-"""Computing measures: every registry measure against a hand count on a small fixture,
-period coverage (refusal of windows past the data or over a missing month), indicators,
-rates, and measures an analyst adds in YAML."""
+"""Computing measures: every measure (the library's and the worked example's own) against a
+hand count on a small fixture, period coverage (refusal of windows past the data or over a
+missing month), indicators, rates, and measures an analyst adds in YAML."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +11,10 @@ import pytest
 
 from csplib.core.errors import DataError, DefinitionError, ParamsError
 from csplib.core.schema import ASB, CRIME_CATEGORIES, INDICATOR_COLUMNS, PARTNER_COLUMNS
-from csplib.methods.measures import compute, get_measure, load_registry
+from csplib.methods.measures import compute, get_measure, load_framework, load_registry
 
+#: The worked example's framework: the library and its own measures (MARAC, fires, treatment).
+PLAN = load_framework(Path(__file__).parents[3] / "parameters" / "nottingham" / "framework.yaml")
 FY = pd.date_range("2019-04-01", "2020-03-01", freq="MS")  # financial year 2019/20
 POPULATION = 50_000
 
@@ -193,12 +196,12 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("measure_id", sorted(load_registry()))
+@pytest.mark.parametrize("measure_id", sorted(PLAN.registry))
 def test_every_registry_measure_matches_a_hand_count(measure_id, data):
     if measure_id not in EXPECTED:
         pytest.fail(f"measure '{measure_id}' has no hand-computed expectation in EXPECTED")
     period, expected, kwargs = EXPECTED[measure_id]
-    value = compute(measure_id, data, period, **kwargs)
+    value = compute(measure_id, data, period, registry=PLAN.registry, **kwargs)
     assert value.value == pytest.approx(expected, rel=1e-12)
     assert value.complete
     assert value.measure == measure_id
@@ -206,7 +209,8 @@ def test_every_registry_measure_matches_a_hand_count(measure_id, data):
 
 
 def test_expectations_name_only_registry_measures():
-    assert set(EXPECTED) <= set(load_registry())
+    assert set(EXPECTED) == set(PLAN.registry)
+    assert set(load_registry()) < set(PLAN.registry)  # the library, and the plan's own
 
 
 def test_previous_year_counts_outside_rows(data):
@@ -285,30 +289,30 @@ def test_additive_indicator_refuses_a_missing_month(data):
         ind_df["period_start"] == pd.Timestamp("2019-07-01")
     )
     with pytest.raises(DataError, match=r"marac_referrals.*Jul 2019"):
-        compute("marac_referrals", ind_df[~drop], "2019/20")
-    v = compute("marac_referrals", ind_df[~drop], "2019/20", allow_incomplete=True)
+        compute(PLAN["marac_referrals"], ind_df[~drop], "2019/20")
+    v = compute(PLAN["marac_referrals"], ind_df[~drop], "2019/20", allow_incomplete=True)
     assert v.value == 426 - 33 and v.n_months == 11
 
 
 def test_additive_indicator_sums_inside_windows(data):
-    assert compute("marac_referrals", data, "Q1 2019/20").value == 30 + 31 + 32
-    assert compute("secondary_fires", data, "Q2 2019/20").value == 95
+    assert compute(PLAN["marac_referrals"], data, "Q1 2019/20").value == 30 + 31 + 32
+    assert compute(PLAN["secondary_fires"], data, "Q2 2019/20").value == 95
 
 
 def test_indicator_row_straddling_the_period_is_named(data):
     with pytest.raises(DataError) as err:
-        compute("secondary_fires", data, "Jun 19 - Aug 19")
+        compute(PLAN["secondary_fires"], data, "Jun 19 - Aug 19")
     assert "cross the period's boundary" in str(err.value)
     assert "Apr 19 - Jun 19" in str(err.value)
 
 
 def test_non_additive_indicator_needs_an_exact_row(data):
     with pytest.raises(DataError) as err:
-        compute("numbers_in_treatment_adult", data, "Q1 2019/20")
+        compute(PLAN["numbers_in_treatment_adult"], data, "Q1 2019/20")
     msg = str(err.value)
     assert "cannot be added up over time" in msg and "Q1 2019/20" in msg and "2019/20" in msg
-    assert compute("numbers_in_treatment_adult", data, "2018/19").value == 1900
-    assert compute("successful_completions", data, "2018/19").value == pytest.approx(
+    assert compute(PLAN["numbers_in_treatment_adult"], data, "2018/19").value == 1900
+    assert compute(PLAN["successful_completions"], data, "2018/19").value == pytest.approx(
         100 * 416 / 1900
     )
 
@@ -317,17 +321,17 @@ def test_overlapping_additive_rows_are_refused(data):
     extra = pd.DataFrame([ind("marac_referrals", "2019-04-01", "2020-03-31", 999)])
     both = pd.concat([data["indicators"], extra], ignore_index=True)
     with pytest.raises(DataError, match="overlapping rows covering Apr 2019"):
-        compute("marac_referrals", both, "2019/20")
+        compute(PLAN["marac_referrals"], both, "2019/20")
 
 
 def test_indicator_with_several_areas_needs_area(data):
     other = data["indicators"].assign(area="E06000015", numerator=lambda d: d["numerator"] * 2)
     both = pd.concat([data["indicators"], other], ignore_index=True)
     with pytest.raises(DataError, match=r"several areas \(E06000015, E06000018\); pass area="):
-        compute("secondary_fires", both, "2019/20")
-    assert compute("secondary_fires", both, "2019/20", area="E06000015").value == 800
+        compute(PLAN["secondary_fires"], both, "2019/20")
+    assert compute(PLAN["secondary_fires"], both, "2019/20", area="E06000015").value == 800
     with pytest.raises(DataError, match="no rows for indicator 'secondary_fires' for area 'X'"):
-        compute("secondary_fires", both, "2019/20", area="X")
+        compute(PLAN["secondary_fires"], both, "2019/20", area="X")
 
 
 def test_survey_value_carries_its_sample_size(data):

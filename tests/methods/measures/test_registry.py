@@ -2,10 +2,12 @@
 with a message naming the measure and the problem."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
 
+import csplib.methods.measures as measures
 from csplib.core.errors import DefinitionError
 from csplib.core.schema import VICTIM_BASED_CATEGORIES
 from csplib.methods.measures import AGGREGATIONS, Measure, load_registry
@@ -31,12 +33,13 @@ def write(tmp_path, *specs, name="mine.yaml"):
 
 def test_shipped_registry_loads_and_is_cached():
     reg = load_registry()
-    assert len(reg) == 31
+    assert len(reg) == 26  # 4 totals and rates, 13 categories, 6 partner, 2 ASB, 1 survey
     assert load_registry() is reg
     frame = reg.to_frame()
     assert frame.index.name == "id"
-    assert frame.loc["asb_police_recorded", "target"] == "Reduce ASB by 25%"
+    assert frame.loc["asb_police_recorded", "name"] == "Volume of Police Recorded Incidents"
     assert set(frame["source"]) == {"incidents", "partner", "indicators"}
+    assert (frame["origin"] == "csplib/methods/measures/measures.yaml").all()
 
 
 def test_victim_based_uses_the_schema_definition():
@@ -46,20 +49,18 @@ def test_victim_based_uses_the_schema_definition():
     assert "Anti-social behaviour" not in load_registry()["all_crime"].filter.categories
 
 
-def test_shipped_targets():
+def test_the_library_is_partnership_neutral():
+    """No targets and no area's measures or words: those are a framework's."""
     reg = load_registry()
-    t = reg["asb_police_recorded"].target
-    assert (t.baseline.label, t.change, t.change_type) == ("2018/19", -0.25, "relative")
-    assert t.assessment.label == "2019/20 - 2022/23"
-    assert [p.label for p in t.assessment.financial_years()] == [
-        "2019/20",
-        "2020/21",
-        "2021/22",
-        "2022/23",
-    ]
-    assert reg["hate_crime_repeat_victim_share"].target.target_value(16.3) == pytest.approx(14.67)
-    assert reg["successful_completions"].target.change == 0
-    assert reg["victim_based_crime"].target.text == "Reduce Crime"
+    assert [m.id for m in reg.values() if m.target is not None] == []
+    text = (Path(measures.__file__).parent / "measures.yaml").read_text(encoding="utf-8")
+    assert "target:" not in text
+    for word in ("Nottingham", "Respect for", "2018/19", "Partnership Plan", "MARAC"):
+        assert word not in "".join(line for line in text.splitlines() if not line.startswith("#"))
+    # the worked example's own indicators are its framework's, not the library's
+    for mid in ("marac_referrals", "secondary_fires", "successful_completions"):
+        assert mid not in reg
+    assert reg["experience_of_asb"].name == "Experience of ASB (resident survey)"
 
 
 def test_serious_violence_codes_are_documented_home_office_codes():

@@ -1,0 +1,199 @@
+"""The performance chapter reports the parameters' framework: the worked example's plan, the
+generic police.uk measures when none is named (no targets, no words of one area), and a
+partnership's own file.
+
+The chapter runs through the assessment's context on a small police.uk-only store (no
+partner extract, no indicators), built here, so each run takes a second.
+"""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+import yaml
+
+from csplib.chapters.performance import assess
+from csplib.core.schema import ASB, CRIME_CATEGORIES
+from csplib.params import load_params
+from csplib.run.context import Context
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT = REPO / "parameters" / "default.yaml"
+LIBRARY = "csplib/methods/measures/measures.yaml"
+
+#: Words of the worked example's plan that must not reach another partnership's page.
+AREA_WORDS = (
+    "Nottingham",
+    "Respect for",
+    "Partnership Plan",
+    "2018/19",
+    "Reduce ASB by 25%",
+    "Reduce Crime",
+    "Maintain Performance",
+    "MARAC",
+    "Successful Completions",
+)
+
+
+def police_store():
+    """police.uk data only, Apr 2018 to Mar 2025: each category a steady count a month."""
+    months = pd.date_range("2018-04-01", "2025-03-01", freq="MS")
+    sizes = {cat: 20 + 2 * i for i, cat in enumerate(CRIME_CATEGORIES)}
+    sizes[ASB] = 30
+    rows = [(m, cat) for m in months for cat, n in sizes.items() for _ in range(n)]
+    inc = pd.DataFrame(rows, columns=["month", "category"])
+    population = pd.DataFrame({"population": [150_000.0, 150_000.0]})
+    return SimpleNamespace(
+        incidents=inc,
+        partner=None,
+        indicators=None,
+        months_present=pd.DatetimeIndex(months),
+        geography=SimpleNamespace(population=lambda year: population),
+        quality=SimpleNamespace(implausible=None),
+    )
+
+
+def run(tmp_path, framework):
+    """The chapter's result and saved tables with ``framework`` as the parameters'."""
+    params = load_params(DEFAULT).model_copy(update={"framework": framework})
+    ctx = Context(params, output_dir=tmp_path, chapter="06_performance")
+    ctx.__dict__["store"] = police_store()  # the store is a cached property
+    result = assess(ctx)
+    for table in result.tables.values():
+        ctx.save_table(table)
+    ctx.finish(result)
+    return result
+
+
+def words_of(result, tmp_path) -> str:
+    """Everything the chapter states: tables (as saved), captions, findings, notes, titles."""
+    parts = [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "tables").glob("*.csv"))]
+    parts += [t.caption for t in result.tables.values()]
+    parts += [f.text for f in result.findings]
+    parts += [n for notes in result.notes.values() for n in notes]
+    parts += list(result.figures.values())
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def generic(tmp_path_factory):
+    out = tmp_path_factory.mktemp("generic")
+    return out, run(out, None)
+
+
+def test_generic_framework_reports_police_uk_measures_with_no_targets(generic):
+    out, result = generic
+    values = result.tables["performance_table_values"].frame
+    assert values["measure"].tolist() == [
+        "all_crime",
+        "all_crime_rate",
+        "victim_based_crime",
+        "victim_based_crime_rate",
+        "asb_police_recorded",
+        "asb_rate",
+    ]
+    # every category: 20 + 2i a month, the same each year, so no change
+    assert values.loc[0, "Performance"] == 12 * sum(20 + 2 * i for i in range(13))
+    assert (values["DOT"] == "↔").all() and (values["Target"] == "").all()
+    tracked = result.tables["tracked_table_values"].frame
+    assert tracked["measure"].tolist()[0] == "all_crime" and len(tracked) == 14
+    assert result.tables["other_measures_values"].frame.empty
+    # no targets: the targets and baseline tables have no rows, and the page says why
+    for name in ("baseline_table", "targets_table", "target_tracking"):
+        assert result.tables[name].frame.empty, name
+        assert result.tables[f"{name}_values"].frame.empty, name
+    assert list(result.tables["targets_table"].frame.columns) == ["Target", "Measure", "Baseline"]
+    assert result.notes["targets"] == [
+        "No targets are set: the parameters name no framework file, so the chapter reports the "
+        "generic police.uk measures. To report your plan, name a framework file under "
+        "`framework:` (docs/framework.md)."
+    ]
+    assert result.charts == [] and result.figures == {}
+    assert result.headline["targets"] == {} and result.headline["targets_assessed"] == 0
+    assert not any("target" in f.text.lower() for f in result.findings)
+    assert result.findings[0].text == (
+        "All recorded crime was unchanged at 4,992 in 2024/25 compared with 2023/24."
+    )
+    assert result.notes["framework_caveats"] == []
+    caption = result.tables["measure_definitions_all"].caption
+    assert LIBRARY in caption and "framework_generic.yaml" in caption
+
+
+def test_generic_run_states_no_words_of_the_worked_example(generic):
+    out, result = generic
+    text = words_of(result, out)
+    for word in AREA_WORDS:
+        assert word not in text, word
+    saved = (out / "results" / "06_performance.json").read_text(encoding="utf-8")
+    for word in AREA_WORDS:
+        assert word not in saved, word
+
+
+def test_the_worked_examples_framework_drives_sections_targets_and_captions(tmp_path):
+    path = REPO / "parameters" / "nottingham" / "framework.yaml"
+    result = run(tmp_path, path)
+    values = result.tables["performance_table_values"].frame
+    assert values["measure"].tolist()[:2] == ["victim_based_crime", "asb_police_recorded"]
+    assert values.loc[0, "Target"] == "Reduce Crime"
+    targets = result.tables["targets_table_values"].frame
+    assert targets["measure"].tolist() == [
+        "victim_based_crime",
+        "hate_crime_repeat_victim_share",
+        "asb_police_recorded",
+        "experience_of_asb",
+        "successful_completions",
+    ]
+    assert "Baseline (2018/19)" in targets.columns
+    baseline = result.tables["baseline_table_values"].frame.set_index("measure")
+    assert baseline.loc["asb_police_recorded", "Comparison Period"] == "2018/19"
+    assert baseline.loc["asb_police_recorded", "Previous"] == 12 * 30
+    # the captions name the file read, relative to the parameters' root
+    caption = result.tables["measure_definitions_all"].caption
+    assert caption == (
+        "Every reported measure as defined in the framework file "
+        f"parameters/nottingham/framework.yaml and the measure library {LIBRARY}"
+    )
+    assert result.notes["framework"] == [
+        "The measures, their sections and targets are those of Nottingham Crime & Drugs "
+        "Partnership Plan 2022-25, as its framework file parameters/nottingham/framework.yaml "
+        "sets them out."
+    ]
+    assert any("Respect for Nottingham" in n for n in result.notes["framework_caveats"])
+    # police.uk only: the indicator measures are n/a with the reason, never dropped
+    others = result.tables["other_measures_values"].frame.set_index("measure")
+    assert others.loc["marac_referrals", "DOT"] == "n/a"
+    assert "no indicators data" in others.loc["marac_referrals", "Note"]
+
+
+def test_a_partnerships_own_framework_without_targets(tmp_path):
+    plan = {
+        "version": 1,
+        "name": "Borough Plan",
+        "headline": ["burglary", "robbery"],
+        "other": ["asb_rate"],
+    }
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan), encoding="utf-8")
+    result = run(tmp_path, path)
+    assert result.tables["performance_table_values"].frame["measure"].tolist() == [
+        "burglary",
+        "robbery",
+    ]
+    assert result.tables["tracked_table_values"].frame.empty
+    assert result.tables["other_measures_values"].frame["measure"].tolist() == ["asb_rate"]
+    assert result.tables["targets_table_values"].frame.empty
+    # the file is outside the parameters' root: the page names the file alone, no server path
+    assert result.notes["targets"] == [
+        "No targets are set: the framework file plan.yaml lists none under `targets:`."
+    ]
+    assert str(tmp_path) not in words_of(result, tmp_path)
+
+
+def test_a_framework_mistake_fails_the_chapter_naming_the_file(tmp_path):
+    from csplib.core.errors import DefinitionError
+
+    path = tmp_path / "plan.yaml"
+    path.write_text("version: 1\nname: x\nheadline: [burglery]\n", encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"plan.yaml: headline: unknown measure 'burglery'"):
+        run(tmp_path, path)
