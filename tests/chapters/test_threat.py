@@ -111,10 +111,10 @@ def test_monthly_series_errors():
         threat.monthly_series(inc, "ward", exclude=exclude)
 
 
-# ---------------------------------------------------------------------------- city_series
+# ---------------------------------------------------------------------------- area_series
 
 
-def test_city_series_all_crime_is_the_crime_total_checked_on_its_own():
+def test_area_series_all_crime_is_the_crime_total_checked_on_its_own():
     rng = np.random.default_rng(3)
     months = pd.date_range("2023-01-01", periods=9, freq="MS")
     inc, counts = simulate_incidents(rng, months, mean=40.0, wards=("A",))
@@ -123,21 +123,21 @@ def test_city_series_all_crime_is_the_crime_total_checked_on_its_own():
     crime = inc[(inc["month"] == bad) & (inc["category"] != ASB)]
     inc = inc.drop(crime.index[: int(0.95 * len(crime))])
     exclude = pd.DataFrame({"month": [months[6]], "category": ["Drugs"]})
-    city = threat.city_series(inc, exclude=exclude)
+    whole_area = threat.area_series(inc, exclude=exclude)
     crime_counts = counts[counts["category"] != ASB].groupby("month")["count"].sum()
-    assert list(city.columns) == [ASB, "Burglary", "Drugs", threat.ALL_CRIME]
-    assert np.isnan(city.loc[bad, threat.ALL_CRIME])
+    assert list(whole_area.columns) == [ASB, "Burglary", "Drugs", threat.ALL_CRIME]
+    assert np.isnan(whole_area.loc[bad, threat.ALL_CRIME])
     # a defect in one category does not remove the month from the total
-    assert city.loc[months[6], threat.ALL_CRIME] == crime_counts[months[6]]
-    assert np.isnan(city.loc[months[6], "Drugs"])
+    assert whole_area.loc[months[6], threat.ALL_CRIME] == crime_counts[months[6]]
+    assert np.isnan(whole_area.loc[months[6], "Drugs"])
     ok = months.drop(bad)
-    np.testing.assert_array_equal(city.loc[ok, threat.ALL_CRIME], crime_counts[ok])
-    only_asb = threat.city_series(inc[inc["category"] == ASB])
+    np.testing.assert_array_equal(whole_area.loc[ok, threat.ALL_CRIME], crime_counts[ok])
+    only_asb = threat.area_series(inc[inc["category"] == ASB])
     assert list(only_asb.columns) == [ASB]
     # as published and with the excluded cells missing, from one count of the incidents
-    raw, masked = threat.city_frames(inc, exclude=exclude)
-    pd.testing.assert_frame_equal(masked, city)
-    pd.testing.assert_frame_equal(raw, threat.city_series(inc))
+    raw, masked = threat.area_frames(inc, exclude=exclude)
+    pd.testing.assert_frame_equal(masked, whole_area)
+    pd.testing.assert_frame_equal(raw, threat.area_series(inc))
     assert raw.loc[months[6], "Drugs"] == counts.query("category == 'Drugs'")["count"].iloc[6]
 
 
@@ -494,7 +494,7 @@ def analysis(store):
     )
 
 
-def test_analyse_threat_counts_the_city_series_once(store, monkeypatch):
+def test_analyse_threat_counts_the_area_series_once(store, monkeypatch):
     calls = []
 
     def counted(*args, **kwargs):
@@ -509,7 +509,7 @@ def test_analyse_threat_counts_the_city_series_once(store, monkeypatch):
         exclude=store.quality.implausible,
     )
     assert calls == [None]  # once, as published; the exclusions are masked on a copy
-    assert np.isnan(a.city.loc[MONTHS_60[30], "Burglary"])
+    assert np.isnan(a.whole_area.loc[MONTHS_60[30], "Burglary"])
     assert len(a.excluded) == 1
 
 
@@ -517,7 +517,7 @@ def test_analyse_threat_finds_the_planted_rise(analysis):
     a = analysis
     assert a.end == pd.Timestamp("2025-03-01") and a.recent_label == "Oct 2024 to Mar 2025"
     assert list(a.windows) == ["last 3 years", "since 2020/21"]
-    assert a.wards.shape == (60, 12) and threat.ALL_CRIME in a.city.columns
+    assert a.wards.shape == (60, 12) and threat.ALL_CRIME in a.whole_area.columns
     assert a.screen.flagged.index.tolist() == [("Drugs", "B")]
     assert a.concern.loc[0, ["category", "ward", "selected_by"]].tolist() == [
         "Drugs",
@@ -525,7 +525,7 @@ def test_analyse_threat_finds_the_planted_rise(analysis):
         "screen",
     ]
     assert a.details[0].key == ("Drugs", "B") and len(a.details) == len(a.concern)
-    assert a.city_trends.index.names == ["category", "window"]
+    assert a.area_trends.index.names == ["category", "window"]
     assert set(a.profiles) == {ASB}
     assert a.profiles[ASB].table["index"].idxmax() in (6, 7, 8)
     assert set(a.forecasts) == {threat.ALL_CRIME, ASB}
@@ -562,11 +562,11 @@ def test_threat_findings_state_numbers(analysis):
     assert all(isinstance(f, Finding) and f.evidence == "02_threat" for f in findings)
     texts = [f.text for f in findings]
     assert texts[0] == analysis.screen_text()
-    totals = threat.forecast_totals(analysis.forecasts, analysis.city)
+    totals = threat.forecast_totals(analysis.forecasts, analysis.whole_area)
     crime = totals.loc[threat.ALL_CRIME, "expected_total"]
     assert any(t.startswith("Recorded crime is forecast at about") for t in texts)
     assert any(f"about {float(f'{crime:.3g}'):,.0f} in" in t for t in texts)
-    recent = analysis.city_trends.xs("last 3 years", level="window")
+    recent = analysis.area_trends.xs("last 3 years", level="window")
     crime_trend = recent.loc[threat.ALL_CRIME]
     expected = (
         "Recorded crime showed no statistically significant trend"
@@ -581,7 +581,7 @@ def test_short_data_give_reasons_not_errors():
     months = pd.date_range("2024-01-01", periods=3, freq="MS")
     inc, _ = simulate_incidents(rng, months)
     a = threat.analyse_threat(inc, end="2024-03-01")
-    assert a.screen is None and a.city_trends is None and a.ward_trends is None
+    assert a.screen is None and a.area_trends is None and a.ward_trends is None
     assert a.details == [] and a.profiles == {} and a.lockdown == {} and a.forecasts == {}
     assert set(a.reasons) == {
         "screen",
@@ -627,7 +627,7 @@ def test_lockdown_is_modelled_when_the_data_span_it():
         f"{100 * asb['estimate']:.0f}% higher"
     )
     assert "recorded crime was" in sentences[1] and "lower" in sentences[1]
-    assert as_monthly_counts(a.city[ASB]).index[-1] == pd.Timestamp("2021-06-01")
+    assert as_monthly_counts(a.whole_area[ASB]).index[-1] == pd.Timestamp("2021-06-01")
 
 
 # ---------------------------------------------------------------------------- the chapter
@@ -700,8 +700,8 @@ def test_assess_headline_figures_and_notes(result, analysis):
     assert head["months_with_data"] == 59 and head["period"] == "Apr 2020 to Mar 2025"
     assert (head["series_screened"], head["series_flagged"], head["flagged_rises"]) == (12, 1, 1)
     assert head["series_of_concern"][0] == "Drugs in B"
-    crime = head["city_trends"][threat.ALL_CRIME]
-    recent = analysis.city_trends.xs("last 3 years", level="window").loc[threat.ALL_CRIME]
+    crime = head["area_trends"][threat.ALL_CRIME]
+    recent = analysis.area_trends.xs("last 3 years", level="window").loc[threat.ALL_CRIME]
     assert crime["annual_change_pct"] == recent["annual_change_pct"]
     assert crime["direction"] == recent["direction"]
     assert set(head["forecasts"]) == {threat.ALL_CRIME, ASB}

@@ -94,7 +94,7 @@ def test_weapons_rise_in_the_planted_wards_is_significantly_rising(threat_run, t
     assert {(effect["category"], w) for w in effect["wards"]} <= shown
 
 
-def test_stable_category_is_not_a_significant_citywide_trend(truth, category_trends):
+def test_stable_category_is_not_a_significant_areawide_trend(truth, category_trends):
     stable = truth["effects"]["stable_category"]["category"]
     for window in (RECENT, LONG):
         row = category_trends.loc[(stable, window)]
@@ -104,17 +104,17 @@ def test_stable_category_is_not_a_significant_citywide_trend(truth, category_tre
         assert bool(row["mk_agrees"])
 
 
-def test_burglary_scheme_wards_show_as_falling_more_than_the_city(
+def test_burglary_scheme_wards_show_as_falling_more_than_the_whole_area(
     truth, ward_trends, category_trends
 ):
     effect = truth["effects"]["burglary_scheme"]
-    city = category_trends.loc[(effect["category"], LONG), "annual_change_pct"]
+    whole_area = category_trends.loc[(effect["category"], LONG), "annual_change_pct"]
     for ward in effect["wards"]:
         row = ward_trends.loc[(effect["category"], ward, LONG)]
         assert row["direction"] == "↓", ward
         assert row["upper_pct"] < 0
-        # the scheme's extra -30% makes these wards fall faster than the city as a whole
-        assert row["annual_change_pct"] < city
+        # the scheme's extra -30% makes these wards fall faster than the area as a whole
+        assert row["annual_change_pct"] < whole_area
 
 
 def test_publication_defects_are_left_out(truth, category_trends):

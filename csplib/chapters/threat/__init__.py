@@ -9,7 +9,7 @@ Modules, by concept:
 
 * :mod:`~csplib.chapters.threat.series`: monthly series by category (with ``All crime``) and
   by category x ward, missing months kept missing (:func:`monthly_series`,
-  :func:`city_series`).
+  :func:`area_series`).
 * :mod:`~csplib.chapters.threat.trends`: annual % change over the trend windows, with
   Mann-Kendall as a check and a direction arrow (:func:`trend_windows`, :func:`trend_table`).
 * :mod:`~csplib.chapters.threat.screen`: the emerging-trend screen of every category x ward
@@ -69,8 +69,8 @@ from csplib.chapters.threat.screen import (
 from csplib.chapters.threat.series import (
     ALL_CRIME,
     VIOLENCE,
-    city_frames,
-    city_series,
+    area_frames,
+    area_series,
     monthly_series,
 )
 from csplib.chapters.threat.text import month_span
@@ -91,8 +91,8 @@ __all__ = [
     "table_formats",
     "month_span",
     "monthly_series",
-    "city_series",
-    "city_frames",
+    "area_series",
+    "area_frames",
     "trend_windows",
     "trend_table",
     "screen_problem",

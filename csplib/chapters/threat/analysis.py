@@ -24,7 +24,7 @@ from csplib.chapters.threat.series import (
     ALL_CRIME,
     VIOLENCE,
     _excluded_cells,
-    city_frames,
+    area_frames,
     monthly_series,
 )
 from csplib.chapters.threat.text import _count_text, _label, _month, _months_list, month_span
@@ -47,7 +47,7 @@ class ThreatAnalysis:
     ----------
     end : Timestamp
         Last month analysed (the end of the assessed period, or of the data if earlier).
-    city, wards : DataFrame
+    whole_area, wards : DataFrame
         Monthly series by category (with ``All crime``) and by category x ward.
     excluded : DataFrame
         (category, month) cells treated as missing (implausible months).
@@ -56,7 +56,7 @@ class ThreatAnalysis:
     recent : tuple of Timestamp
         First and last month of the screen's recent window.
     screen : ScreenResults or None
-    city_trends, ward_trends : DataFrame or None
+    area_trends, ward_trends : DataFrame or None
         :func:`trend_table` results.
     concern : DataFrame or None
         :func:`series_of_concern`.
@@ -69,13 +69,13 @@ class ThreatAnalysis:
     """
 
     end: pd.Timestamp
-    city: pd.DataFrame
+    whole_area: pd.DataFrame
     wards: pd.DataFrame
     excluded: pd.DataFrame
     windows: dict
     recent: tuple
     screen: ScreenResults | None = None
-    city_trends: pd.DataFrame | None = None
+    area_trends: pd.DataFrame | None = None
     ward_trends: pd.DataFrame | None = None
     concern: pd.DataFrame | None = None
     details: list = field(default_factory=list)
@@ -92,13 +92,13 @@ class ThreatAnalysis:
 
     def coverage_text(self) -> str:
         """What the chapter rests on: months, gaps and cells treated as missing."""
-        idx = self.city.index
-        with_data = int(self.city.notna().any(axis=1).sum())
+        idx = self.whole_area.index
+        with_data = int(self.whole_area.notna().any(axis=1).sum())
         text = (
             f"The analysis uses {_count_text(with_data, 'month')} of police.uk data, "
             f"{month_span(idx[0], idx[-1])}"
         )
-        gaps = idx[self.city.isna().all(axis=1)]
+        gaps = idx[self.whole_area.isna().all(axis=1)]
         if len(gaps):
             verb = "is" if len(gaps) == 1 else "are"
             text += (
@@ -262,20 +262,24 @@ def analyse_threat(
         raise ValueError(
             f"incidents lack column(s) {lacking}; expected month, category and {ward_column!r}"
         )
-    raw, city = city_frames(incidents, months_present=months_present, end=end, exclude=exclude)
-    end = city.index[-1]
+    raw, whole_area = area_frames(
+        incidents, months_present=months_present, end=end, exclude=exclude
+    )
+    end = whole_area.index[-1]
     ward_rows = incidents[incidents[ward_column].notna()]
     ward_rows = ward_rows[["month", "category", ward_column]].rename(columns={ward_column: "ward"})
     wards = monthly_series(
         ward_rows, ["category", "ward"], months_present=months_present, end=end, exclude=exclude
     )
-    windows = trend_windows(end, first=city.index[0], recent_months=trend_months, baseline=baseline)
-    recent = (city.index[max(len(city) - recent_months, 0)], end)
+    windows = trend_windows(
+        end, first=whole_area.index[0], recent_months=trend_months, baseline=baseline
+    )
+    recent = (whole_area.index[max(len(whole_area) - recent_months, 0)], end)
     analysis = ThreatAnalysis(
         end=end,
-        city=city,
+        whole_area=whole_area,
         wards=wards,
-        excluded=_excluded_cells(city, raw),
+        excluded=_excluded_cells(whole_area, raw),
         windows=windows,
         recent=recent,
         settings={
@@ -288,7 +292,7 @@ def analyse_threat(
         },
     )
     reasons = analysis.reasons
-    n_months = int(city.notna().any(axis=1).sum())
+    n_months = int(whole_area.notna().any(axis=1).sum())
 
     # screen
     problem = screen_problem(wards, recent_months=recent_months)
@@ -312,7 +316,7 @@ def analyse_threat(
         reasons["trends"] = f"No trends were estimated. {why}"
         reasons["ward_trends"] = f"No ward-level trends were estimated. {why}"
     else:
-        analysis.city_trends = trend_table(city, windows, level=level)
+        analysis.area_trends = trend_table(whole_area, windows, level=level)
         analysis.ward_trends = trend_table(
             wards, windows, level=level, significance="q_value", mann_kendall=False
         )
@@ -355,18 +359,18 @@ def analyse_threat(
         )
     else:
         analysis.profiles = seasonal_profiles(
-            city, [ASB, VIOLENCE], start=first_window[0], end=first_window[1], level=level
+            whole_area, [ASB, VIOLENCE], start=first_window[0], end=first_window[1], level=level
         )
 
     # Covid-19 lockdown
     problems = {}
     for name in (ASB, ALL_CRIME):
-        if name in city.columns:
-            problem = lockdown_problem(city[name])
+        if name in whole_area.columns:
+            problem = lockdown_problem(whole_area[name])
             if problem:
                 problems[name] = problem
             else:
-                analysis.lockdown[name] = lockdown_its(city[name], level=level)
+                analysis.lockdown[name] = lockdown_its(whole_area[name], level=level)
     if problems:
         first = next(iter(problems.values()))
         if analysis.lockdown:
@@ -379,13 +383,13 @@ def analyse_threat(
     # forecasts
     problems = {}
     for name in (ALL_CRIME, ASB):
-        if name in city.columns:
-            problem = forecast_problem(city[name])
+        if name in whole_area.columns:
+            problem = forecast_problem(whole_area[name])
             if problem:
                 problems[name] = problem
             else:
                 analysis.forecasts[name] = forecast_series(
-                    city[name], horizon=horizon, history_months=trend_months, level=level
+                    whole_area[name], horizon=horizon, history_months=trend_months, level=level
                 )
     if problems:
         first = next(iter(problems.values()))

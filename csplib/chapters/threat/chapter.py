@@ -265,11 +265,11 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
                     },
                 )
             )
-    if a.city_trends is not None:
+    if a.area_trends is not None:
         out.append(
             _table(
                 "category_trends_detail",
-                a.city_trends,
+                a.area_trends,
                 "Area-wide annual % change by category over each window, with the "
                 "Mann-Kendall check and the model used",
             )
@@ -277,7 +277,7 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
         out.append(
             _table(
                 "category_trends",
-                a.city_trends[[*TREND_COLUMNS, "mk_p_value", "mk_agrees"]],
+                a.area_trends[[*TREND_COLUMNS, "mk_p_value", "mk_agrees"]],
                 "Area-wide annual % change by category, with 95% confidence interval, "
                 "p-value and direction (↑ ↓ significant at 5%, ↔ not); Mann-Kendall as a check",
             )
@@ -320,7 +320,7 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
         out.append(
             _table(
                 "forecast_totals",
-                forecast_totals(a.forecasts, a.city),
+                forecast_totals(a.forecasts, a.whole_area),
                 "Expected totals for the next 12 months against the last 12 months recorded",
             )
         )
@@ -378,7 +378,7 @@ def _figures(a: ThreatAnalysis) -> dict[str, str]:
     for name, model in a.lockdown.items():
         figures[f"lockdown: {name}"] = its_title(name, model)
     if a.forecasts:
-        totals = forecast_totals(a.forecasts, a.city)
+        totals = forecast_totals(a.forecasts, a.whole_area)
         for name in a.forecasts:
             figures[f"forecast: {name}"] = forecast_title(name, totals)
     return figures
@@ -387,10 +387,10 @@ def _figures(a: ThreatAnalysis) -> dict[str, str]:
 def _headline(a: ThreatAnalysis) -> dict:
     """The figures the chapter states: coverage, the screen, the trends of all crime and ASB
     over the recent window, the lockdown's level change and the forecast totals."""
-    idx = a.city.index
+    idx = a.whole_area.index
     head = {
         "period": month_span(idx[0], idx[-1]),
-        "months_with_data": int(a.city.notna().any(axis=1).sum()),
+        "months_with_data": int(a.whole_area.notna().any(axis=1).sum()),
         "recent_months": a.recent_label,
     }
     if a.screen is not None:
@@ -410,9 +410,9 @@ def _headline(a: ThreatAnalysis) -> dict:
     window = next(iter(a.windows))
     if a.ward_trends is not None:
         head["ward_trends_significant"] = len(a.significant_ward_trends(window))
-    if a.city_trends is not None:
-        part = a.city_trends.xs(window, level="window")
-        head["city_trends"] = {
+    if a.area_trends is not None:
+        part = a.area_trends.xs(window, level="window")
+        head["area_trends"] = {
             name: part.loc[
                 name, ["period", "annual_change_pct", "lower_pct", "upper_pct", "direction"]
             ].to_dict()
@@ -425,7 +425,7 @@ def _headline(a: ThreatAnalysis) -> dict:
             for name, model in a.lockdown.items()
         }
     if a.forecasts:
-        totals = forecast_totals(a.forecasts, a.city)
+        totals = forecast_totals(a.forecasts, a.whole_area)
         head["forecasts"] = {
             name: row[["forecast_period", "expected_total", "change_pct"]].to_dict()
             for name, row in totals.iterrows()
@@ -475,7 +475,7 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
                 _trend_sentence(f"{key[0]} in {key[1]}", row)
                 + " after allowing for testing every category in every ward."
             )
-    ct = analysis.city_trends
+    ct = analysis.area_trends
     if ct is not None:
         part = ct.xs(recent, level="window")
         for name in (ALL_CRIME, ASB):
@@ -506,7 +506,7 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
             )
     out.extend(analysis.lockdown_sentences())
     if analysis.forecasts:
-        totals = forecast_totals(analysis.forecasts, analysis.city)
+        totals = forecast_totals(analysis.forecasts, analysis.whole_area)
         for name, row in totals.iterrows():
             label = "Recorded crime" if name == ALL_CRIME else "Anti-social behaviour"
             text = (

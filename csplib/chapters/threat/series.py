@@ -5,8 +5,8 @@ or by category x ward) over every month from the first with data to the end of t
 period. A month the source does not cover is ``NaN``, never zero; so is a (month, category)
 cell the ingest quality check flagged as implausible (a publication defect, such as a
 release that kept 5% of a month's ASB): treating it as data would bend every model that
-sees it. :func:`city_series` adds an ``ALL_CRIME`` column (every category except ASB), which
-is checked for implausible months on its own; :func:`city_frames` gives it both as published
+sees it. :func:`area_series` adds an ``ALL_CRIME`` column (every category except ASB), which
+is checked for implausible months on its own; :func:`area_frames` gives it both as published
 and with the flagged cells left out, counting the incidents once.
 """
 
@@ -23,7 +23,7 @@ from csplib.ingest.quality import implausible_months
 from csplib.methods.models import long_to_wide
 from csplib.methods.volume import monthly_counts
 
-__all__ = ["ALL_CRIME", "VIOLENCE", "monthly_series", "city_series", "city_frames"]
+__all__ = ["ALL_CRIME", "VIOLENCE", "monthly_series", "area_series", "area_frames"]
 
 #: Name of the total of every crime category (ASB is not a crime).
 VIOLENCE = "Violence and sexual offences"
@@ -132,7 +132,7 @@ def _mask_cells(wide: pd.DataFrame, exclude: pd.DataFrame | None) -> pd.DataFram
     return wide
 
 
-def city_series(
+def area_series(
     incidents: pd.DataFrame,
     *,
     months_present=None,
@@ -163,15 +163,15 @@ def city_series(
     --------
     >>> inc = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 3 + ["2024-02-01"]),
     ...                     "category": ["Burglary", "Drugs", ASB, "Drugs"]})
-    >>> city_series(inc)[ALL_CRIME].tolist()
+    >>> area_series(inc)[ALL_CRIME].tolist()
     [2.0, 1.0]
     """
-    return city_frames(incidents, months_present=months_present, end=end, exclude=exclude, asb=asb)[
+    return area_frames(incidents, months_present=months_present, end=end, exclude=exclude, asb=asb)[
         1
     ]
 
 
-def city_frames(
+def area_frames(
     incidents: pd.DataFrame,
     *,
     months_present=None,
@@ -179,7 +179,7 @@ def city_frames(
     exclude: pd.DataFrame | None = None,
     asb: str = ASB,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`city_series` as published and with ``exclude`` treated as missing, counted once.
+    """:func:`area_series` as published and with ``exclude`` treated as missing, counted once.
 
     Returns
     -------
@@ -192,8 +192,8 @@ def city_frames(
     >>> inc = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01"]),
     ...                     "category": ["Drugs", "Drugs"]})
     >>> skip = pd.DataFrame({"month": pd.to_datetime(["2024-02-01"]), "category": ["Drugs"]})
-    >>> raw, city = city_frames(inc, exclude=skip)
-    >>> raw["Drugs"].tolist(), city["Drugs"].tolist(), city[ALL_CRIME].tolist()
+    >>> raw, whole_area = area_frames(inc, exclude=skip)
+    >>> raw["Drugs"].tolist(), whole_area["Drugs"].tolist(), whole_area[ALL_CRIME].tolist()
     ([1.0, 1.0], [1.0, nan], [1.0, 1.0])
     """
     raw = monthly_series(incidents, "category", months_present=months_present, end=end)

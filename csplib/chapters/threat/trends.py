@@ -105,7 +105,7 @@ def trend_table(
     level : float
         Confidence level (0.95).
     significance : {"p_value", "q_value"}
-        Which p-value sets the arrow: raw (few series, e.g. city categories) or
+        Which p-value sets the arrow: raw (few series, e.g. the whole area's categories) or
         BH-adjusted (many series, e.g. category x ward).
     alpha : float
         Significance level (0.05).
