@@ -3,8 +3,8 @@
 ``csp assess``        run the assessment's chapters and write ``outputs/<year>/``
 ``csp init NAME``     write a parameters file for any partnership (``--list`` lists them)
 ``csp params check``  validate a parameters file
-``csp synth``         write the synthetic Nottingham dataset (police.uk files, partner
-                      extract, indicators, truth.json)
+``csp synth``         write a synthetic dataset (police.uk files, partner extract,
+                      indicators, truth.json): Nottingham's, or any area's with ``--area``
 
 User mistakes (a bad parameters file, an unreadable data file) print one line per problem
 and exit with status 2; a chapter that fails makes ``csp assess`` exit with status 1; a
@@ -23,10 +23,12 @@ __all__ = ["main"]
 
 
 def _assess(args: argparse.Namespace) -> int:
+    from csplib.methods.measures import load_framework
     from csplib.params import find_default_params, load_params
     from csplib.run.runner import run_assessment
 
     params = load_params(args.params or find_default_params())
+    load_framework(params.framework)  # a mistake in it stops the run before any chapter
     chapters = [c.strip() for c in args.chapters.split(",") if c.strip()] if args.chapters else None
     packs = None
     if args.packs is not None:
@@ -59,18 +61,37 @@ def _assess(args: argparse.Namespace) -> int:
 
 
 def _params_check(args: argparse.Namespace) -> int:
+    from csplib.methods.measures import load_framework
     from csplib.params import load_params
 
     params = load_params(args.file)
+    framework = load_framework(params.framework)  # its sections, targets and own measures
     a = params.assessment
     print(f"{args.file}: ok ({params.area.name}, {a.year}, period {a.period.label})")
+    plan = "generic police.uk measures" if framework.generic else framework.name
+    n_targets = len(framework.targets)
+    print(f"  framework: {plan} ({len(framework.measure_ids)} measures, {n_targets} targets)")
     return 0
 
 
 def _synth(args: argparse.Namespace) -> int:
     from csplib.synth import generate
 
-    result = generate(args.seed, args.out, data_dir=args.data_dir, overwrite=args.overwrite)
+    area = None
+    if args.area:
+        from csplib.ingest.geography import Geography, find_partnership
+
+        reference = args.data_dir / "reference"
+        partnership = find_partnership(reference, args.area)
+        area = Geography(reference, la_codes=list(partnership.la_codes), name=partnership.name)
+    result = generate(
+        args.seed, args.out, data_dir=args.data_dir, overwrite=args.overwrite, area=area
+    )
+    recorded = result.truth["area"]
+    codes = ", ".join(recorded.get("la_codes") or [recorded["la_code"]])
+    csp = f"{recorded['csp_code']}: " if recorded.get("csp_code") else ""
+    model = "modelled" if "model_version" in recorded else "calibrated"
+    print(f"Area: {recorded['name']} ({csp}{codes}), {recorded['force']}; {model} volumes")
     rows = ", ".join(f"{k} {v:,}" for k, v in result.rows.items())
     print(
         f"Synthetic data (seed {result.seed}) written to {result.out_dir} in "
@@ -159,6 +180,11 @@ def _parser() -> argparse.ArgumentParser:
     synth = sub.add_parser("synth", help="write the synthetic dataset (deterministic per seed)")
     synth.add_argument("--seed", type=int, required=True, help="seed of every random draw")
     synth.add_argument("--out", type=Path, required=True, help="folder to write into")
+    synth.add_argument(
+        "--area",
+        help="a partnership or local authority of England and Wales, by name or code "
+        "(default: Nottingham, the calibrated dataset)",
+    )
     synth.add_argument(
         "--data-dir",
         type=Path,

@@ -139,13 +139,22 @@ def ensure_data(params: Params) -> None:
 
     Validating parameters writes nothing; the data a run reads are made here, once, before
     the store is loaded (:func:`csplib.synth.ensure_generated` reuses a folder that holds
-    the same seed and generator version).
+    the same seed, generator version and area). The data are for the parameters' own area
+    (``area.la_codes``, ``area.csp_code``): Nottingham's authority keeps the calibrated
+    dataset, any other partnership gets the modelled one.
     """
     spec = params.data.synthetic
     if spec is not None:
+        from csplib.ingest.geography import Geography
         from csplib.synth import ensure_generated
 
-        ensure_generated(spec.seed, spec.dir, data_dir=spec.calibration_dir)
+        area = Geography(
+            params.data.reference_dir,
+            la_codes=list(params.area.la_codes),
+            csp_code=params.area.csp_code,
+            name=params.area.name,
+        )
+        ensure_generated(spec.seed, spec.dir, data_dir=spec.calibration_dir, area=area)
 
 
 def load_context(

@@ -36,6 +36,10 @@ from csplib.ingest.policeuk_sources import discover
 
 __all__ = ["choose_period", "init_parameters", "parameters_text", "partnerships_text"]
 
+#: The baseline written for synthetic data: the last financial year before the Covid-19
+#: shock the synthetic series carry.
+SYNTHETIC_BASELINE = "2018/19"
+
 #: Themes every partnership can report from police.uk alone (themes that need the partner
 #: extract's flags, such as domestic abuse and hate crime, are written as a comment).
 GENERIC_THEMES: dict[str, tuple[str, list[str]]] = {
@@ -138,6 +142,13 @@ def parameters_text(
         Run on synthetic data generated for the area with this seed instead.
     """
     today = today or dt.date.today()
+    baseline = None
+    if synthetic_seed is not None:
+        from csplib.synth.calibration import FIRST_MONTH, LAST_MONTH
+
+        months = pd.date_range(f"{FIRST_MONTH}-01", f"{LAST_MONTH}-01", freq="MS")
+        period = period or choose_period(months)
+        baseline = SYNTHETIC_BASELINE
     if period is None:
         last_march = today.year - 1 if today.month < 4 else today.year
         period = Period.financial_year(last_march - 1)
@@ -155,7 +166,11 @@ def parameters_text(
         f"  year: {year}",
         "  title: Community Safety Strategic Assessment",
         f"  period: {_window_yaml(period)}",
-        '  # baseline: "2019/20"   # a year to compare with (targets are set against it)',
+        (
+            f'  baseline: "{baseline}"  # the year the synthetic series are compared with'
+            if baseline
+            else '  # baseline: "2019/20"   # a year to compare with (targets are set against it)'
+        ),
         "area:",
         f"  name: {area.name}",
     ]

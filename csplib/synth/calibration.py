@@ -21,6 +21,8 @@ Sources
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES, VICTIM_BASED_CATEGORIES
@@ -49,6 +51,9 @@ __all__ = [
     "DUPLICATES_PER_MONTH",
     "OUTSIDE_RING_KM",
     "CITY_CENTRE",
+    "CITY_POPULATION",
+    "AreaProfile",
+    "NOTTINGHAM",
     "fy_label",
     "seasonal_profile",
     "daily_stringency",
@@ -225,6 +230,78 @@ DUPLICATES_PER_MONTH = 3.0
 OUTSIDE_RING_KM = 6.0
 #: Nottingham Council House (longitude, latitude).
 CITY_CENTRE = (-1.1505, 52.9536)
+#: Residents of the city (ONS mid-2019, the 182 LSOA11s): the unit of population scaling.
+CITY_POPULATION = 332_900
+
+
+@dataclass(frozen=True)
+class AreaProfile:
+    """Who a synthetic dataset is for, and the yearly totals it is drawn to.
+
+    :data:`NOTTINGHAM` is the calibrated profile; :func:`csplib.synth.area.area_inputs`
+    builds one for any other partnership (paths scaled from Nottingham's by the area's
+    modelled 2018/19 volume).
+
+    Attributes
+    ----------
+    name, csp_code : str
+        The partnership (``csp_code`` None when its authorities are not exactly one CSP).
+    la_codes, la_names : tuple of str
+        Its local authorities.
+    force_name, force_slug : str
+        The force as the street files name it (``"Reported by"``) and in their file names.
+    victim_based_path, asb_path, hate_crime_path : dict
+        Yearly totals in the area by financial year (victim-based crime and ASB with an
+        LSOA of the area in the street files; hate crimes in the partner extract).
+    population : int
+        Residents (ONS mid-2019).
+    calibrated : bool
+        True only for Nottingham, whose figures are published targets.
+    places : dict or None
+        Where the planted effects go (:func:`csplib.synth.effects.choose_places`); None
+        means Nottingham's named wards and LSOA.
+    """
+
+    name: str
+    csp_code: str | None
+    la_codes: tuple[str, ...]
+    la_names: tuple[str, ...]
+    force_name: str
+    force_slug: str
+    victim_based_path: dict[int, int]
+    asb_path: dict[int, int]
+    hate_crime_path: dict[int, int]
+    population: int
+    calibrated: bool = False
+    places: dict | None = field(default=None, repr=False)
+
+    @property
+    def scale(self) -> float:
+        """Residents relative to Nottingham's (1.0 for Nottingham): scales the indicators."""
+        return self.population / CITY_POPULATION
+
+    @property
+    def indicator_area(self) -> str:
+        """The ``area`` code of the indicators table: the authority, or the CSP of several."""
+        if len(self.la_codes) == 1 or self.csp_code is None:
+            return self.la_codes[0]
+        return self.csp_code
+
+
+#: The calibrated profile: Nottingham's published and assumed paths.
+NOTTINGHAM = AreaProfile(
+    name="Nottingham",
+    csp_code="E22000257",
+    la_codes=(CITY_LA,),
+    la_names=("Nottingham",),
+    force_name=FORCE_NAME,
+    force_slug=FORCE_SLUG,
+    victim_based_path=VICTIM_BASED_PATH,
+    asb_path=ASB_PATH,
+    hate_crime_path=HATE_CRIME_PATH,
+    population=CITY_POPULATION,
+    calibrated=True,
+)
 
 
 def fy_label(year: int) -> str:

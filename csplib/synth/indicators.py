@@ -2,7 +2,8 @@
 
 One CSV in the format read by :func:`csplib.ingest.indicators.read_indicators` (columns
 ``indicator, area, period_start, period_end, numerator, denominator, value, source, kind,
-notes``), for Nottingham (``E06000018``):
+notes``), for Nottingham (``E06000018``) or another area (its authority's code, or its CSP
+code when it has several authorities):
 
 ==================================  ========  ==============================================
 indicator                           kind      periods
@@ -20,7 +21,9 @@ indicator                           kind      periods
 Published figures are met exactly (Partnership Plan 2022-25: experience of ASB 8.5% in the
 2018 survey and 9.2% in 2019; successful completions 21.9% in 2018/19, 22.7% in 2019/20,
 19.5% in 2020/21; and 21.3% for June 2019 - May 2020 from the November 2020 report). Other
-periods follow the stated paths with sampling noise.
+periods follow the stated paths with sampling noise. Another area gets the same paths
+(Nottingham's published figures are then ordinary points of the path, drawn with sampling
+noise) and counts scaled by its residents relative to Nottingham's.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from csplib.synth.calibration import CITY_LA, TARGETS, daily_stringency
+from csplib.synth.calibration import NOTTINGHAM, TARGETS, AreaProfile, daily_stringency
 from csplib.synth.levels import Timeline, timeline
 from csplib.synth.sampling import stream
 
@@ -107,9 +110,14 @@ COMPLETIONS_ANCHORS: dict[str, float] = {
 _PUBLISHED_COMPLETIONS = ("2019-03", "2020-03", "2020-05", "2021-03")
 
 
-def _survey_rows(rng, years) -> tuple[list[dict], dict]:
+def _survey_rows(rng, years, profile: AreaProfile) -> tuple[list[dict], dict]:
     rows, achieved = [], {}
-    published = TARGETS["asb_experience_pct"]
+    published = TARGETS["asb_experience_pct"] if profile.calibrated else {}
+    survey = (
+        "Respect for Nottingham Survey (simulated)"
+        if profile.calibrated
+        else f"residents' survey of {profile.name} (simulated)"
+    )
     for name, path in SURVEY_PATHS.items():
         for year in years:
             n = int(rng.integers(1_900, 2_151))
@@ -126,7 +134,7 @@ def _survey_rows(rng, years) -> tuple[list[dict], dict]:
                     "numerator": str(k),
                     "denominator": str(n),
                     "value": f"{k / n:.3f}",
-                    "source": _SOURCE + "Respect for Nottingham Survey (simulated)",
+                    "source": _SOURCE + survey,
                     "kind": "survey",
                     "notes": f"share of respondents who {_SURVEY_TEXT[name]}",
                 }
@@ -145,7 +153,7 @@ def _month_end(month: np.datetime64) -> str:
     return str((month + 1).astype("datetime64[D]") - 1)
 
 
-def _completions(rng, tl: Timeline) -> tuple[list[dict], dict]:
+def _completions(rng, tl: Timeline, profile: AreaProfile) -> tuple[list[dict], dict]:
     labels = np.array(list(COMPLETIONS_ANCHORS), dtype="datetime64[M]")
     values = np.array(list(COMPLETIONS_ANCHORS.values()))
     ends = np.arange(labels[0], min(labels[-1], tl.months[-1]) + 1)
@@ -156,7 +164,10 @@ def _completions(rng, tl: Timeline) -> tuple[list[dict], dict]:
         noise[i] = 0.8 * noise[i - 1] + rng.normal(0, 0.0015)
     anchored = np.isin(ends, labels)
     rate = np.where(anchored, rate, rate + noise)
-    in_treatment = np.interp(x, [0, 60, 120], [2_900, 2_600, 2_750]) + rng.normal(0, 25, len(ends))
+    scale = profile.scale
+    in_treatment = np.interp(x, [0, 60, 120], [2_900, 2_600, 2_750]) * scale + rng.normal(
+        0, 25 * np.sqrt(scale), len(ends)
+    )
     rows, achieved = [], {}
     for end, r, den, anchor in zip(
         ends, rate, in_treatment.round().astype(int), anchored, strict=True
@@ -192,7 +203,7 @@ def _completions(rng, tl: Timeline) -> tuple[list[dict], dict]:
         if anchor:
             achieved[label] = {
                 "path": round(100 * COMPLETIONS_ANCHORS[label], 2),
-                "published": label in _PUBLISHED_COMPLETIONS,
+                "published": profile.calibrated and label in _PUBLISHED_COMPLETIONS,
                 "achieved": round(100 * round(num / den, 3), 1),
                 "numerator": num,
                 "denominator": int(den),
@@ -200,7 +211,8 @@ def _completions(rng, tl: Timeline) -> tuple[list[dict], dict]:
     return rows, achieved
 
 
-def _counts(rng, tl: Timeline) -> tuple[list[dict], dict]:
+def _counts(rng, tl: Timeline, profile: AreaProfile) -> tuple[list[dict], dict]:
+    scale = profile.scale
     months = tl.months
     years = (months - months[0]).astype(float) / 12
     level = np.array(
@@ -213,7 +225,7 @@ def _counts(rng, tl: Timeline) -> tuple[list[dict], dict]:
     )
     fire_season = np.array([0.7, 0.8, 1.2, 1.5, 1.45, 1.15, 1.1, 1.05, 0.9, 0.9, 1.3, 0.75])
     fire_season = fire_season / fire_season.mean()
-    fires = rng.poisson(65 * 0.98**years * fire_season[tl.moy - 1] * (1 + 0.3 * level))
+    fires = rng.poisson(65 * scale * 0.98**years * fire_season[tl.moy - 1] * (1 + 0.3 * level))
     rows, paths = (
         [],
         {
@@ -234,8 +246,8 @@ def _counts(rng, tl: Timeline) -> tuple[list[dict], dict]:
             )
         )
     quarters = np.arange(0, len(months) - 2, 3)
-    marac_mu = (120 + 5.5 * years) * (1 + 0.25 * level)
-    admissions_mu = 62 * 0.99**years * (1 - 0.35 * level)
+    marac_mu = (120 + 5.5 * years) * scale * (1 + 0.25 * level)
+    admissions_mu = 62 * scale * 0.99**years * (1 - 0.35 * level)
     marac = rng.poisson(np.array([marac_mu[q : q + 3].sum() / 3 for q in quarters]))
     admissions = rng.poisson(np.array([admissions_mu[q : q + 3].sum() / 3 for q in quarters]))
     for q, a, b in zip(quarters, marac, admissions, strict=True):
@@ -257,7 +269,7 @@ def _counts(rng, tl: Timeline) -> tuple[list[dict], dict]:
                 last,
                 int(b),
                 "Hospital Episode Statistics-style data (simulated)",
-                "emergency admissions for assault, Nottingham residents",
+                f"emergency admissions for assault, {profile.name} residents",
             )
         )
     quarter_fy = tl.fy[quarters]
@@ -282,7 +294,9 @@ def _count_row(name, first, last, n, source, notes) -> dict:
     }
 
 
-def indicators_table(seed: int, start: str, end: str) -> tuple[pl.DataFrame, dict]:
+def indicators_table(
+    seed: int, start: str, end: str, profile: AreaProfile = NOTTINGHAM
+) -> tuple[pl.DataFrame, dict]:
     """The indicators whose period ends between ``start`` and ``end``, and their figures.
 
     The table is always built over the whole timeline and then cut, so a given seed gives
@@ -293,6 +307,8 @@ def indicators_table(seed: int, start: str, end: str) -> tuple[pl.DataFrame, dic
     seed : int
     start, end : str
         First and last month (``"YYYY-MM"``).
+    profile : AreaProfile, default NOTTINGHAM
+        Whose indicators: the area code, the survey's name and the scale of the counts.
 
     Returns
     -------
@@ -309,14 +325,14 @@ def indicators_table(seed: int, start: str, end: str) -> tuple[pl.DataFrame, dic
     """
     tl = timeline()
     rng = stream(seed, 0, "indicators")
-    survey, survey_info = _survey_rows(rng, SURVEY_YEARS)
-    completions, completion_info = _completions(rng, tl)
-    counts, count_info = _counts(rng, tl)
+    survey, survey_info = _survey_rows(rng, SURVEY_YEARS, profile)
+    completions, completion_info = _completions(rng, tl, profile)
+    counts, count_info = _counts(rng, tl, profile)
     first = str(np.datetime64(start, "M").astype("datetime64[D]"))
     last = _month_end(np.datetime64(end, "M"))
     frame = (
         pl.DataFrame(survey + completions + counts)
-        .with_columns(area=pl.lit(CITY_LA))
+        .with_columns(area=pl.lit(profile.indicator_area))
         .filter((pl.col("period_end") >= first) & (pl.col("period_end") <= last))
         .select(
             "indicator",

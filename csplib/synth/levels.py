@@ -12,8 +12,9 @@ The expected count of LSOA ``l``, category ``c`` in month ``t`` is
 * ``E``: the planted effects (:mod:`csplib.synth.effects`);
 * ``g``: for victim-based crime and for ASB, a smooth level fitted so that each financial
   year's city total equals :data:`~csplib.synth.calibration.VICTIM_BASED_PATH` or
-  :data:`~csplib.synth.calibration.ASB_PATH` (which hold the published targets); 1 for the
-  other categories.
+  :data:`~csplib.synth.calibration.ASB_PATH` (which hold the published targets), or the
+  paths of the area's :class:`~csplib.synth.calibration.AreaProfile`; 1 for the other
+  categories.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import pandas as pd
 
 from csplib.core.schema import ASB
 from csplib.synth.calibration import (
-    ASB_PATH,
     CATEGORIES,
     CATEGORY_DRIFT,
     CATEGORY_INDEX,
@@ -34,7 +34,6 @@ from csplib.synth.calibration import (
     FIRST_MONTH,
     LAST_MONTH,
     VB_INDEX,
-    VICTIM_BASED_PATH,
     daily_stringency,
     seasonal_profile,
 )
@@ -44,6 +43,7 @@ __all__ = [
     "SHARE_PSEUDOCOUNT",
     "TOTAL_PRIOR_SHAPE",
     "MEAN_MONTH_DAYS",
+    "seasonal_matrix",
     "Timeline",
     "Levels",
     "timeline",
@@ -93,7 +93,7 @@ def timeline(first: str = FIRST_MONTH, last: str = LAST_MONTH) -> Timeline:
     return Timeline(months, np.where(moy >= 4, year, year - 1), moy, days, labels)
 
 
-def _seasonal_matrix() -> np.ndarray:
+def seasonal_matrix() -> np.ndarray:
     return np.stack([seasonal_profile(c) for c in CATEGORIES], axis=1)  # (12, C)
 
 
@@ -104,7 +104,8 @@ def base_levels(real: RealData) -> np.ndarray:
     the months' seasonal and day-count factors; each LSOA's category shares are pulled
     toward its group's shares (pseudo-count :data:`SHARE_PSEUDOCOUNT` months' rows); and
     each LSOA's total is pulled toward population x its IMD decile's rate in the group
-    (gamma-Poisson, prior shape :data:`TOTAL_PRIOR_SHAPE`).
+    (gamma-Poisson, prior shape :data:`TOTAL_PRIOR_SHAPE`). For a modelled area
+    (``real.base`` set, :mod:`csplib.synth.rates`) the modelled base is returned as it is.
 
     Parameters
     ----------
@@ -125,8 +126,10 @@ def base_levels(real: RealData) -> np.ndarray:
     >>> bool((base > 0).all()), round(float(base[real.lsoa["city"]].sum()), -2)
     (True, 5100.0)
     """
+    if real.base is not None:  # a modelled area (csplib.synth.rates)
+        return real.base
     tl = timeline(BASE_MONTHS[0], BASE_MONTHS[-1])
-    seasonal = _seasonal_matrix()
+    seasonal = seasonal_matrix()
     factor = (seasonal[tl.moy - 1] * (tl.days / MEAN_MONTH_DAYS)[:, None]).sum(axis=0)
     raw = real.counts / factor[None, :]  # monthly, deseasonalised
     out = np.zeros_like(raw)
@@ -247,15 +250,18 @@ def expected_counts(real: RealData, effects: np.ndarray, tl: Timeline | None = N
         values = CATEGORY_DRIFT.get(name) or CATEGORY_INDEX.get(name)
         if values is not None:
             path[:, c] = _fy_interpolate(values, tl.months, fy0)
-    seasonal = _seasonal_matrix()[tl.moy - 1]
+    seasonal = seasonal_matrix()[tl.moy - 1]
     covid = _covid(tl)
     monthly = path * seasonal * covid * (tl.days / MEAN_MONTH_DAYS)[:, None]
     k = base[None, :, :] * monthly[:, None, :] * effects
     city = real.lsoa["city"].to_numpy()
     vb = list(VB_INDEX)
     asb = CATEGORIES.index(ASB)
-    g_vb, anchors_vb = _fit_group(k[:, city][:, :, vb].sum(axis=(1, 2)), tl, VICTIM_BASED_PATH)
-    g_asb, anchors_asb = _fit_group(k[:, city, asb].sum(axis=1), tl, ASB_PATH)
+    profile = real.profile
+    g_vb, anchors_vb = _fit_group(
+        k[:, city][:, :, vb].sum(axis=(1, 2)), tl, profile.victim_based_path
+    )
+    g_asb, anchors_asb = _fit_group(k[:, city, asb].sum(axis=1), tl, profile.asb_path)
     group = np.ones((len(tl.months), len(CATEGORIES)))
     group[:, vb] = g_vb[:, None]
     group[:, asb] = g_asb

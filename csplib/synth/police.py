@@ -2,11 +2,12 @@
 
 For each financial year: the city's victim-based crimes and ASB incidents are a multinomial
 draw of exactly the year's total (:data:`~csplib.synth.calibration.VICTIM_BASED_PATH`,
-:data:`~csplib.synth.calibration.ASB_PATH`) over its months x LSOAs x categories, with
-probabilities proportional to the expected counts; the city's other categories and every
-category of the ring LSOAs outside the city are Poisson. Rows with no location
-(:data:`~csplib.synth.calibration.NO_LOCATION_SHARE`) come on top: copies of the place and
-category of random rows of the month, published with a blank location and LSOA.
+:data:`~csplib.synth.calibration.ASB_PATH`, or another area's paths) over its months x
+LSOAs x categories, with probabilities proportional to the expected counts; the city's
+other categories and every category of the ring LSOAs outside the city are Poisson. Rows
+with no location (:data:`~csplib.synth.calibration.NO_LOCATION_SHARE`) come on top: copies
+of the place and category of random rows of the month, published with a blank location and
+LSOA.
 
 Each row gets a real location of its LSOA and category (the names and snapped points of the
 real files), its LSOA in the vintage of its month (2021 codes from
@@ -29,7 +30,6 @@ import polars as pl
 
 from csplib.core.schema import ASB, STREET_COLUMNS
 from csplib.synth.calibration import (
-    ASB_PATH,
     CATEGORIES,
     DUPLICATES_PER_MONTH,
     FORCE_NAME,
@@ -37,7 +37,6 @@ from csplib.synth.calibration import (
     LSOA21_FROM,
     NO_LOCATION_SHARE,
     VB_INDEX,
-    VICTIM_BASED_PATH,
 )
 from csplib.synth.effects import LOW_MONTH, MISSING_MONTH
 from csplib.synth.levels import Levels, Timeline
@@ -62,22 +61,24 @@ DUPLICATE_OUTCOMES: tuple[str, str] = ("Status update unavailable", "Court resul
 _ASB = CATEGORIES.index(ASB)
 
 
-def street_file_path(out_dir, month: str) -> Path:
-    """``out_dir/YYYY-MM/YYYY-MM-nottinghamshire-street.csv``.
+def street_file_path(out_dir, month: str, force_slug: str = FORCE_SLUG) -> Path:
+    """``out_dir/YYYY-MM/YYYY-MM-<force slug>-street.csv``.
 
     Examples
     --------
     >>> street_file_path("police_uk", "2019-04").as_posix()
     'police_uk/2019-04/2019-04-nottinghamshire-street.csv'
+    >>> street_file_path("police_uk", "2019-04", "west-yorkshire").name
+    '2019-04-west-yorkshire-street.csv'
     """
-    return Path(out_dir) / month / f"{month}-{FORCE_SLUG}-street.csv"
+    return Path(out_dir) / month / f"{month}-{force_slug}-street.csv"
 
 
 def draw_counts(levels: Levels, real: RealData, tl: Timeline, seed: int, year: int) -> np.ndarray:
     """Recorded incidents of one financial year: (12 months, LSOAs, categories) integers.
 
-    The city's victim-based and ASB totals equal the year's path exactly; everything else
-    is Poisson around the expected counts.
+    The city's (the area's) victim-based and ASB totals equal the year's path of
+    ``real.profile`` exactly; everything else is Poisson around the expected counts.
 
     Parameters
     ----------
@@ -116,8 +117,8 @@ def draw_counts(levels: Levels, real: RealData, tl: Timeline, seed: int, year: i
     asb = np.zeros(mu.shape, dtype=bool)
     asb[:, city, _ASB] = True
     for mask, total, name in (
-        (vb, VICTIM_BASED_PATH[year], "city_vb"),
-        (asb, ASB_PATH[year], "city_asb"),
+        (vb, real.profile.victim_based_path[year], "city_vb"),
+        (asb, real.profile.asb_path[year], "city_asb"),
     ):
         p = mu[mask] / mu[mask].sum()
         counts[mask] = stream(seed, year, name).multinomial(total, p)
@@ -242,7 +243,9 @@ def build_rows(counts: np.ndarray, real: RealData, tl: Timeline, seed: int, year
     return YearRows(year, rows)
 
 
-def publish_months(year_rows: YearRows, tl: Timeline, seed: int) -> tuple[dict, dict]:
+def publish_months(
+    year_rows: YearRows, tl: Timeline, seed: int, force_name: str = FORCE_NAME
+) -> tuple[dict, dict]:
     """The street files of a year as published, with their defects.
 
     Parameters
@@ -251,6 +254,8 @@ def publish_months(year_rows: YearRows, tl: Timeline, seed: int) -> tuple[dict, 
         The year's incidents (:func:`build_rows`).
     tl : Timeline
     seed : int
+    force_name : str, default "Nottinghamshire Police"
+        ``Reported by`` and ``Falls within`` of every row.
 
     Returns
     -------
@@ -311,19 +316,19 @@ def publish_months(year_rows: YearRows, tl: Timeline, seed: int) -> tuple[dict, 
         located = ~month["no_location"]
         info["rows_city"] = int((located & month["city"]).sum())
         info["rows_outside"] = int((located & ~month["city"]).sum())
-        frames[label] = _street_frame(month, label)
+        frames[label] = _street_frame(month, label, force_name)
         info["rows_written"] = frames[label].height
         stats[label] = info
     return frames, stats
 
 
-def _street_frame(month: pl.DataFrame, label: str) -> pl.DataFrame:
+def _street_frame(month: pl.DataFrame, label: str, force_name: str) -> pl.DataFrame:
     ordered = month.sort(["no_location", "lsoa_name", "c"], maintain_order=True, nulls_last=True)
     return ordered.select(
         pl.col("crime_id").alias("Crime ID"),
         pl.lit(label).alias("Month"),
-        pl.lit(FORCE_NAME).alias("Reported by"),
-        pl.lit(FORCE_NAME).alias("Falls within"),
+        pl.lit(force_name).alias("Reported by"),
+        pl.lit(force_name).alias("Falls within"),
         pl.col("longitude").alias("Longitude"),
         pl.col("latitude").alias("Latitude"),
         pl.col("location").fill_null("No Location").alias("Location"),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,9 @@ from csplib.synth.calibration import (
     CATEGORIES,
     CITY_CENTRE,
     CITY_LA,
+    NOTTINGHAM,
     OUTSIDE_RING_KM,
+    AreaProfile,
 )
 from csplib.synth.sampling import SegmentSampler
 
@@ -86,7 +88,12 @@ class Locations:
 
 @dataclass(frozen=True)
 class RealData:
-    """The real inputs of the generator.
+    """The inputs of the generator: Nottingham's real data, or a modelled area's.
+
+    For another partnership (:func:`csplib.synth.area.area_inputs`) the same fields hold
+    the area's LSOAs (``city`` = in the area, the others are a few neighbours of the same
+    force), zero ``counts`` (no real rows), places drawn inside the LSOA polygons, and the
+    modelled ``base``; outcomes and offences are Nottinghamshire's.
 
     Attributes
     ----------
@@ -108,6 +115,14 @@ class RealData:
         ``code``, ``c`` (category index), ``count`` (Nottinghamshire 2017/18).
     hashes : dict
         SHA-256 of every real file read, by its path relative to the data folder.
+    profile : AreaProfile
+        Whom the data are for and their yearly totals
+        (:data:`~csplib.synth.calibration.NOTTINGHAM` by default).
+    base : numpy.ndarray or None
+        The modelled base level (LSOAs x categories) of an area; None for Nottingham, whose
+        base comes from ``counts`` (:func:`~csplib.synth.levels.base_levels`).
+    notes : dict
+        What ``truth.json`` records about a modelled area (the model, neighbours, deprivation).
     """
 
     lsoa: pd.DataFrame
@@ -118,6 +133,9 @@ class RealData:
     outcomes: dict
     offences: pd.DataFrame
     hashes: dict
+    profile: AreaProfile = NOTTINGHAM
+    base: np.ndarray | None = None
+    notes: dict = field(default_factory=dict)
 
 
 def read_street_zip(path) -> pl.DataFrame:

@@ -27,6 +27,8 @@ STREAMS: dict[str, int] = {
     "pools": 11,
     "indicators": 12,
     "crime_ids": 13,
+    "lsoa_effects": 14,
+    "places": 15,
 }
 
 

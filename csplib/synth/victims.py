@@ -11,7 +11,8 @@ those of :data:`csplib.ingest.partner.PARTNER_FILE_COLUMNS`; one file per financ
 * ``offence_code``: a Home Office code of the row's category, drawn from Nottinghamshire's
   recorded crime mix of 2017/18 (racially or religiously aggravated codes only for hate
   crimes of the race or religion strands).
-* ``hate``: exactly :data:`~csplib.synth.calibration.HATE_CRIME_PATH` hate crimes a year,
+* ``hate``: exactly :data:`~csplib.synth.calibration.HATE_CRIME_PATH` hate crimes a year
+  (another area: its profile's path, Nottingham's scaled by its victim-based crime),
   spread over categories by :data:`HATE_CATEGORY_MIX`; ``hate_strand``: one per victim
   (:data:`HATE_STRANDS_MIX`, race most common; some race victims have two strands).
 * ``victim_id``: hate crime victims are built so that the share of victims with two or more
@@ -36,7 +37,6 @@ import polars as pl
 from csplib.synth.calibration import (
     CATEGORIES,
     COVID_ELASTICITY,
-    HATE_CRIME_PATH,
     HATE_REPEAT_PATH,
     daily_stringency,
 )
@@ -328,7 +328,7 @@ def partner_year(
     >>> rows = build_rows(counts, real, tl, 1, 2019).rows.filter(pl.col("city"))
     >>> pools = victim_pools(real, base_levels(real), 1)
     >>> frame, info = partner_year(rows, real, pools, tl, seed=1, year=2019)
-    >>> frame.columns[:3], info["hate_crimes"] == HATE_CRIME_PATH[2019]
+    >>> frame.columns[:3], info["hate_crimes"] == real.profile.hate_crime_path[2019]
     (['crime_ref', 'date', 'offence_code'], True)
     """
     rng = stream(seed, year, "partner")
@@ -350,7 +350,8 @@ def partner_year(
     mix = np.array([HATE_CATEGORY_MIX.get(name, 0.0) for name in CATEGORIES])
     per_category = np.bincount(c[located], minlength=len(CATEGORIES)).astype(float)
     weight = np.where(located, mix[c] / np.maximum(per_category[c], 1), 0.0)
-    n_hate = min(HATE_CRIME_PATH[year], int((weight > 0).sum()))
+    hate_path = real.profile.hate_crime_path
+    n_hate = min(hate_path[year], int((weight > 0).sum()))
     hate_rows = _top_k(hate_rng, weight, n_hate)
     hate = np.zeros(n, dtype=bool)
     hate[hate_rows] = True
@@ -375,7 +376,7 @@ def partner_year(
     n_victims = hate_info["victims"]
     index = year * 1_000_000 + np.arange(n_victims, dtype=np.int64)
     if year - 1 in HATE_REPEAT_PATH:
-        prev = _hate_victim_count(year - 1, HATE_CRIME_PATH[year - 1])
+        prev = _hate_victim_count(year - 1, hate_path[year - 1])
         carried = np.flatnonzero(vrng.random(n_victims) < HATE_CARRYOVER)
         index[carried] = (year - 1) * 1_000_000 + vrng.choice(
             prev, size=carried.size, replace=False

@@ -137,6 +137,9 @@ def test_init_synthetic_names_a_generated_source(project):
     out, _, _ = init_parameters("Mansfield", root=project, synthetic_seed=3)
     params = load_params(out)
     assert params.data.synthetic.seed == 3
+    # the synthetic data end in March 2025: the last whole financial year they hold
+    assert params.assessment.period.label == "2024/25" and params.assessment.year == 2025
+    assert params.assessment.baseline.label == "2018/19"
     assert params.data.synthetic.dir == project / ".cache" / "synthetic" / "mansfield-seed-3"
 
 
