@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from csplib.chapters.result import ChapterResult, Table
@@ -153,11 +154,15 @@ def assess(ctx, theme: str) -> ChapterResult:
         annual_change_ci=list(trend.ci),
         trend_p_value=trend.p_value,
     )
-    result.notes["trend"] = [
-        f"Trend over the last {len(recent)} months: {100 * trend.annual_change:+.1f}% a year "
-        f"(95% CI {100 * trend.ci[0]:+.1f}% to {100 * trend.ci[1]:+.1f}%, "
-        f"p = {trend.p_value:.3f}; {trend.method}). {trend.note}"
-    ]
+    if np.isfinite(trend.annual_change):
+        stated = (
+            f"Trend over the last {len(recent)} months: {100 * trend.annual_change:+.1f}% a year "
+            f"(95% CI {100 * trend.ci[0]:+.1f}% to {100 * trend.ci[1]:+.1f}%, "
+            f"p = {trend.p_value:.3f}; {trend.method}). {trend.note}"
+        )
+    else:
+        stated = f"No trend over the last {len(recent)} months. {trend.note}"
+    result.notes["trend"] = [stated.strip()]
     result.figures["spc"] = (
         f"{spec.name}: statistical process control chart (last {len(recent)} months)"
     )

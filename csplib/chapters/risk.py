@@ -212,7 +212,8 @@ def assess_risk(params, store) -> RiskAssessment:
             )
     if period.n_months != 12:
         notes["data"].append(
-            f"The assessed period has {period.n_months} months: rates per 1,000 residents "
+            f"The assessed period has {period.n_months} month{'s' * (period.n_months != 1)}: "
+            "rates per 1,000 residents "
             "are for the period, not annualised."
         )
 

@@ -34,10 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csplib.core.errors import DataError
 from csplib.synth.calibration import CATEGORIES, CITY_LA
 from csplib.synth.levels import MEAN_MONTH_DAYS, seasonal_matrix, timeline
-from csplib.synth.realdata import BASE_MONTHS, REAL_FILES, read_street_zip
+from csplib.synth.realdata import BASE_MONTHS, REAL_FILES, file_stamps, read_street_zip
 from csplib.synth.sampling import STREAMS
 
 __all__ = [
@@ -138,14 +137,7 @@ def fit_rate_model(data_dir="data") -> RateModel:
     (679, (10, 14))
     """
     data_dir = Path(data_dir)
-    stamp = []
-    for key in _FIT_FILES:
-        path = data_dir / REAL_FILES[key]
-        if not path.exists():
-            raise DataError("file not found (the synthetic data generator needs it)", path=path)
-        info = path.stat()
-        stamp.append((str(path.resolve()), info.st_size, info.st_mtime_ns))
-    return _fit_cached(str(data_dir.resolve()), tuple(stamp))
+    return _fit_cached(str(data_dir.resolve()), file_stamps(data_dir, _FIT_FILES))
 
 
 def _read(data_dir: Path, key: str) -> pd.DataFrame:

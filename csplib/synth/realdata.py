@@ -46,6 +46,7 @@ __all__ = [
     "RealData",
     "read_street_zip",
     "load_real_data",
+    "file_stamps",
 ]
 
 #: The real files used, relative to the data folder.
@@ -245,14 +246,26 @@ def load_real_data(data_dir="data") -> RealData:
     (182, 24123)
     """
     data_dir = Path(data_dir)
+    return _load_cached(str(data_dir.resolve()), file_stamps(data_dir, REAL_FILES))
+
+
+def file_stamps(data_dir: Path, keys) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, modification time) of each of the :data:`REAL_FILES` named by ``keys``:
+    the key of an in-process cache of what is read from them.
+
+    Raises
+    ------
+    DataError
+        A file is missing.
+    """
     stamp = []
-    for key in REAL_FILES:
-        path = data_dir / REAL_FILES[key]
+    for key in keys:
+        path = Path(data_dir) / REAL_FILES[key]
         if not path.exists():
             raise DataError("file not found (the synthetic data generator needs it)", path=path)
         info = path.stat()
         stamp.append((str(path.resolve()), info.st_size, info.st_mtime_ns))
-    return _load_cached(str(data_dir.resolve()), tuple(stamp))
+    return tuple(stamp)
 
 
 @functools.lru_cache(maxsize=2)

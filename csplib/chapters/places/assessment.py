@@ -312,7 +312,8 @@ def assess_places(params, store) -> PlacesAssessment:
         )
     if period.n_months != 12:
         notes.append(
-            f"The assessed period has {period.n_months} months: rates per 1,000 residents are "
+            f"The assessed period has {period.n_months} month{'s' * (period.n_months != 1)}: "
+            "rates per 1,000 residents are "
             "for the period, not annualised."
         )
     deprivation_note = geography.deprivation().attrs.get("note")

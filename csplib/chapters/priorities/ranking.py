@@ -453,8 +453,9 @@ def prioritise(
         notes.insert(0, f"{name} could not be scored: {reason}.")
     if period.n_months != 12:
         notes.append(
-            f"The assessed period has {period.n_months} months; the volume breakpoints of the "
-            "default scheme are set for 12 months, so volume scores are lower than a year's."
+            f"The assessed period has {period.n_months} month{'s' * (period.n_months != 1)}: "
+            "volume is scored on its rate per 1,000 residents scaled to a year "
+            "(rate_per_1000_a_year), as the breakpoints are set for a year."
         )
     if ind.empty:
         scores, sens = pd.DataFrame(index=pd.Index([], name="theme")), None
