@@ -97,9 +97,11 @@ def load_offence_mix(path, *, force: str | None = None, financial_year: str | No
             )
     for row, rec in table.iterrows():
         n = _number(rec["offences"])
-        if n is None or not math.isfinite(n) or n < 0 or n != int(n):
+        # a quarter may be negative (the Home Office revises earlier quarters downwards);
+        # only a code's total over the rows used must not be
+        if n is None or not math.isfinite(n) or n != int(n):
             raise DataError(
-                f"Number_of_Offences {rec['offences']!r} is not a whole number >= 0",
+                f"Number_of_Offences {rec['offences']!r} is not a whole number",
                 path=path,
                 row=row,
             )
@@ -127,6 +129,13 @@ def load_offence_mix(path, *, force: str | None = None, financial_year: str | No
         category=("category", "first"),
         offences=("offences", "sum"),
     )
+    if (out["offences"] < 0).any():
+        code = out.index[out["offences"] < 0][0]
+        raise DataError(
+            f"offence code {code} has a negative total ({out.loc[code, 'offences']:.0f}) over "
+            "the rows used; expected a count >= 0",
+            path=path,
+        )
     out.attrs = {
         "source": str(path),
         "force": table["force"].iloc[0].strip() if "force" in table.columns else force,

@@ -101,10 +101,10 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from csplib.run.init import init_parameters, partnerships_text
+    from csplib.run.init import init_parameters, partnerships_text, project_reference
 
     if args.list:
-        print(partnerships_text(Path("data") / "reference"))
+        print(partnerships_text(project_reference()))
         return 0
     if not args.name:
         print(

@@ -33,8 +33,15 @@ from csplib.core.errors import ParamsError
 from csplib.core.periods import Period
 from csplib.ingest.geography import Partnership, find_partnership, list_partnerships
 from csplib.ingest.policeuk_sources import discover
+from csplib.synth.area import force_label
 
-__all__ = ["choose_period", "init_parameters", "parameters_text", "partnerships_text"]
+__all__ = [
+    "choose_period",
+    "init_parameters",
+    "parameters_text",
+    "partnerships_text",
+    "project_reference",
+]
 
 #: The baseline written for synthetic data: the last financial year before the Covid-19
 #: shock the synthetic series carry.
@@ -154,7 +161,7 @@ def parameters_text(
         period = Period.financial_year(last_march - 1)
     year = period.end.year
     out_dir = out.parent
-    force_slug = area.force_name.casefold().replace("&", "and").replace(" ", "-")
+    force_slug = force_label(area.force_name)[1]
     lines = [
         f"# Parameters for the {area.name} Community Safety Partnership's strategic assessment,",
         f"# written by `csp init` on {today:%d %B %Y}. Check them with `csp params check "
@@ -260,10 +267,7 @@ def init_parameters(
         police.uk files or none for the area's force.
     """
     root = Path(root)
-    reference = root / "data" / "reference"
-    if not reference.is_dir():
-        raise ParamsError(f"{root.resolve()} has no data/reference: run csp init in the project")
-    area = find_partnership(reference, query)
+    area = find_partnership(project_reference(root), query)
     out = Path(out) if out is not None else root / "parameters" / f"{area.slug}.yaml"
     if out.exists() and not overwrite:
         raise ParamsError(f"{out} already exists; choose another --out or pass --force")
@@ -277,6 +281,15 @@ def init_parameters(
         street = [e for e in sources.entries if e.kind == "street"]
         if not street:
             raise ParamsError(f"no police.uk street files in {', '.join(map(str, paths))}")
+        slug = force_label(area.force_name)[1]
+        street = [e for e in street if e.force == slug]
+        if not street:
+            found = ", ".join(sorted({e.force for e in sources.entries})) or "none"
+            raise ParamsError(
+                f"the download holds no street files of {area.name}'s force, "
+                f"{area.force_name} (file names YYYY-MM-{slug}-street.csv); its forces: "
+                f"{found}. Download {area.force_name}'s months from https://data.police.uk/data/"
+            )
         period = choose_period([pd.Timestamp(e.month) for e in street])
     text = parameters_text(
         area,
@@ -290,6 +303,22 @@ def init_parameters(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     return out, area, period
+
+
+def project_reference(root=".") -> Path:
+    """The national reference data of the project folder ``root`` (``data/reference``).
+
+    Raises
+    ------
+    ParamsError
+        When ``root`` is not a project folder.
+    """
+    reference = Path(root) / "data" / "reference"
+    if not reference.is_dir():
+        raise ParamsError(
+            f"{Path(root).resolve()} has no data/reference: run csp init in the project folder"
+        )
+    return reference
 
 
 def partnerships_text(reference_dir) -> str:

@@ -232,9 +232,15 @@ def test_offence_mix_sums_quarters_and_checks_rows(tmp_path):
     ):
         load_offence_mix(two)
     assert load_offence_mix(two, force="B").loc["28E", "offences"] == 4
+    # a quarter revised downwards is negative; the code's total is what must not be
+    revised = _write(tmp_path, head + "A,28E,3,Burglary\nA,28E,-1,Burglary\n", "rev.csv")
+    assert load_offence_mix(revised).loc["28E", "offences"] == 2
     bad = _write(tmp_path, head + "A,28E,3,Burglary\nA,8N,-1,Burglary\n", "bad.csv")
-    with pytest.raises(DataError, match="bad.csv, row 2: Number_of_Offences '-1'"):
+    with pytest.raises(DataError, match="bad.csv: offence code 8N has a negative total \\(-1\\)"):
         load_offence_mix(bad)
+    odd = _write(tmp_path, head + "A,28E,3.5,Burglary\n", "odd.csv")
+    with pytest.raises(DataError, match="odd.csv, row 1: Number_of_Offences '3.5' is not a whole"):
+        load_offence_mix(odd)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -317,6 +323,21 @@ def test_the_offence_mix_of_any_force_from_the_all_forces_file():
     w_wy = load_harm_weights(css, ALL_FORCES, force="West Yorkshire").category_weights
     w_nt = load_harm_weights(css, notts_file).category_weights
     assert w_wy["Burglary"] != pytest.approx(w_nt["Burglary"])  # each force its own mix
+
+
+def test_every_forces_offence_mix_loads_and_rolls_up():
+    """Every police force area of the lookup has an offence mix in the all-forces file (some
+    with quarters revised downwards), and every crime category gets a weight from it."""
+    from csplib.ingest.geography import la_csp_table
+    from csplib.ingest.harm_weights import load_harm_weights
+
+    forces = sorted(set(la_csp_table(REF)["pfa_name"]))
+    assert len(forces) == 43
+    css = REF / "harm" / "ons_css_weights_by_offence_code.csv"
+    for force in forces:
+        weights = load_harm_weights(css, ALL_FORCES, force=force).category_weights
+        crimes = weights.drop(["Anti-social behaviour"])
+        assert crimes.notna().all() and (crimes > 0).all(), force
 
 
 def test_parameters_choose_the_force(tmp_path):

@@ -51,6 +51,27 @@ def test_find_partnership_by_name_or_code(query, name, las):
     assert (p.name, p.la_codes) == (name, las)
 
 
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("Bristol", "Bristol, City of"),
+        ("Hull", "Kingston upon Hull, City of"),
+        ("York", "City of York"),
+    ],
+)
+def test_the_words_of_one_name_are_enough(query, name):
+    assert find_partnership(REF, query).name == name
+
+
+def test_words_of_several_names_list_them():
+    with pytest.raises(
+        ParamsError,
+        match=r"'Newcastle' could be Newcastle upon Tyne \(E22000245\), "
+        r"Newcastle-under-Lyme \(E22000266\): give the whole name or the code",
+    ):
+        find_partnership(REF, "Newcastle")
+
+
 def test_unknown_name_suggests_close_matches():
     with pytest.raises(ParamsError) as err:
         find_partnership(REF, "Nottinghm")
@@ -143,6 +164,16 @@ def test_init_synthetic_names_a_generated_source(project):
     assert params.data.synthetic.dir == project / ".cache" / "synthetic" / "mansfield-seed-3"
 
 
+def test_init_refuses_a_download_of_another_force(project):
+    with pytest.raises(
+        ParamsError,
+        match=r"no street files of Leeds's force, West Yorkshire \(file names "
+        r"YYYY-MM-west-yorkshire-street.csv\); its forces: nottinghamshire",
+    ):
+        init_parameters("Leeds", root=project, police_uk=[NOTTS_2024])
+    assert not (project / "parameters" / "leeds.yaml").exists()
+
+
 def test_init_refuses_to_overwrite_and_to_mix_sources(project):
     init_parameters("Leeds", root=project, synthetic_seed=1)
     with pytest.raises(ParamsError, match="already exists; choose another --out or pass --force"):
@@ -162,10 +193,16 @@ def test_cli_init_and_list(project, monkeypatch, capsys):
         "E22000366  South Nottinghamshire  (Broxtowe; Gedling; Rushcliffe)  Nottinghamshire"
         in listed
     )
-    assert main(["init", "Leeds", "--police-uk", str(NOTTS_2024)]) == 0
+    assert main(["init", "Gedling", "--police-uk", str(NOTTS_2024)]) == 0
     said = capsys.readouterr().out
-    assert "Leeds (E22000345: Leeds; West Yorkshire)" in said
+    assert (
+        "South Nottinghamshire (E22000366: Broxtowe, Gedling, Rushcliffe; Nottinghamshire)" in said
+    )
     assert "Assessed period Jan 24 - Mar 24" in said
+    monkeypatch.chdir(project / "data")  # not a project folder
+    assert main(["init", "--list"]) == 2
+    assert "has no data/reference: run csp init in the project folder" in capsys.readouterr().err
+    monkeypatch.chdir(project)
     assert main(["init", "Nowhere", "Town"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("csp: error: no partnership or local authority matches 'Nowhere Town'")

@@ -133,13 +133,15 @@ def find_partnership(reference_dir: str | Path, query: str) -> Partnership:
 
     ``query`` is a CSP name or code (``"Leeds"``, ``"E22000366"``) or a local authority name
     or code (``"Gedling"`` gives South Nottinghamshire, the CSP holding it). Case, spacing,
-    punctuation and ``&``/``and`` are ignored.
+    punctuation and ``&``/``and`` are ignored; whole words of one name are enough
+    (``"Bristol"`` for "Bristol, City of").
 
     Raises
     ------
     ParamsError
-        When nothing matches (naming up to five close matches), or for a legacy CSP that
-        covers only part of an authority (naming the authority to use instead).
+        When nothing matches (naming up to five close matches), when the words match several
+        (naming them), or for a legacy CSP that covers only part of an authority (naming
+        the authority to use instead).
 
     Examples
     --------
@@ -147,11 +149,13 @@ def find_partnership(reference_dir: str | Path, query: str) -> Partnership:
     'Bradford'
     >>> find_partnership("data/reference", "gedling").name
     'South Nottinghamshire'
+    >>> find_partnership("data/reference", "Bristol").name
+    'Bristol, City of'
     >>> find_partnership("data/reference", "Newcastle")
     Traceback (most recent call last):
     ...
-    csplib.core.errors.ParamsError: no partnership or local authority matches 'Newcastle'; \
-close matches: Newcastle-under-Lyme (E22000266), Newcastle upon Tyne (E22000245), ...
+    csplib.core.errors.ParamsError: 'Newcastle' could be Newcastle upon Tyne (E22000245), \
+Newcastle-under-Lyme (E22000266): give the whole name or the code
     """
     reference_dir = Path(reference_dir)
     wanted = _key(str(query))
@@ -177,19 +181,24 @@ close matches: Newcastle-under-Lyme (E22000266), Newcastle upon Tyne (E22000245)
             f"{la['la_name']} ({la['la']}); areas are drawn from whole local authorities, so "
             f"use {la['la_name']!r}"
         )
-    names = {_key(n): n for p in partnerships for n in (p.name, *p.la_names)}
-    close = [k for k in sorted(names) if wanted in k]
-    similar = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
-    close += [k for k in similar if k not in close]
-    close = close[:5]
-    hint = ""
-    if close:
-        shown = []
-        for k in close:
-            p = next(p for p in partnerships if k in {_key(n) for n in (p.name, *p.la_names)})
-            shown.append(f"{names[k]} ({p.csp_code or p.la_codes[0]})")
-        hint = "; close matches: " + ", ".join(dict.fromkeys(shown))
+
+    def shown(p: Partnership) -> str:
+        return f"{p.name} ({p.csp_code or p.la_codes[0]})"
+
+    # the query's words within one name only ("Bristol" is "Bristol, City of")
+    words = re.compile(rf"\b{re.escape(wanted)}\b")
+    within = [p for p in partnerships if any(words.search(_key(n)) for n in (p.name, *p.la_names))]
+    if len(within) == 1:
+        return within[0]
+    if within:
+        raise ParamsError(
+            f"{query!r} could be {', '.join(shown(p) for p in within[:8])}: give the whole "
+            "name or the code"
+        )
+    names = {_key(n): p for p in partnerships for n in (p.name, *p.la_names)}
+    close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
+    hint = f"; close matches: {', '.join(dict.fromkeys(shown(names[k]) for k in close))}"
     raise ParamsError(
-        f"no partnership or local authority matches {query!r}{hint}. "
+        f"no partnership or local authority matches {query!r}{hint if close else ''}. "
         "`csp init --list` lists every partnership"
     )
