@@ -69,8 +69,9 @@ def _params_check(args: argparse.Namespace) -> int:
     a = params.assessment
     print(f"{args.file}: ok ({params.area.name}, {a.year}, period {a.period.label})")
     plan = "generic police.uk measures" if framework.generic else framework.name
-    n_targets = len(framework.targets)
-    print(f"  framework: {plan} ({len(framework.measure_ids)} measures, {n_targets} targets)")
+    n, t = len(framework.measure_ids), len(framework.targets)
+    counts = f"{n} measure{'s' * (n != 1)}, {t} target{'s' * (t != 1)}"
+    print(f"  framework: {plan} ({counts})")
     return 0
 
 

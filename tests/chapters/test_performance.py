@@ -20,6 +20,7 @@ from scipy import stats
 from csplib.chapters.findings import Finding
 from csplib.chapters.performance import (
     MIN_YEARS_TO_PROJECT,
+    NO_TARGET,
     PerformanceData,
     assess_rows,
     assessment_period,
@@ -379,7 +380,40 @@ def test_hate_repeat_share_row_from_a_partner_extract():
     assert rows[1].value.value == pytest.approx(30.0) and rows[1].change.pp_change == pytest.approx(
         -20
     )
-    assert rows[1].target == "Reduce Repeat Victimisation by 10%" == rows[0].target
+    # the share has the target; the count of repeat victims has none of its own
+    assert rows[1].target == "Reduce Repeat Victimisation by 10%" and rows[0].target == ""
+
+
+def test_target_per_theme_copies_a_themes_target_only_when_asked():
+    # targets on victim-based crime and ASB only: shoplifting (theme Crime) and the ASB rate
+    # have none of their own
+    reg = NOTTS.registry
+    data = PerformanceData(
+        {"incidents": incidents({"Burglary": 3, "Shoplifting": 2, ASB: 4})}, population=1000.0
+    )
+    ids = ["victim_based_crime", "shoplifting", "asb_police_recorded", "asb_rate", "drugs"]
+    off = assess_rows(data, "2019/20", ids, registry=reg)
+    assert [r.target for r in off] == ["Reduce Crime", "", "Reduce ASB by 25%", "", ""]
+    on = assess_rows(data, "2019/20", ids, registry=reg, target_per_theme=True)
+    assert [r.target for r in on] == [
+        "Reduce Crime",
+        "Reduce Crime",
+        "Reduce ASB by 25%",
+        "Reduce ASB by 25%",
+        "Reduce Crime",
+    ]
+    # shown: a repeated area and target are blank (as published), so a row without a target
+    # among rows of its area with one says so, rather than a blank read as the target above
+    shown = format_performance_rows(performance_rows_frame(off))
+    assert shown[["Area", "Target"]].values.tolist() == [
+        ["Crime", "Reduce Crime"],
+        ["", NO_TARGET],
+        ["Anti-Social Behaviour", "Reduce ASB by 25%"],
+        ["", NO_TARGET],
+        ["Crime", ""],  # an area of its own with no target: nothing to tell apart
+    ]
+    shown = format_performance_rows(performance_rows_frame(on))
+    assert shown["Target"].tolist() == ["Reduce Crime", "", "Reduce ASB by 25%", "", "Reduce Crime"]
 
 
 def test_rate_volume_change_is_a_whole_number():

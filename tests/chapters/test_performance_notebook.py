@@ -5,14 +5,18 @@ data annex (``tables/06_performance__*.csv``) is compared with the synthetic dat
 the partnership's published targets it was calibrated to, the city totals by category, the
 planted effects and the planted publication defect. Directions of travel are checked
 against an exact Poisson test computed here with scipy. Its saved result
-(``results/06_performance.json``) is read back as the summary reads it.
+(``results/06_performance.json``) is read back as the summary reads it. The notebook is also
+run once with the generic framework and no baseline, to check how it lays out empty sections.
 """
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 
 from csplib.chapters.performance import (
@@ -44,6 +48,29 @@ def store_results():
     period = assessment_period(params.assessment.period)
     assert params.framework == REPO / "parameters" / "nottingham" / "framework.yaml"
     return data, period, track_framework_targets(data, period, load_framework(params.framework))
+
+
+@pytest.fixture(scope="module")
+def generic_run(tmp_path_factory):
+    """``csp assess --chapters 06_performance`` on the default data with the generic framework
+    (no framework file) and no baseline; returns the output folder."""
+    folder = tmp_path_factory.mktemp("generic-performance")
+    doc = yaml.safe_load((REPO / "parameters" / "default.yaml").read_text(encoding="utf-8"))
+    doc["root"] = str(REPO)
+    del doc["framework"], doc["assessment"]["baseline"]
+    params = folder / "generic.yaml"
+    params.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    out = folder / "out"
+    command = ["assess", "--params", str(params), "--chapters", "06_performance", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", "csplib.run.cli", *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"the generic performance chapter failed:\n{done.stderr[-4000:]}")
+    return out
 
 
 def table(run, name: str) -> pd.DataFrame:
@@ -139,6 +166,9 @@ def test_performance_table_in_the_published_layout(synthetic_run):
     assert (shown.loc[pct, "Vol. Change"] == "n/a").all()
     assert shown.loc[0, "Area"] == "Crime" and shown.loc[0, "Target"] == "Reduce Crime"
     assert pd.isna(shown.loc[2, "Area"])  # a repeated area is blanked, as published
+    # its framework's layout: an area's target on its first row, even without one of its own
+    assert shown.loc[3, "Area"] == "Hate Crime"
+    assert shown.loc[3, "Target"] == "Reduce Repeat Victimisation by 10%"
 
 
 def test_tracked_counts_are_the_city_totals_and_planted_effects_show(synthetic_run, truth):
@@ -217,3 +247,37 @@ def test_saved_result_states_the_findings_headline_and_chart_titles(synthetic_ru
     assert result.notes["suppression"] == []  # no small count in the default data
     values = table(synthetic_run, "tracked_table_values")
     assert not values["Suppressed"].any()
+
+
+def test_generic_page_shows_empty_sections_as_sentences_not_tables(generic_run):
+    page = (generic_run / "html" / "06_performance.html").read_text(encoding="utf-8")
+    # the definitions, the headline measures and the tracked categories: nothing else
+    assert page.count('class="csp-table"') == 3
+    for sentence in (
+        "The framework has no other measures: every measure it reports is a headline or "
+        "tracked one.",
+        "No baseline period is set: the framework sets no target and the parameters set no "
+        "`assessment.baseline`, so the headline measures are not compared with a baseline.",
+        "No targets are set: the parameters name no framework file",
+    ):
+        assert page.count(sentence) == 1, sentence
+    for caption in ("Other framework measures,", "Headline measures, 2024/25 against",
+                    "Targets: baseline and yearly values", "Where each target stands"):  # fmt: skip
+        assert caption not in page, caption
+    # the annex holds the tables shown, and no empty one
+    written = sorted(
+        p.name.removeprefix("06_performance__") for p in (generic_run / "tables").iterdir()
+    )
+    assert written == [
+        "measure_definitions.csv",
+        "measure_definitions_all.csv",
+        "performance_table.csv",
+        "performance_table_values.csv",
+        "tracked_table.csv",
+        "tracked_table_values.csv",
+    ]
+    # no target in any row of the generic page
+    for name in ("performance_table", "tracked_table"):
+        assert table(generic_run, name)["Target"].isna().all(), name
+    # the method note holds no measure the generic framework does not report
+    assert "hate_crime_repeat_victim_share" not in page

@@ -20,8 +20,8 @@ Its parts, one concept each:
 * :mod:`~csplib.chapters.performance.charts`: the targets chart, as data;
 * :mod:`~csplib.chapters.performance.findings`: the key findings as sentences;
 * :mod:`~csplib.chapters.performance.chapter`: :func:`assess`, which reads the framework
-  and says which it reports (:func:`framework_sentence`) and when it sets no target
-  (:func:`no_targets`).
+  and says which it reports (:func:`framework_sentence`), when it sets no target
+  (:func:`no_targets`) and why a section is empty (:func:`empty_sections`).
 
 Examples
 --------
@@ -36,8 +36,10 @@ Examples
 """
 
 from csplib.chapters.performance.chapter import (
+    EMPTY_SECTIONS,
     PerformanceResult,
     assess,
+    empty_sections,
     framework_sentence,
     framework_source,
     no_targets,
@@ -64,6 +66,7 @@ from csplib.chapters.performance.protection import (
     protect_targets,
 )
 from csplib.chapters.performance.rows import (
+    NO_TARGET,
     RowResult,
     assess_rows,
     format_performance_rows,
@@ -84,7 +87,9 @@ from csplib.chapters.performance.targets import (
 )
 
 __all__ = [
+    "EMPTY_SECTIONS",
     "MIN_YEARS_TO_PROJECT",
+    "NO_TARGET",
     "PerformanceData",
     "PerformanceResult",
     "Protected",
@@ -98,6 +103,7 @@ __all__ = [
     "assessment_period",
     "chart_title",
     "comparison_period",
+    "empty_sections",
     "format_performance_rows",
     "format_targets_frame",
     "format_tracking_frame",

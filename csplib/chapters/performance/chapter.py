@@ -2,7 +2,10 @@
 
 The notebook ``06_performance`` calls :func:`assess` once and lays out the
 :class:`PerformanceResult`: its tables (in the order shown), key findings, headline figures,
-notes by topic and the panels of the targets chart.
+notes by topic and the panels of the targets chart. A section with nothing to show (no
+tracked or other measures, no baseline, no targets) has no tables in the result, and a
+note, one plain sentence, says why (:func:`empty_sections`); the notebook shows that
+sentence instead.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from csplib.core.periods import Period
 from csplib.methods.measures.framework import SECTIONS, Framework, load_framework
 from csplib.methods.measures.registry import LIBRARY
 
-__all__ = ["PerformanceResult", "assess"]
+__all__ = ["EMPTY_SECTIONS", "PerformanceResult", "assess", "empty_sections"]
 
 #: The performance tables: (table name, framework section, comparison, section label).
 _SECTIONS = (
@@ -49,6 +52,15 @@ _SECTIONS = (
     ("other_measures", SECTIONS["other"], "previous_year", SECTIONS["other"]),
     ("baseline_table", SECTIONS["headline"], "baseline", "Against the baseline"),
 )
+
+#: The tables of each section that may be empty, by the note that says why when it is
+#: (the targets' note, ``targets``, is there whether or not targets are set).
+EMPTY_SECTIONS = {
+    "tracked_table": ("tracked_table",),
+    "other_measures": ("other_measures",),
+    "baseline_table": ("baseline_table",),
+    "targets": ("targets_table", "target_tracking"),
+}
 
 
 @dataclass
@@ -88,14 +100,19 @@ def assess(ctx) -> PerformanceResult:
         ``performance_table``, ``tracked_table_values``, ``tracked_table``,
         ``other_measures_values``, ``other_measures``, ``baseline_table_values``,
         ``baseline_table``, ``targets_table_values``, ``targets_table``,
-        ``target_tracking_values``, ``target_tracking`` (the baseline and targets tables
-        have no rows when the framework sets no target). Their small counts are already
-        hidden (so they declare no counts of their own). Notes by topic: ``framework``
-        (which framework, from which file), ``framework_caveats`` (the file's ``notes:``),
-        ``unavailable_headline``, ``unavailable_tracked`` (why rows were not compared),
-        ``targets`` (the targets in one paragraph, or that none are set) and
-        ``suppression`` (what ``[c]`` means, when anything is hidden). Figures: one title
-        per chart panel, ``target_<measure>``.
+        ``target_tracking_values``, ``target_tracking``. A section with no rows has
+        neither table (:data:`EMPTY_SECTIONS`: no tracked or other measures; no baseline,
+        which is the targets' baseline, else the parameters' ``assessment.baseline``; no
+        targets). Their small counts are already hidden (so they declare no counts of their
+        own). Notes by topic: ``framework`` (which framework, from which file),
+        ``framework_caveats`` (the file's ``notes:``), ``unavailable_headline``,
+        ``unavailable_tracked`` (why rows were not compared; empty with no tracked or other
+        measures), ``targets`` (the targets in one paragraph, or that none are set),
+        ``suppression`` (what ``[c]`` means, when anything is hidden) and, for each empty
+        section, ``tracked_table``, ``other_measures`` or ``baseline_table``: one sentence
+        saying why it is empty. Figures: one title per chart panel, ``target_<measure>``.
+        Rows without a target of their own show their theme's target only when the
+        framework file sets ``layout: {target_per_theme: true}``.
     """
     params = ctx.params
     period = assessment_period(params.assessment.period)
@@ -104,13 +121,23 @@ def assess(ctx) -> PerformanceResult:
     data = performance_data(ctx.store, params)
     sections = framework.sections
     targets = list(framework.targets.values())
+    # the targets share one baseline (load_framework checks); else the parameters' own
+    baseline = targets[0].baseline if targets else None
+    if baseline is None and params.assessment.baseline is not None:
+        baseline = assessment_period(params.assessment.baseline)
     rows = {}
     for name, key, against, label in _SECTIONS:
         ids = sections[key]
-        if against == "baseline":  # the targets share one baseline (load_framework checks)
-            ids, against = (ids, targets[0].baseline) if targets else ([], against)
+        if against == "baseline" and not targets:
+            ids, against = (ids, baseline) if baseline is not None else ([], against)
         rows[name] = assess_rows(
-            data, period, ids, against=against, section=label, registry=framework.registry
+            data,
+            period,
+            ids,
+            against=against,
+            section=label,
+            registry=framework.registry,
+            target_per_theme=framework.target_per_theme,
         )
     tracks = track_framework_targets(data, period, framework)
     protect: Protect = ctx.protect
@@ -122,12 +149,12 @@ def assess(ctx) -> PerformanceResult:
         "framework_caveats": list(framework.notes),
         "unavailable_headline": unavailable_notes(rows["performance_table"])
         or ["Every headline measure was computed and compared with a year earlier."],
-        "unavailable_tracked": unavailable_notes([*rows["tracked_table"], *rows["other_measures"]])
-        or ["Every tracked measure was computed and compared with a year earlier."],
+        "unavailable_tracked": _unavailable_tracked(rows),
         "targets": [targets_summary(tracks) if targets else no_targets(framework, source)],
         "suppression": sorted(
             {p.note for p in [*shown.values(), protected.targets] if p.note is not None}
         ),
+        **empty_sections(rows),
     }
     charts = target_charts(tracks, protected.periods)
     result = PerformanceResult(
@@ -143,13 +170,62 @@ def assess(ctx) -> PerformanceResult:
         charts=charts,
     )
     defined_in = _defined_in(framework, source)
-    for table in (
+    tables = [
         *_definitions(framework, defined_in),
-        *_performance_tables(period, shown, framework, targets),
-        *_target_tables(tracks, protected.targets, protected.tracking),
-    ):
+        *_performance_tables(period, shown, framework, baseline, bool(targets)),
+        *(_target_tables(tracks, protected.targets, protected.tracking) if tracks else []),
+    ]
+    for table in tables:
         result.add(table)
     return result
+
+
+def empty_sections(rows: dict[str, list[RowResult]]) -> dict[str, list[str]]:
+    """One sentence for each section of the chapter with no rows, keyed by its table.
+
+    Parameters
+    ----------
+    rows : dict of str to list of RowResult
+        Each performance table's rows (``tracked_table``, ``other_measures``,
+        ``baseline_table``; the headline table always has rows). With no targets, the
+        targets' tables are left out too and their note (``targets``) says so.
+
+    Returns
+    -------
+    dict of str to list of str
+        For each empty section among ``tracked_table``, ``other_measures`` and
+        ``baseline_table``, the sentence shown instead of its table.
+
+    Examples
+    --------
+    >>> for key, text in empty_sections({"tracked_table": [], "other_measures": [],
+    ...                                  "baseline_table": []}).items():
+    ...     print(f"{key}: {text[0]}")  # doctest: +NORMALIZE_WHITESPACE
+    tracked_table: The framework lists no tracked measures (no `tracked:` in its file).
+    other_measures: The framework has no other measures: every measure it reports is a
+    headline or tracked one.
+    baseline_table: No baseline period is set: the framework sets no target and the
+    parameters set no `assessment.baseline`, so the headline measures are not compared
+    with a baseline.
+    """
+    sentences = {
+        "tracked_table": "The framework lists no tracked measures (no `tracked:` in its file).",
+        "other_measures": "The framework has no other measures: every measure it reports is a "
+        "headline or tracked one.",
+        "baseline_table": "No baseline period is set: the framework sets no target and the "
+        "parameters set no `assessment.baseline`, so the headline measures are not compared "
+        "with a baseline.",
+    }
+    return {name: [text] for name, text in sentences.items() if not rows.get(name)}
+
+
+def _unavailable_tracked(rows: dict[str, list[RowResult]]) -> list[str]:
+    tracked = [*rows["tracked_table"], *rows["other_measures"]]
+    if not tracked:
+        return []
+    return unavailable_notes(tracked) or [
+        "Every tracked measure was computed and compared with a year earlier."
+    ]
 
 
 def framework_source(framework: Framework, root=None) -> str:
@@ -232,28 +308,40 @@ def _definitions(framework: Framework, defined_in: str) -> list[Table]:
     ]
 
 
-def _captions(period: Period, framework: Framework, targets: list) -> dict[str, str]:
+def _captions(
+    period: Period, framework: Framework, baseline: Period | None, targets: bool
+) -> dict[str, str]:
     label = period.label
-    baseline = f"the {targets[0].baseline.label} baseline" if targets else "a baseline"
+    against = "a baseline"
+    if baseline is not None:
+        against = f"the {baseline.label} baseline"
+        if not targets:
+            against += " (the parameters' assessment.baseline; the framework sets no target)"
     return {
         "performance_table": f"Headline measures ({framework.name}), {label} against the "
         "same period a year earlier (DOT: ↑ ↓ significant change at the 5% level, ↔ no "
         "significant change)",
         "tracked_table": f"Tracked measures, {label} against a year earlier",
         "other_measures": f"Other framework measures, {label} against a year earlier",
-        "baseline_table": f"Headline measures, {label} against {baseline} (the survey: its "
-        "wave in the baseline year)"
-        + ("" if targets else ": none, as the framework sets no target"),
+        "baseline_table": f"Headline measures, {label} against {against} (the survey: its "
+        "wave in the baseline year)",
     }
 
 
 def _performance_tables(
-    period: Period, shown: dict[str, Protected], framework: Framework, targets: list
+    period: Period,
+    shown: dict[str, Protected],
+    framework: Framework,
+    baseline: Period | None,
+    targets: bool,
 ) -> list[Table]:
-    """Each section's annex table (numbers) and its display twin, both already protected."""
+    """Each section's annex table (numbers) and its display twin, both already protected;
+    none for a section with no rows."""
     out = []
-    for name, caption in _captions(period, framework, targets).items():
+    for name, caption in _captions(period, framework, baseline, targets).items():
         values = shown[name].frame
+        if values.empty:
+            continue
         out += [
             Table(f"{name}_values", values, caption=f"{caption} (values)", totals=None),
             Table(name, format_performance_rows(values), caption=caption, totals=None),

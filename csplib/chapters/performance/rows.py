@@ -50,6 +50,7 @@ from csplib.methods.measures.tables import (
 )
 
 __all__ = [
+    "NO_TARGET",
     "NUMBER_COLUMNS",
     "RowResult",
     "assess_rows",
@@ -80,7 +81,8 @@ class RowResult:
         Months of the period or comparison period flagged as implausible.
     section : str
     target : str
-        Target text shown in the row (the area's headline target for headline rows).
+        Target text shown in the row: the measure's own target, else (with
+        ``target_per_theme``) its theme's target, else empty.
     """
 
     measure: Measure
@@ -123,7 +125,8 @@ def gap_note(m: Measure, data: PerformanceData, value: MeasureValue, what: str) 
     return f"the {what} {period.label} has {value.coverage.describe()} of {name} data"
 
 
-def _area_targets(measures: list[Measure]) -> dict[str, str]:
+def _theme_targets(measures: list[Measure]) -> dict[str, str]:
+    """The first target's text among ``measures`` of each theme."""
     out: dict[str, str] = {}
     for m in measures:
         if m.target is not None and m.theme not in out:
@@ -140,7 +143,7 @@ def assess_rows(
     registry=None,
     alpha: float = 0.05,
     section: str = "",
-    area_targets: bool = True,
+    target_per_theme: bool = False,
 ) -> list[RowResult]:
     """Compute each measure for ``period`` and compare it (see :class:`RowResult`).
 
@@ -154,8 +157,10 @@ def assess_rows(
         the first target baseline among ``measures``.
     alpha : float
         Significance level of the tests behind the direction of travel.
-    area_targets : bool
-        Show an area's headline target on each of its rows (as the published table does).
+    target_per_theme : bool
+        A row without a target of its own shows the first target among ``measures`` of its
+        theme (the framework file's ``layout: {target_per_theme: true}``, for a published
+        table that states each area's target once); False: its own target or none.
 
     Raises
     ------
@@ -182,7 +187,7 @@ def assess_rows(
     """
     period = Period.parse(period)
     chosen = [as_measure(m, registry) for m in measures]
-    targets = _area_targets(chosen) if area_targets else {}
+    targets = _theme_targets(chosen) if target_per_theme else {}
     baselines = [m.target.baseline for m in chosen if m.target is not None]
     out = []
     for m in chosen:
@@ -282,6 +287,10 @@ def assess_rows(
     return out
 
 
+#: What the Target column shows on a row without a target among rows of its Area that have
+#: one (a blank would read as the target above, as in the published layout).
+NO_TARGET = "No target"
+
 #: The numeric columns of a performance frame (a hidden cell holds the marker instead).
 NUMBER_COLUMNS = ("Performance", "% Change", "Vol. Change", "Previous", "p-value")
 
@@ -355,7 +364,10 @@ def format_performance_rows(frame: pd.DataFrame, *, note: bool = True) -> pd.Dat
     """Display strings in the published layout (``-16.8%``, ``+0.7pp``, ``n/a``), plus ``Note``.
 
     A cell hidden to protect small numbers holds the marker (``[c]``) instead of a number
-    (:func:`csplib.chapters.performance.protection.protect_rows`) and shows it.
+    (:func:`csplib.chapters.performance.protection.protect_rows`) and shows it. As published,
+    an Area or Target that repeats the row above is left blank; so that a blank Target is
+    never read as the target above, a row without a target among rows of its Area that have
+    one shows :data:`NO_TARGET`.
 
     Examples
     --------
@@ -377,9 +389,18 @@ def format_performance_rows(frame: pd.DataFrame, *, note: bool = True) -> pd.Dat
     ]
     for col in ("Performance", "% Change", "Vol. Change"):
         shown.loc[hidden[col], col] = frame.loc[hidden[col], col]
+    shown.loc[_untargeted(frame), "Target"] = NO_TARGET
     if note:
         shown["Note"] = frame["Note"].fillna("").astype("str")
     return shown
+
+
+def _untargeted(frame: pd.DataFrame) -> pd.Series:
+    """Rows without a target in a run of rows of one Area where another row has one."""
+    target = frame["Target"].fillna("").astype(str)
+    run = frame["Area"].ne(frame["Area"].shift()).cumsum()
+    targeted = target.ne("").groupby(run).transform("any")
+    return targeted & target.eq("")
 
 
 def unavailable_notes(rows: Iterable[RowResult]) -> list[str]:

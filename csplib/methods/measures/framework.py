@@ -15,12 +15,14 @@ targets. What a partnership reports is its **framework file**, named by the para
       - {measure: repeat_callers, under: asb_police_recorded}
     measures: [...]          # optional: its own definitions, in the library's format
     notes: [...]             # optional: caveats about its measures, shown on the page
+    layout: {target_per_theme: true}   # optional: how its tables are laid out
 
 :func:`load_framework` reads and checks it into a :class:`Framework`: the library extended
 by the file's own measures (a new id, or ``override: true`` to replace a library one), with
 the targets applied; its sections (``other`` defaults to the file's own measures not listed
 in ``headline`` or ``tracked``, so a framework never reports the whole library); and the
-rows of its targets table. With no file, the generic framework shipped with the package
+rows of its targets table; and its table layout (``layout:``, :data:`LAYOUT_KEYS`). With no
+file, the generic framework shipped with the package
 (``framework_generic.yaml``): all crime, victim-based crime and ASB (counts and rates per
 1,000) and each police.uk crime category, with no targets. Every problem is a
 :class:`~csplib.core.errors.DefinitionError` naming the file and the key.
@@ -45,6 +47,7 @@ __all__ = [
     "FRAMEWORK_KEYS",
     "FRAMEWORK_VERSION",
     "GENERIC_FRAMEWORK",
+    "LAYOUT_KEYS",
     "SECTIONS",
     "Framework",
     "load_framework",
@@ -57,7 +60,25 @@ FRAMEWORK_VERSION = 1
 GENERIC_FRAMEWORK = "csplib/methods/measures/framework_generic.yaml"
 
 #: Top-level keys of a framework file.
-FRAMEWORK_KEYS = ("version", "name", "headline", "tracked", "other", "targets", "measures", "notes")
+FRAMEWORK_KEYS = (
+    "version",
+    "name",
+    "headline",
+    "tracked",
+    "other",
+    "targets",
+    "measures",
+    "notes",
+    "layout",
+)
+
+#: The keys of a framework file's ``layout:`` (each true or false, default false) and what
+#: each does to the performance tables.
+LAYOUT_KEYS = {
+    "target_per_theme": "a row without a target of its own shows the first target set on a "
+    "measure of its theme (its Area) in the same table, as a published table that states "
+    "each area's target once does",
+}
 
 #: The sections of the performance chapter, by the framework key that lists them.
 SECTIONS = {
@@ -91,6 +112,10 @@ class Framework:
         Ids defined by the file's ``measures:`` (new or overriding a library measure).
     notes : tuple of str
         Caveats about the framework's measures, shown on the page.
+    target_per_theme : bool
+        The file's ``layout: {target_per_theme: true}``: a row without a target of its own
+        shows its theme's target (:data:`LAYOUT_KEYS`). False by default: a row shows its
+        own target or none.
     origin : str
         The file read (the generic framework: :data:`GENERIC_FRAMEWORK`).
     generic : bool
@@ -99,8 +124,8 @@ class Framework:
     Examples
     --------
     >>> fw = load_framework()
-    >>> fw.generic, fw.has_targets, fw.headline[:2]
-    (True, False, ('all_crime', 'all_crime_rate'))
+    >>> fw.generic, fw.has_targets, fw.target_per_theme, fw.headline[:2]
+    (True, False, False, ('all_crime', 'all_crime_rate'))
     >>> list(fw.sections)
     ['Headline measures', 'Tracked categories', 'Other framework measures']
     """
@@ -113,6 +138,7 @@ class Framework:
     target_rows: tuple[tuple[str, str | None], ...] = ()
     own: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    target_per_theme: bool = False
     origin: str = GENERIC_FRAMEWORK
     generic: bool = False
 
@@ -145,9 +171,10 @@ class Framework:
         return self.registry[measure_id]
 
     def __repr__(self) -> str:
+        n, t = len(self.measure_ids), len(self.targets)
         return (
-            f"Framework({self.name!r}, {len(self.measure_ids)} measures, "
-            f"{len(self.targets)} targets, from {self.origin})"
+            f"Framework({self.name!r}, {n} measure{'s' * (n != 1)}, "
+            f"{t} target{'s' * (t != 1)}, from {self.origin})"
         )
 
 
@@ -170,7 +197,8 @@ def load_framework(path=None) -> Framework:
         unknown top-level key, a missing or unknown ``version``, an unknown measure id (with
         the closest ids), a measure listed twice in a section, a target on a measure of
         neutral polarity, ``under:`` naming a measure with no target, targets with different
-        baselines, a bad measure definition or a duplicate id.
+        baselines, a bad measure definition or a duplicate id, an unknown ``layout:`` key or
+        a ``layout:`` value that is not true or false.
 
     Examples
     --------
@@ -257,6 +285,7 @@ def _parse(text: str, origin: str, *, generic: bool) -> Framework:
     notes = doc.get("notes") or []
     if not isinstance(notes, list) or not all(isinstance(n, str) and n.strip() for n in notes):
         fail("notes", "expected a list of sentences")
+    layout = _layout(doc.get("layout"), fail)
     return Framework(
         name=name.strip(),
         registry=registry,
@@ -266,9 +295,30 @@ def _parse(text: str, origin: str, *, generic: bool) -> Framework:
         target_rows=rows,
         own=own,
         notes=tuple(" ".join(n.split()) for n in notes),
+        target_per_theme=layout["target_per_theme"],
         origin=origin,
         generic=generic,
     )
+
+
+def _layout(spec, fail) -> dict[str, bool]:
+    """The file's ``layout:`` options, each true or false (absent: false)."""
+    if spec is None:
+        return dict.fromkeys(LAYOUT_KEYS, False)
+    example = ", ".join(f"{k}: true" for k in LAYOUT_KEYS)
+    if not isinstance(spec, Mapping):
+        fail("layout", f"expected a mapping such as {{{example}}}, got {spec!r}")
+    unknown = [str(k) for k in spec if k not in LAYOUT_KEYS]
+    if unknown:
+        fail(
+            "layout",
+            f"unknown key(s) {', '.join(map(repr, unknown))}{_hint(unknown[0], LAYOUT_KEYS)} "
+            f"(expected {', '.join(LAYOUT_KEYS)})",
+        )
+    for key, value in spec.items():
+        if not isinstance(value, bool):
+            fail(f"layout: {key}", f"expected true or false, got {value!r}")
+    return {key: spec.get(key, False) for key in LAYOUT_KEYS}
 
 
 def _measures(specs, origin: str, fail) -> tuple[Registry, tuple[str, ...]]:

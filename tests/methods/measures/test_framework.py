@@ -121,6 +121,8 @@ def test_the_worked_example_reproduces_the_published_plan():
     assert fw["burglary"].origin == "csplib/methods/measures/measures.yaml"
     assert len(fw.measure_ids) == 31 and len(set(fw.measure_ids)) == 31
     assert any("Respect for Nottingham" in n for n in fw.notes)
+    # its published table states each area's target once, on every row of the area
+    assert fw.target_per_theme is True
 
 
 def test_the_generic_framework_is_police_uk_only_with_no_targets():
@@ -140,6 +142,7 @@ def test_the_generic_framework_is_police_uk_only_with_no_targets():
     assert all(len(c) == 1 for c in categories)
     assert sorted(c[0] for c in categories) == sorted(CRIME_CATEGORIES)
     assert fw.other == () and fw.target_rows == () and not fw.has_targets
+    assert fw.target_per_theme is False  # a row shows its own target or none
     assert {fw[m].source for m in fw.measure_ids} == {"incidents"}
     assert fw.measure_ids.count("all_crime") == 1  # listed twice, reported once
     assert load_framework() is fw  # read once
@@ -159,7 +162,7 @@ def test_other_defaults_to_the_files_own_measures(tmp_path):
     # the library's other measures are not reported
     assert "robbery" not in fw.measure_ids and "robbery" in fw.registry
     assert fw.measure_ids[-1] == "experience_of_asb"  # a target row outside the sections
-    assert repr(fw).startswith("Framework('Test Plan 2024-27', 5 measures, 1 targets")
+    assert repr(fw).startswith("Framework('Test Plan 2024-27', 5 measures, 1 target, from")
 
 
 def test_an_override_can_give_a_library_measure_a_polarity_for_a_target(tmp_path):
@@ -278,6 +281,19 @@ MISTAKES = [
     ({"measures": {"id": "x"}}, r"measures: expected a list of measure definitions"),
     ({"other": ["robbery"]}, r"measures: 'fly_tipping' defined but never reported"),
     ({"notes": "one caveat"}, r"notes: expected a list of sentences"),
+    (
+        {"layout": {"target_per_area": True}},
+        r"plan.yaml: layout: unknown key\(s\) 'target_per_area'; did you mean target_per_theme\? "
+        r"\(expected target_per_theme\)",
+    ),
+    (
+        {"layout": {"target_per_theme": "always"}},
+        r"plan.yaml: layout: target_per_theme: expected true or false, got 'always'",
+    ),
+    (
+        {"layout": ["target_per_theme"]},
+        r"plan.yaml: layout: expected a mapping such as \{target_per_theme: true\}",
+    ),
 ]
 
 
@@ -300,6 +316,14 @@ def test_file_problems_name_the_file(tmp_path):
         load_framework(write(tmp_path, "- burglary\n"))
     with pytest.raises(ParamsError, match="a framework must be a file path"):
         load_framework(42)
+
+
+def test_layout_target_per_theme_is_off_unless_the_file_sets_it(tmp_path):
+    assert load_framework(write(tmp_path, GOOD)).target_per_theme is False
+    on = load_framework(write(tmp_path, with_changes(layout={"target_per_theme": True})))
+    assert on.target_per_theme is True
+    off = load_framework(write(tmp_path, with_changes(layout={"target_per_theme": False})))
+    assert off.target_per_theme is False
 
 
 def test_version_constant_and_type():
