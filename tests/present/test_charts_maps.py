@@ -16,11 +16,12 @@ import pytest  # noqa: E402
 import shapely  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.colors import to_hex, to_rgb  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
 from csplib.core.errors import DataError, ParamsError  # noqa: E402
-from csplib.ingest.geography import Geography  # noqa: E402
+from csplib.ingest.geography import Geography, find_partnership  # noqa: E402
 from csplib.methods.places import GetisOrdHotspots, area_rates  # noqa: E402
 from csplib.present.charts.maps import (  # noqa: E402
     HOTSPOT_COLOURS,
@@ -261,3 +262,211 @@ def test_leeds_ward_labels_do_not_overlap():
     plain = choropleth(wards, "rate_per_1000", title="Leeds", labels=None)
     label_areas(wards, "name", ax=plain, avoid_overlap=False)
     assert len(overlapping(plain)) > 0
+
+
+# --- large areas: small flagged areas stay visible, names never collide -------------------
+
+
+@pytest.fixture(scope="module")
+def cornwall():
+    """Cornwall: 336 LSOAs and 87 wards, small town-centre LSOAs in a large rural county."""
+    area = find_partnership(REF, "Cornwall")
+    geo = Geography(REF, la_codes=list(area.la_codes))
+    lsoas = geo.lsoas().set_index("lsoa")
+    return lsoas, geo.wards(), geo
+
+
+def rendered(ax):
+    """The figure as pixels (rows from the top), once drawn."""
+    ax.figure.canvas.draw()
+    return np.asarray(ax.figure.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def pixels_of(image, colour, ax, point, radius=6):
+    """How many pixels of ``colour`` lie within ``radius`` pixels of a map point."""
+    x, y = ax.transData.transform(point)
+    row = image.shape[0] - y
+    window = image[int(row - radius) : int(row + radius) + 1, int(x - radius) : int(x + radius) + 1]
+    target = np.array(to_rgb(colour)) * 255
+    return int((np.abs(window - target).max(axis=-1) <= 40).sum())
+
+
+def width_in_pixels(ax, geometry):
+    (x0, _), (x1, _) = ax.transData.transform([(0, 0), (1, 0)])
+    return np.sqrt(geometry.area) * abs(x1 - x0)
+
+
+def label_boxes(ax):
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in ax.texts]
+
+
+def unreadable(ax):
+    """Pairs of labels that overlap, and labels that reach outside the map's frame."""
+    boxes = label_boxes(ax)
+    frame = ax.get_window_extent()
+    pairs = [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+    outside = [
+        one_line(t)
+        for t, b in zip(ax.texts, boxes, strict=True)
+        if b.x0 < frame.x0 or b.y0 < frame.y0 or b.x1 > frame.x1 or b.y1 > frame.y1
+    ]
+    return pairs, outside
+
+
+def dots_of(ax):
+    (dots,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    return dots
+
+
+def table_order(table, codes):
+    return [c for c in table.index if c in set(codes)]
+
+
+def hotspot_table(lsoas, hot=(), cold=(), emerging=False, new=()):
+    prefix = "emerging " if emerging else ""
+    table = lsoas.assign(classification="not significant", new_hotspot=False)
+    table.loc[list(hot), "classification"] = prefix + "hot spot"
+    table.loc[list(cold), "classification"] = prefix + "cold spot"
+    table.loc[list(new), "new_hotspot"] = True
+    return table
+
+
+def test_small_hot_spots_on_a_county_map_are_marked_with_a_dot(cornwall):
+    lsoas, wards, _ = cornwall
+    area = lsoas.area
+    hot = table_order(lsoas, area.nsmallest(2).index)  # town centres: about 250 m across
+    cold = area.nlargest(1).index  # a large moor: visible as it is
+    table = hotspot_table(lsoas, hot=hot, cold=cold)
+    ax = hotspot_map(
+        table, wards=wards, ward_labels=True, title="2 LSOAs form significant crime hot spots"
+    )
+    assert legend_labels(ax)[:2] == ["Hot spot (2)", "Cold spot (1)"]
+    assert legend_labels(ax)[-1] == "Small areas marked\nwith a dot"
+    dot_handle = ax.get_legend().legend_handles[-1]
+    assert to_hex(dot_handle.get_markerfacecolor()) == "#d55e00"
+    dots = dots_of(ax)
+    points = [shapely.Point(xy) for xy in dots.get_offsets()]
+    assert len(points) == 2  # the hot spots only: the cold moor needs no dot
+    image = rendered(ax)
+    vermilion = HOTSPOT_COLOURS["hot spot"]
+    for code, point in zip(hot, points, strict=True):
+        polygon = table.geometry[code]
+        assert polygon.contains(point)
+        assert width_in_pixels(ax, polygon) < 4  # the polygon alone is a speck
+        assert pixels_of(image, vermilion, ax, (point.x, point.y)) >= 30
+    # a dark edge round each dot, and the dot above the names
+    assert {to_hex(c) for c in dots.get_edgecolor()} == {"#000000"}
+    assert dots.get_zorder() > max(t.get_zorder() for t in ax.texts)
+    # without the dots the hot spots all but vanish: the reviewer's map
+    dots.remove()
+    image = rendered(ax)
+    assert all(pixels_of(image, vermilion, ax, (p.x, p.y)) < 10 for p in points)
+
+
+def test_new_hotspots_on_a_county_map_stay_visible(cornwall):
+    lsoas, wards, _ = cornwall
+    small = table_order(lsoas, lsoas.area.nsmallest(40).index[::6][:7])
+    emerging, quiet = small[:5], small[5:]
+    table = hotspot_table(lsoas, hot=emerging, emerging=True, new=small)
+    ax = hotspot_map(
+        table,
+        outline="new_hotspot",
+        outline_label="New hotspot",
+        wards=wards,
+        ward_labels=True,
+        title="7 new ASB hotspots",
+    )
+    assert legend_labels(ax) == [
+        "Emerging hot spot (5)",
+        "Emerging cold spot (0)",
+        "Not significant (331)",
+        "New hotspot (7)",
+        "Small areas marked\nwith a dot",
+    ]
+    # two colours of dot: the legend's dot is white
+    assert to_hex(ax.get_legend().legend_handles[-1].get_markerfacecolor()) == "#ffffff"
+    dots = dots_of(ax)
+    assert len(dots.get_offsets()) == 7
+    faces = {c: to_hex(face) for c, face in zip(small, dots.get_facecolor(), strict=True)}
+    assert {faces[c] for c in emerging} == {"#d55e00"} and {faces[c] for c in quiet} == {"#dddddd"}
+    assert set(dots.get_linewidths()) == {1.6}  # the thick edge of the new hotspots
+    image = rendered(ax)
+    for xy, face in zip(dots.get_offsets(), dots.get_facecolor(), strict=True):
+        if to_hex(face) == "#d55e00":
+            assert pixels_of(image, "#d55e00", ax, xy) >= 30
+
+
+def test_county_ward_names_do_not_collide_or_cover_the_dots(cornwall):
+    lsoas, wards, _ = cornwall
+    hot = lsoas.area.nsmallest(2).index
+    ax = hotspot_map(hotspot_table(lsoas, hot=hot), wards=wards, ward_labels=True)
+    pairs, outside = unreadable(ax)
+    assert pairs == [] and outside == []
+    names = {one_line(t) for t in ax.texts}
+    assert 5 < len(names) < 87  # the names that fit, not all 87 on top of each other
+    assert set(lsoas.loc[hot, "ward_name"]) <= names  # the wards holding the hot spots
+    radius = 4.0 * ax.figure.dpi / 72  # the dots' size and a point of space
+    centres = ax.transData.transform(dots_of(ax).get_offsets())
+    for extent in label_boxes(ax):
+        grown = extent.padded(radius)
+        assert not any(grown.contains(*c) for c in centres)
+
+
+def test_county_ward_map_names_only_wards_that_fit_or_matter(cornwall):
+    lsoas, wards, geo = cornwall
+    ward_rates, _ = rates_of(geo)
+    ax = choropleth(ward_rates, "rate_per_1000", title="Ward rates")
+    pairs, outside = unreadable(ax)
+    assert pairs == [] and outside == []
+    classes = mapclassify.Quantiles(ward_rates["rate_per_1000"], k=5).yb
+    extreme = set(ward_rates["name"][(classes == 0) | (classes == 4)])
+    by_name = ward_rates.set_index("name").geometry
+    to_data = ax.transData.inverted()
+    spilled = []
+    for text, extent in zip(ax.texts, label_boxes(ax), strict=True):
+        (x0, y0), (x1, y1) = to_data.transform([(extent.x0, extent.y0), (extent.x1, extent.y1)])
+        cell = shapely.box(x0, y0, x1, y1)
+        ward = by_name[one_line(text)]
+        assert ward.contains(shapely.Point(text.get_position()))
+        if ward.intersection(cell).area / cell.area < 0.7:
+            spilled.append(one_line(text))
+    assert set(spilled) <= extreme  # only the highest and lowest classes spill over
+    assert 20 < len(ax.texts) < 87
+    # at their representative points alone, the 87 names pile up on each other
+    plain = choropleth(ward_rates, "rate_per_1000", labels=None)
+    label_areas(ward_rates, "name", ax=plain, avoid_overlap=False)
+    assert len(unreadable(plain)[0]) > 20
+
+
+def test_city_maps_still_name_every_ward(nottingham):
+    geo, wards, lsoas = nottingham
+    ax = choropleth(wards, "rate_per_1000")
+    assert len(ax.texts) == 20 and unreadable(ax) == ([], [])
+    table = GetisOrdHotspots(lsoas, "count", permutations=0).fit().table
+    ax = hotspot_map(table, wards=geo.wards(), ward_labels=True)
+    assert len(ax.texts) == 20 and unreadable(ax) == ([], [])
+    assert not [c for c in ax.collections if isinstance(c, PathCollection)]  # no dots needed
+    assert "Small areas" not in " ".join(legend_labels(ax))
+
+
+def test_label_areas_keeps_the_names_that_matter():
+    strips = gpd.GeoDataFrame(
+        {"name": ["West ward", "Thin one", "Thin two", "East ward"]},
+        geometry=[box(0, 0, 100, 100), box(100, 0, 100.2, 100), box(100.2, 0, 100.4, 100)]
+        + [box(100.4, 0, 200, 100)],
+    )
+    ax = strips.plot()
+    names = [one_line(t) for t in label_areas(strips, "name", ax=ax, crowded=1)]
+    assert names == ["West ward", "East ward"]  # two wards cannot hold their names: crowded
+    ax = strips.plot()
+    texts = label_areas(strips, "name", ax=ax, keep=[0, 0, 1, 0], crowded=1)
+    assert [one_line(t) for t in texts] == ["West ward", "Thin two", "East ward"]
+    assert unreadable(ax) == ([], [])
+    assert strips.geometry[2].contains(shapely.Point(texts[1].get_position()))
+    ax = strips.plot()
+    assert len(label_areas(strips, "name", ax=ax)) == 4  # few do not fit: all written
+    assert unreadable(ax) == ([], [])
+    with pytest.raises(DataError, match=r"keep must hold one flag per area \(4\), got 1$"):
+        label_areas(strips, "name", ax=strips.plot(), keep=[True])

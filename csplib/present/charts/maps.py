@@ -11,6 +11,14 @@ Every map draws the outline of the whole area mapped (the union of its polygons)
 line, so the edge of the partnership reads at a glance. Ward maps write each ward's name on
 it (:func:`label_areas`: small type with a white halo, at a point inside the ward), and maps
 of smaller areas can write the names of the wards drawn over them (``ward_labels=True``).
+Names never overlap: where a county's many small wards leave no room, only the names that
+fit and the names that matter are written (the wards holding hot spots; the wards in the
+highest and lowest classes).
+
+A flagged area (a hot or cold spot, or an outlined area) too small to see at the map's scale
+(no room for a disc :data:`MIN_VISIBLE` points wide, like a town-centre LSOA on a county
+map) is also marked with a dot of its class's colour, edged in black, and the legend says
+so: every flagged area stays visible, whatever its size.
 
 Each function takes ``ax=None`` (a new figure is made) and returns the Axes; none calls
 ``plt.show()``.
@@ -28,22 +36,29 @@ Examples
 
 from __future__ import annotations
 
-import textwrap
 import warnings
 
 import geopandas as gpd
+import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.transforms import Bbox
 
 from csplib.core.errors import DataError, ParamsError
+from csplib.present.charts.map_labels import check_areas, label_areas, largest_part
 from csplib.present.charts.style import PALETTE, SEQUENTIAL, finish, new_axes
 
-__all__ = ["SCHEMES", "HOTSPOT_COLOURS", "choropleth", "hotspot_map", "label_areas"]
+__all__ = [
+    "SCHEMES",
+    "HOTSPOT_COLOURS",
+    "MIN_VISIBLE",
+    "choropleth",
+    "hotspot_map",
+    "label_areas",
+]
 
 #: Classification schemes by name: the mapclassify scheme geopandas is given, and whether
 #: it takes the number of classes ``k``. Only deterministic schemes are listed.
@@ -80,135 +95,13 @@ _EDGE = "#FFFFFF"
 _WARD_EDGE = "#333333"
 _AREA_EDGE = "#000000"
 _AREA_WIDTH = 1.4
-
-
-def _check_areas(gdf, what: str) -> None:
-    if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
-        raise DataError(f"{what} must be a GeoDataFrame of area polygons, got {type(gdf).__name__}")
-    kinds = set(gdf.geom_type.dropna())
-    if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise DataError(
-            f"{what} must hold area polygons only (maps show aggregates, never incident "
-            f"locations); found {', '.join(sorted(kinds))} geometries"
-        )
-
-
-def _largest_part(geometry):
-    if geometry.geom_type == "MultiPolygon":
-        return max(geometry.geoms, key=lambda part: part.area)
-    return geometry
-
-
-def _label_spots(part, n: int = 9) -> list[tuple[float, float]]:
-    """Where a label may go: the representative point, then grid points inside the
-    polygon, deepest inside first."""
-    point = part.representative_point()
-    minx, miny, maxx, maxy = part.bounds
-    xs, ys = np.meshgrid(np.linspace(minx, maxx, n + 2)[1:-1], np.linspace(miny, maxy, n + 2)[1:-1])
-    grid = shapely.points(xs.ravel(), ys.ravel())
-    inside = grid[shapely.contains(part, grid)]
-    depth = shapely.distance(inside, part.boundary)
-    spots = [(point.x, point.y)]
-    spots += [(float(q.x), float(q.y)) for q in inside[np.argsort(-depth, kind="stable")]]
-    return spots
-
-
-def _overlap(box: Bbox, others: list) -> float:
-    total = 0.0
-    for other in others:
-        both = Bbox.intersection(box, other)
-        if both is not None:
-            total += both.width * both.height
-    return total
-
-
-def label_areas(
-    gdf: gpd.GeoDataFrame,
-    column: str | None = None,
-    *,
-    ax: Axes,
-    fontsize: float = 6.0,
-    width: int = 14,
-    avoid_overlap: bool = True,
-) -> list:
-    """Write each area's name on a map, small, with a white halo, at a point inside it.
-
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame
-        Area polygons (in the CRS of the map).
-    column : str, optional
-        The names; default the index.
-    ax : matplotlib.axes.Axes
-        The map (drawn already: its extent decides the size of the labels in map units).
-    fontsize : float, default 6
-    width : int, default 14
-        Names longer than this are wrapped onto lines of at most this many characters.
-    avoid_overlap : bool, default True
-        Labels are placed smallest area first, each at its area's representative point
-        (of its largest part, for an area in several parts) unless that label would
-        overlap one already placed; then at the point inside the area, deepest first,
-        where it overlaps least. Every label stays anchored inside its own area.
-
-    Returns
-    -------
-    list of matplotlib.text.Text
-        One label per area with a name, in the order of ``gdf``.
-
-    Examples
-    --------
-    >>> from shapely.geometry import box
-    >>> import matplotlib.pyplot as plt
-    >>> wards = gpd.GeoDataFrame({"name": ["Hyson Green & Arboretum", "Bulwell"]},
-    ...                          geometry=[box(0, 0, 2, 1), box(2, 0, 3, 1)])
-    >>> ax = wards.plot()
-    >>> texts = label_areas(wards, "name", ax=ax)
-    >>> [t.get_text() for t in texts], texts[1].get_position()
-    (['Hyson Green &\\nArboretum', 'Bulwell'], (2.5, 0.5))
-    """
-    _check_areas(gdf, "label_areas")
-    if column is not None and column not in gdf.columns:
-        raise DataError(f"label_areas: no column {column!r} with the names")
-    names = gdf.index.to_series() if column is None else gdf[column]
-    areas = []
-    for i, (name, geometry) in enumerate(zip(names, gdf.geometry, strict=True)):
-        if geometry is None or geometry.is_empty or pd.isna(name) or not str(name).strip():
-            continue
-        areas.append((i, str(name), _largest_part(geometry)))
-    renderer = None
-    if avoid_overlap and len(areas) > 1:
-        ax.figure.draw_without_rendering()  # the layout decides how large a label is on the map
-        renderer = ax.figure.canvas.get_renderer()
-    halo = [patheffects.withStroke(linewidth=2.0, foreground="white")]
-    placed: list[Bbox] = []
-    texts = {}
-    for i, name, part in sorted(areas, key=lambda item: item[2].area):
-        spots = _label_spots(part) if renderer is not None else [_label_spots(part, 0)[0]]
-        text = ax.text(
-            *spots[0],
-            textwrap.fill(name, width=width, break_long_words=False),
-            fontsize=fontsize,
-            ha="center",
-            va="center",
-            color="#111111",
-            linespacing=0.95,
-            zorder=6,
-            path_effects=halo,
-        )
-        if renderer is not None:
-            best = None
-            for spot in spots:
-                text.set_position(spot)
-                box = text.get_window_extent(renderer).padded(1.5)
-                overlap = _overlap(box, placed)
-                if best is None or overlap < best[0]:
-                    best = (overlap, spot, box)
-                if overlap == 0:
-                    break
-            text.set_position(best[1])
-            placed.append(best[2])
-        texts[i] = text
-    return [texts[i] for i in sorted(texts)]
+#: Width in points of the narrowest flagged area a map shows by its shape alone: a hot or
+#: cold spot (or an outlined area) with no room for a disc this wide is also marked with a
+#: dot. At 100 dpi, 4 points are between 5 and 6 pixels.
+MIN_VISIBLE = 4.0
+_DOT = 7.0  # diameter of a dot, in points
+_DOT_EDGE = "#000000"
+_FLAGGED = ("hot spot", "emerging hot spot", "cold spot", "emerging cold spot")
 
 
 def _names_of(gdf, what: str):
@@ -230,7 +123,7 @@ def _draw_wards(wards, crs, ax: Axes, labels: bool = False):
         if labels:
             raise DataError("ward_labels needs the ward polygons: pass wards=")
         return None
-    _check_areas(wards, "wards")
+    check_areas(wards, "wards")
     if crs is not None and wards.crs is not None and wards.crs != crs:
         wards = wards.to_crs(crs)
     wards.boundary.plot(ax=ax, color=_WARD_EDGE, linewidth=0.9, zorder=3)
@@ -240,12 +133,83 @@ def _draw_wards(wards, crs, ax: Axes, labels: bool = False):
     return None
 
 
-def _finish_map(ax: Axes, title, source, labelled) -> Axes:
-    """Title, source and a plain frame; then the labels, once the map has its final size."""
-    _plain(ax, title, source)
-    for gdf, column in labelled:
-        label_areas(gdf, column, ax=ax)
+def _finish_map(ax: Axes, labelled, avoid=None) -> Axes:
+    """The labels, once the map has its final size (title, legend and source drawn)."""
+    for gdf, column, keep in labelled:
+        label_areas(gdf, column, ax=ax, keep=keep, avoid=avoid, avoid_radius=_DOT / 2 + 1)
     return ax
+
+
+def _holding(wards, areas) -> np.ndarray:
+    """For each ward, whether it holds (the representative point of) any of ``areas``."""
+    held = np.zeros(len(wards), dtype=bool)
+    geoms = areas.geometry.dropna().to_numpy() if len(areas) else np.empty(0, dtype=object)
+    if len(geoms):
+        points = shapely.point_on_surface([largest_part(g) for g in geoms])
+        ward_index, _ = shapely.STRtree(points).query(
+            wards.geometry.to_numpy(), predicate="contains"
+        )
+        held[ward_index] = True
+    return held
+
+
+def _too_small(geoms, ax: Axes) -> np.ndarray:
+    """Which areas have no room for a disc :data:`MIN_VISIBLE` points wide on the drawn map."""
+    figure = ax.figure
+    figure.draw_without_rendering()
+    (x0, _), (x1, _) = ax.transData.transform([(0.0, 0.0), (1.0, 0.0)])
+    units_per_point = 72.0 / figure.dpi / abs(x1 - x0)
+    return shapely.is_empty(shapely.buffer(geoms, -MIN_VISIBLE / 2 * units_per_point))
+
+
+def _dot_legend(ax: Axes, colours, legend) -> None:
+    """The legend with a last line for the dots (in their class's colour, if only one)."""
+    face = colours[0] if len(set(colours)) == 1 else "#FFFFFF"
+    dot = Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker="o",
+        markersize=_DOT,
+        markerfacecolor=face,
+        markeredgecolor=_DOT_EDGE,
+        markeredgewidth=0.8,
+        label="Small areas marked\nwith a dot",
+    )
+    ax.legend(handles=[*legend["handles"], dot], **legend["style"])
+
+
+def _mark_small(ax: Axes, gdf, flagged, faces, edges, legend) -> np.ndarray:
+    """Dots on the flagged areas too small to see; the legend says so. Returns their centres.
+
+    The legend's extra line can narrow the map, so the areas are measured again after it is
+    drawn (a narrower map only adds small areas)."""
+    drawn = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    index = np.flatnonzero(flagged & drawn)
+    if not len(index):
+        return np.empty((0, 2))
+    geoms = gdf.geometry.to_numpy()[index]
+    small = index[_too_small(geoms, ax)]
+    if not len(small):
+        return np.empty((0, 2))
+    _dot_legend(ax, [faces[i] for i in small], legend)
+    small = index[_too_small(geoms, ax)]
+    _dot_legend(ax, [faces[i] for i in small], legend)  # the dot's colour, once known
+    points = shapely.point_on_surface([largest_part(g) for g in gdf.geometry.to_numpy()[small]])
+    xy = shapely.get_coordinates(points)
+    limits = ax.get_xlim(), ax.get_ylim()
+    ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        s=_DOT**2,
+        c=[faces[i] for i in small],
+        edgecolors=_DOT_EDGE,
+        linewidths=[edges[i] for i in small],
+        zorder=7,
+    )
+    ax.set_xlim(limits[0])
+    ax.set_ylim(limits[1])
+    return xy
 
 
 def _area_labels(gdf, labels):
@@ -320,6 +284,9 @@ def choropleth(
         None: no labels.
     ward_labels : bool, default False
         Write the names of ``wards`` (their ``name`` or ``ward_name`` column) on top.
+        Where many names do not fit (:func:`label_areas`), the names written are those
+        that fit and those that matter: the areas of the highest and lowest classes, or
+        the wards holding them.
     area_outline : bool, default True
         Draw the outline of the whole area (the union of ``gdf``'s polygons).
     legend_title, title, source : str, optional
@@ -337,7 +304,7 @@ def choropleth(
     ParamsError
         Unknown scheme or a bad ``k``.
     """
-    _check_areas(gdf, "choropleth")
+    check_areas(gdf, "choropleth")
     if column not in gdf.columns:
         raise DataError(f"choropleth: no column {column!r} to map")
     if not pd.api.types.is_numeric_dtype(gdf[column].dtype):
@@ -357,13 +324,28 @@ def choropleth(
         # mapclassify's Fisher-Jenks notes that numba would be faster; the result is the same
         warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
         _plot_classes(gdf, column, entry, k, cmap, fmt, legend_title, ax)
+        extreme = _extreme_classes(gdf[column], entry, k)
     ward_table = _draw_wards(wards, gdf.crs, ax, labels=ward_labels)
     if area_outline:
         _draw_outline(gdf, ax)
-    labelled = [] if label_column is None else [(gdf, label_column)]
+    _plain(ax, title, source)
+    # the names that matter: the areas (or the wards holding the areas) of the highest and
+    # lowest classes
+    labelled = [] if label_column is None else [(gdf, label_column, extreme)]
     if ward_table is not None:
-        labelled.append((ward_table, _names_of(ward_table, "ward_labels")))
-    return _finish_map(ax, title, source, labelled)
+        names = _names_of(ward_table, "ward_labels")
+        labelled.append((ward_table, names, _holding(ward_table, gdf.loc[extreme])))
+    return _finish_map(ax, labelled)
+
+
+def _extreme_classes(values: pd.Series, entry: dict, k: int) -> np.ndarray:
+    """Whether each value falls in the highest or the lowest class (missing: False)."""
+    known = values.notna().to_numpy()
+    classes = mapclassify.classify(values.to_numpy(dtype=float)[known], entry["mapclassify"], k=k)
+    yb = np.asarray(classes.yb)
+    extreme = np.zeros(len(values), dtype=bool)
+    extreme[known] = (yb == yb.min()) | (yb == yb.max())
+    return extreme
 
 
 def _plot_classes(gdf, column, entry, k, cmap, fmt, legend_title, ax) -> None:
@@ -410,6 +392,13 @@ def hotspot_map(
 ) -> Axes:
     """Hot spots in vermilion, cold spots in blue, the rest light grey.
 
+    A hot or cold spot (or an outlined area) with no room for a disc :data:`MIN_VISIBLE`
+    points wide at the drawn scale is also marked with a dot of its class's colour, edged
+    in black (thicker for an outlined area), at a point inside it, and the legend gains
+    "Small areas marked with a dot". Ward names (``ward_labels``) never cover a dot when
+    they can be placed elsewhere; where many do not fit, the wards holding the flagged
+    areas are named first.
+
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
@@ -436,7 +425,7 @@ def hotspot_map(
     -------
     matplotlib.axes.Axes
         The legend lists hot, cold and not significant (and no neighbours when any) with
-        the number of areas in each.
+        the number of areas in each, then the outlined areas and the dots, when any.
 
     Examples
     --------
@@ -446,8 +435,16 @@ def hotspot_map(
     >>> ax = hotspot_map(t, title="One hot spot")
     >>> [x.get_text() for x in ax.get_legend().get_texts()]
     ['Hot spot (1)', 'Cold spot (0)', 'Not significant (1)']
+
+    A hot spot a thousandth of the map's width gets a dot:
+
+    >>> t = gpd.GeoDataFrame({"classification": ["not significant", "hot spot"]},
+    ...                      geometry=[box(0, 0, 1000, 1000), box(1000, 500, 1001, 501)])
+    >>> ax = hotspot_map(t)
+    >>> ax.get_legend().get_texts()[-1].get_text(), ax.collections[-1].get_offsets().tolist()
+    ('Small areas marked\\nwith a dot', [[1000.5, 500.5]])
     """
-    _check_areas(gdf, "hotspot_map")
+    check_areas(gdf, "hotspot_map")
     if column not in gdf.columns:
         raise DataError(f"hotspot_map: no column {column!r} with the hotspot classes")
     classes = gdf[column].astype("str")
@@ -473,32 +470,35 @@ def hotspot_map(
             part.plot(ax=ax, color=colour, edgecolor=edge, linewidth=0.3)
         label = f"{cls[0].upper()}{cls[1:]} ({len(part)})"
         handles.append(Patch(facecolor=colour, edgecolor="#999999", linewidth=0.5, label=label))
+    outlined = np.zeros(len(gdf), dtype=bool)
     if outline is not None:
         if outline not in gdf.columns or not pd.api.types.is_bool_dtype(gdf[outline].dtype):
             raise DataError(f"hotspot_map: outline must name a boolean column, got {outline!r}")
-        marked = gdf.loc[gdf[outline].to_numpy(dtype=bool)]
-        if len(marked):
-            marked.boundary.plot(ax=ax, color="#000000", linewidth=2.0, zorder=4)
+        outlined = gdf[outline].to_numpy(dtype=bool)
+        if outlined.any():
+            gdf.loc[outlined].boundary.plot(ax=ax, color="#000000", linewidth=2.0, zorder=4)
         label = outline_label or outline.replace("_", " ").capitalize()
         handles.append(
             Patch(
                 facecolor="none",
                 edgecolor="#000000",
                 linewidth=2.0,
-                label=f"{label} ({len(marked)})",
+                label=f"{label} ({int(outlined.sum())})",
             )
         )
     ward_table = _draw_wards(wards, gdf.crs, ax, labels=ward_labels)
     if area_outline:
         _draw_outline(gdf, ax)
-    ax.legend(
-        handles=handles,
-        title=legend_title,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        frameon=False,
-        fontsize=8,
-        title_fontsize=9,
-    )
-    labelled = [] if ward_table is None else [(ward_table, _names_of(ward_table, "ward_labels"))]
-    return _finish_map(ax, title, source, labelled)
+    style = {"title": legend_title, "loc": "upper left", "bbox_to_anchor": (1.0, 1.0)}
+    style |= {"frameon": False, "fontsize": 8, "title_fontsize": 9}
+    ax.legend(handles=handles, **style)
+    _plain(ax, title, source)
+    flagged = classes.isin(_FLAGGED).to_numpy() | outlined
+    faces = [HOTSPOT_COLOURS[c] for c in classes]
+    edges = np.where(outlined, 1.6, 0.8)
+    legend = {"handles": handles, "style": style}
+    dots = _mark_small(ax, gdf, flagged, faces, edges, legend)
+    if ward_table is None:
+        return ax
+    keep = _holding(ward_table, gdf.loc[flagged])  # the wards holding the flagged areas
+    return _finish_map(ax, [(ward_table, _names_of(ward_table, "ward_labels"), keep)], dots)
