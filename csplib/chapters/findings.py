@@ -23,6 +23,7 @@ import pandas as pd
 
 from csplib.chapters.registry import chapter as _chapter
 from csplib.core.schema import ASB
+from csplib.ingest.gaps import MONTH_GAP_REASONS, gap_category
 
 __all__ = ["Finding", "count_words", "volume_findings", "quality_findings"]
 
@@ -83,21 +84,91 @@ def count_words(n: float, threshold: int) -> str:
     return f"fewer than {threshold}" if 0 < n < threshold else f"{n:,}"
 
 
-def quality_findings(quality, threshold: int = 5) -> list[Finding]:
-    """Data-quality warnings a reader of any chapter must know (missing, implausible months).
+def _month_runs(gaps: pd.DataFrame, group: str) -> list[str]:
+    """Missing months as runs of consecutive months per group and reason.
 
-    A count below ``threshold`` is not stated (:func:`count_words`)."""
+    Examples
+    --------
+    >>> gaps = pd.DataFrame({"force": "notts", "reason": "no file",
+    ...     "month": pd.to_datetime(["2019-03-01", "2019-04-01", "2019-05-01", "2019-08-01"])})
+    >>> _month_runs(gaps, "force")
+    ['notts Mar 2019 to May 2019: no file', 'notts Aug 2019: no file']
+    """
+    runs: list[list] = []  # [group, reason, first, last, month number of last]
+    for r in gaps.sort_values([group, "reason", "month"]).itertuples():
+        key, n = (getattr(r, group), r.reason), r.month.year * 12 + r.month.month
+        if runs and tuple(runs[-1][:2]) == key and runs[-1][4] == n - 1:
+            runs[-1][3:] = [r.month, n]
+        else:
+            runs.append([*key, r.month, r.month, n])
+    runs.sort(key=lambda run: (str(run[0]), run[2]))
+    return [
+        f"{g} {first:%b %Y}{f' to {last:%b %Y}' if last != first else ''}: {reason}"
+        for g, reason, first, last, _ in runs
+    ]
+
+
+def quality_findings(quality, threshold: int = 5, forces=None) -> list[Finding]:
+    """Data-quality warnings a reader of any chapter must know: months missing from the
+    download, categories missing from a month of a force's file, implausible months.
+
+    Gaps are found against every month the whole download covers
+    (:func:`csplib.ingest.gaps.missing_months`). With ``forces`` (the police.uk forces
+    whose files hold the area's rows, e.g. from ``store.forces``), only their gaps are
+    stated: another force's gap in a national download does not touch the area's counts.
+    A month that a category gap explains gets no implausible-month finding as well. A count
+    below ``threshold`` is not stated (:func:`count_words`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> missing = pd.DataFrame({
+    ...     "force": ["notts", "notts", "lancs"],
+    ...     "month": pd.to_datetime(["2018-10-01", "2019-01-01", "2018-10-01"]),
+    ...     "reason": ["no file", "no Anti-social behaviour rows", "no file"]})
+    >>> quality = SimpleNamespace(missing=missing, implausible=pd.DataFrame())
+    >>> for f in quality_findings(quality, forces=["notts"]):
+    ...     print(f.text)
+    Data are missing for 1 month (notts Oct 2018: no file); counts for that month are
+    incomplete, not low.
+    Anti-social behaviour has no row at all in the notts file for Jan 2019, though it is never
+    that small: its count for that month is missing, not zero.
+    """
     out = []
-    if not quality.missing.empty:
-        months = ", ".join(f"{m:%b %Y}" for m in quality.missing["month"])
+    gaps = quality.missing
+    if gaps.empty:  # a report may hold an empty table without columns
+        gaps = pd.DataFrame(columns=["force", "month", "reason"])
+    group = gaps.columns[0]  # the series the gaps are listed by: the force
+    if forces is not None:
+        gaps = gaps[gaps[group].astype(str).isin([str(f) for f in forces])]
+    whole = gaps[gaps["reason"].isin(MONTH_GAP_REASONS)]
+    if not whole.empty:
+        n = whole["month"].nunique()
+        items = "; ".join(_month_runs(whole, group))
         out.append(
             Finding(
-                f"Data are missing for {len(quality.missing)} month(s) ({months}); counts for "
-                "those periods are incomplete, not low.",
+                f"Data are missing for {n} month{'s' * (n != 1)} ({items}); counts for "
+                f"{'those months' if n != 1 else 'that month'} are incomplete, not low.",
+                "01_volume",
+            )
+        )
+    explained = set()  # (category, month) of a category gap: no implausible finding too
+    for r in gaps.itertuples():
+        category = gap_category(r.reason)
+        if category is None:
+            continue
+        explained.add((category, r.month))
+        out.append(
+            Finding(
+                f"{category} has no row at all in the {getattr(r, group)} file for "
+                f"{r.month:%b %Y}, though it is never that small: its count for that month is "
+                "missing, not zero.",
                 "01_volume",
             )
         )
     for row in quality.implausible.itertuples():
+        if (row.category, row.month) in explained:
+            continue
         out.append(
             Finding(
                 f"{row.category} in {row.month:%B %Y} is implausibly {row.direction} "

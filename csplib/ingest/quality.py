@@ -7,9 +7,10 @@ on, in tables a notebook can show:
 are counted by stage (``police.uk ingest`` first; later steps such as the geography add
 their own with :meth:`QualityReport.add_rejections`) and reason.
 
-**Are months missing?** For each force, every calendar month between its first and last
-month with data must have a street file with rows. A month without one is *missing*: it is
-listed, and it is never a month with zero crime.
+**Are months missing?** Every force must have a street file with rows for every month the
+whole download covers, and within a month its file must have a row of every category that is
+never that small (:mod:`csplib.ingest.gaps`, :func:`missing_months`). A missing month, or a
+category missing from a month, is listed, and it is never a zero.
 
 **Are some months implausible?** A month whose count for a category is implausibly low or
 high against its neighbouring months, e.g. the real Nottinghamshire January 2024 release
@@ -52,9 +53,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csplib.ingest.gaps import (
+    MONTH_GAP_REASONS,
+    _from_month_number,
+    _month_number,
+    category_gap_reason,
+    gap_category,
+    missing_months,
+)
+
 __all__ = [
     "INGEST_STAGE",
     "QualityReport",
+    "MONTH_GAP_REASONS",
+    "category_gap_reason",
+    "gap_category",
     "missing_months",
     "implausible_months",
 ]
@@ -71,68 +84,6 @@ _IMPLAUSIBLE_COLUMNS = (
     "p_value",
     "direction",
 )
-
-
-# ----------------------------------------------------------------------------- months
-
-
-def _month_number(months: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """Months as integers (year * 12 + month - 1), so differences are calendar months."""
-    idx = pd.DatetimeIndex(months)
-    return np.asarray(idx.year * 12 + idx.month - 1, dtype=np.int64)
-
-
-def _from_month_number(n: np.ndarray) -> pd.DatetimeIndex:
-    years, months = np.divmod(np.asarray(n, dtype=np.int64), 12)
-    return pd.DatetimeIndex(
-        pd.to_datetime({"year": years, "month": months + 1, "day": 1}) if len(n) else []
-    )
-
-
-def missing_months(files: pd.DataFrame, *, by: str = "force") -> pd.DataFrame:
-    """Months with no data between each group's first and last month with data.
-
-    Parameters
-    ----------
-    files : pandas.DataFrame
-        One row per file: ``month``, ``rows_read`` and the ``by`` column, e.g. the ``files``
-        table of :func:`csplib.ingest.read_policeuk` (street files).
-    by : str
-        The column naming the series whose months are checked (default ``"force"``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``by``, ``month``, ``reason``: ``"no file"`` or ``"file has no rows"``
-        (a header-only file). Empty when nothing is missing.
-
-    Examples
-    --------
-    >>> files = pd.DataFrame({
-    ...     "force": ["notts"] * 3,
-    ...     "month": pd.to_datetime(["2018-10-01", "2018-12-01", "2019-01-01"]),
-    ...     "rows_read": [11900, 10492, 0]})
-    >>> missing_months(files)
-       force      month  reason
-    0  notts 2018-11-01  no file
-    """
-    for col in ("month", "rows_read", by):
-        if col not in files.columns:
-            raise ValueError(f"files needs a {col!r} column; found {list(files.columns)}")
-    out = []
-    for group, frame in files.groupby(by, sort=True, observed=True):
-        with_rows = frame.loc[frame["rows_read"] > 0, "month"]
-        if with_rows.empty:
-            continue
-        have = set(_month_number(with_rows).tolist())
-        empty = set(_month_number(frame.loc[frame["rows_read"] == 0, "month"]).tolist())
-        for n in range(min(have), max(have) + 1):
-            if n not in have:
-                reason = "file has no rows" if n in empty else "no file"
-                out.append((group, _from_month_number(np.array([n]))[0], reason))
-    result = pd.DataFrame(out, columns=[by, "month", "reason"])
-    result["month"] = pd.to_datetime(result["month"]).astype("datetime64[us]")
-    return result
 
 
 # ----------------------------------------------------------------------------- implausible
@@ -370,9 +321,10 @@ class QualityReport:
     ) -> QualityReport:
         """Build the report of a :class:`~csplib.ingest.PoliceUkRead`.
 
-        Missing months are listed per force (from the file names); implausible months are
-        checked per force on the monthly counts by category (parameters as in
-        :func:`implausible_months`).
+        Missing months are listed per force (from the file names) against every month the
+        download covers, with each force's category gaps (:func:`missing_months`);
+        implausible months are checked per force on the monthly counts by category
+        (parameters as in :func:`implausible_months`, also used for the category gaps).
         """
         from csplib.ingest.policeuk import REJECTION_REASONS
 
@@ -405,7 +357,14 @@ class QualityReport:
             rejections=rejections,
             rows_kept=read.rows_kept,
             files=files,
-            missing=missing_months(files, by="force"),
+            missing=missing_months(
+                files,
+                by="force",
+                counts=counts,
+                window=window,
+                alpha=alpha,
+                min_neighbours=min_neighbours,
+            ),
             implausible=implausible,
             notes=tuple(read.notes),
             settings={

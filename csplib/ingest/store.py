@@ -26,13 +26,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from csplib.core.errors import DataError
+from csplib.core.errors import DataError, ParamsError
 from csplib.core.provenance import hash_inputs
 from csplib.core.schema import INCIDENT_COLUMNS
 from csplib.ingest import CACHE_VERSION, read_policeuk
@@ -48,7 +48,7 @@ from csplib.ingest.partner import OFFENCE_CODES_FILE, load_offence_codes, read_p
 from csplib.ingest.quality import QualityReport
 from csplib.params import Params
 
-__all__ = ["Store", "load_store", "AREA_STAGE"]
+__all__ = ["Store", "load_store", "check_periods", "AREA_STAGE"]
 
 
 @dataclass
@@ -73,6 +73,9 @@ class Store:
         The partner extract (crime level, with victim IDs and flags), in the area.
     indicators : DataFrame or None
         Survey, treatment, referral and other indicator rows.
+    forces : DataFrame
+        The area's police.uk rows by the force whose file they came from: ``force`` (from
+        the file name), ``month``, ``rows``. The forces whose gaps matter to the area.
     """
 
     incidents: pd.DataFrame
@@ -82,6 +85,57 @@ class Store:
     conversion: pd.DataFrame
     partner: pd.DataFrame | None = None
     indicators: pd.DataFrame | None = None
+    forces: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"force": [], "month": [], "rows": []})
+    )
+
+    @property
+    def area_months(self) -> pd.DatetimeIndex:
+        """The months with police.uk data that have at least one row in the area."""
+        with_rows = pd.DatetimeIndex(self.incidents["month"].unique())
+        return self.months_present[self.months_present.isin(with_rows)]
+
+
+#: A force whose files hold at least this share of the area's rows is one of the area's own
+#: forces: a month is present only when each of them has a street file for it.
+MAIN_FORCE_SHARE = 0.10
+
+
+def area_force_months(files: pd.DataFrame, forces: pd.DataFrame) -> pd.DatetimeIndex:
+    """The months present for the area: those in which every force whose files hold at least
+    :data:`MAIN_FORCE_SHARE` of the area's rows has a street file with rows.
+
+    A national download holds many forces; a month that another force has but the area's
+    own force lacks is missing for the area, never zero.
+
+    Parameters
+    ----------
+    files : DataFrame
+        The read's files table (``kind``, ``force``, ``month``, ``rows_read``).
+    forces : DataFrame
+        The area's rows by ``force`` and ``month`` (``rows``), as :class:`Store` holds them.
+
+    Examples
+    --------
+    >>> files = pd.DataFrame({"kind": "street", "rows_read": 10,
+    ...     "force": ["a", "a", "b", "b", "b"],
+    ...     "month": pd.to_datetime(["2018-11-01", "2018-12-01", "2018-10-01",
+    ...                              "2018-11-01", "2018-12-01"])})
+    >>> rows = pd.DataFrame({"force": ["a", "a", "b"], "month": files["month"][:3],
+    ...                      "rows": [500, 480, 3]})
+    >>> [f"{m:%Y-%m}" for m in area_force_months(files, rows)]
+    ['2018-11', '2018-12']
+    """
+    street = files.loc[(files["kind"] == "street") & (files["rows_read"] > 0)]
+    months = {
+        f: set(pd.DatetimeIndex(g["month"])) for f, g in street.groupby("force", observed=True)
+    }
+    by_force = forces.groupby("force", observed=True)["rows"].sum() if len(forces) else None
+    if by_force is None or by_force.sum() == 0:
+        return pd.DatetimeIndex(sorted(set().union(*months.values())) if months else [])
+    main = [str(f) for f in by_force.index[by_force / by_force.sum() >= MAIN_FORCE_SHARE]]
+    present = set.intersection(*(months.get(f, set()) for f in main))
+    return pd.DatetimeIndex(sorted(present))
 
 
 #: Stage name of the rejections made when assigning rows to the area.
@@ -91,7 +145,8 @@ _MEMO: dict[str, Store] = {}
 
 #: Bump when the derived tables change meaning or layout, so old caches are not reused.
 #: 2: the ``complete`` marker records each frame's rows and columns.
-STORE_VERSION = "2"
+#: 3: the area's rows by force and month (``forces``).
+STORE_VERSION = "3"
 
 
 def _digest(*parts) -> str:
@@ -181,7 +236,16 @@ def _assign(geography: Geography, rows: pd.DataFrame) -> dict[str, pd.DataFrame]
     )[list(INCIDENT_COLUMNS)].reset_index(drop=True)
     rejected = area.rejected["reason"].value_counts(sort=False).rename("rows")
     rejected = rejected.rename_axis("reason").reset_index()
-    return {"incidents": incidents, "rejected": rejected, "conversion": area.conversion}
+    forces = pd.DataFrame(
+        {"force": kept["force"].astype(str).to_numpy(), "month": kept["month"].to_numpy()}
+    )
+    forces = forces.groupby(["force", "month"]).size().rename("rows").reset_index()
+    return {
+        "incidents": incidents,
+        "rejected": rejected,
+        "conversion": area.conversion,
+        "forces": forces.astype({"rows": "int64"}),
+    }
 
 
 def _read_partner(sources, reference_dir, geography: Geography) -> pd.DataFrame:
@@ -251,13 +315,7 @@ def load_store(params: Params) -> Store:
     for row in area["rejected"].itertuples():
         quality = quality.add_rejections(str(row.reason), int(row.rows), stage=AREA_STAGE)
     incidents = area["incidents"]
-    months = pd.DatetimeIndex(
-        sorted(
-            read.files.loc[
-                (read.files["kind"] == "street") & (read.files["rows_read"] > 0), "month"
-            ].unique()
-        )
-    )
+    months = area_force_months(read.files, area["forces"])
     # implausible months are judged on the area's own counts, where the analyst reads them
     counts = incidents.groupby(["month", "category"]).size().rename("count").reset_index()
     quality = quality.with_implausible(counts, months=pd.DataFrame({"month": months}))
@@ -285,6 +343,120 @@ def load_store(params: Params) -> Store:
         conversion=area["conversion"],
         partner=partner,
         indicators=indicators,
+        forces=area["forces"],
     )
     _MEMO[key] = store
     return store
+
+
+# ----------------------------------------------------------------------------- periods
+
+
+def _months_text(months: pd.DatetimeIndex) -> str:
+    """``Jan 2024 to Mar 2024 (3 months)``, or ``(70 of its 75 months)`` with gaps."""
+    first, last = months.min(), months.max()
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    count = f"{len(months)} month{'s' * (len(months) != 1)}"
+    if len(months) < span:
+        count = f"{len(months)} of its {span} months"
+    return f"{first:%b %Y} to {last:%b %Y} ({count})"
+
+
+def _file_name(params: Params) -> str:
+    """The parameters file as a user typed it: relative to the working folder when inside."""
+    path = Path(params.source_file) if params.source_file else None
+    if path is None:
+        return "the parameters file"
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _download_text(files: pd.DataFrame) -> str:
+    """The forces and months a download holds: ``leicestershire Jan 2024 to Mar 2024 (3
+    months)``, the first few forces of many."""
+    if files.empty or "force" not in files.columns:
+        return "no street files"
+    with_rows = files[files["rows_read"] > 0]
+    if with_rows.empty:
+        return f"no rows at all ({len(files)} street files with a header only)"
+    parts = [
+        f"{force} {_months_text(pd.DatetimeIndex(sorted(set(g['month']))))}"
+        for force, g in with_rows.groupby(with_rows["force"].astype(str), sort=True)
+    ]
+    if len(parts) > 4:
+        parts = [*parts[:3], f"{len(parts) - 3} other forces"]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def _window_note(what: str, window, months: pd.DatetimeIndex) -> str | None:
+    """A note on a comparison window without data in the area, or None when it has some."""
+    period = window.period
+    if months.isin(period.months).any():
+        return None
+    if period.end < months.min():
+        where = f"the data start {months.min():%b %Y}"
+    elif period.start > months.max():
+        where = f"the data end {months.max():%b %Y}"
+    else:
+        before, after = months[months < period.start].max(), months[months > period.end].min()
+        where = f"it falls in a gap in the data, between {before:%b %Y} and {after:%b %Y}"
+    return (
+        f"The {what} {window.label} has no police.uk data ({where}): comparisons with it "
+        "are left out."
+    )
+
+
+def check_periods(store: Store, params: Params) -> list[str]:
+    """Check that the assessed period has data in the area; notes on windows that have none.
+
+    A run stops here, before any chapter, when no police.uk row of the download lies in the
+    area, or none in the assessed period. A baseline or comparison period without data does
+    not stop it: the chapters leave out the comparisons with it, and the notes say so.
+
+    Parameters
+    ----------
+    store : Store
+        The tidy store of ``params`` (:func:`load_store`).
+    params : Params
+        Its parameters (``assessment.period``, ``baseline``, ``comparisons``, ``area``).
+
+    Returns
+    -------
+    list of str
+        One sentence per baseline or comparison period with no police.uk data in the area,
+        e.g. ``"The baseline 2018/19 has no police.uk data (the data start Jan 2024):
+        comparisons with it are left out."``.
+
+    Raises
+    ------
+    csplib.core.errors.DataError
+        When no row of the download lies in the area: the message names the area, its
+        police force and the forces and months the download holds.
+    csplib.core.errors.ParamsError
+        When the assessed period has no month with rows in the area: the message names the
+        period, the months the data hold and the key to change.
+    """
+    area, file = params.area, _file_name(params)
+    months = store.area_months
+    if months.empty:
+        force = store.geography.force_name
+        where = ", ".join(area.la_codes) + (f"; {force} police force area" if force else "")
+        whose = f"{force}'s" if force else "the area's"
+        raise DataError(
+            f"no police.uk row of the download lies in {area.name} ({where}): the download "
+            f"holds {_download_text(store.quality.files)}, {store.quality.rows_read:,} rows "
+            f"read. Use a download of {whose} street files (data.police_uk in {file})"
+        )
+    a = params.assessment
+    if not months.isin(a.period.period.months).any():
+        raise ParamsError(
+            f"the assessed period {a.period.label} ({a.period.start:%b %Y} to "
+            f"{a.period.end:%b %Y}) has no police.uk data for {area.name}; the data hold "
+            f"{_months_text(months)}. Choose a period inside the data (assessment.period "
+            f"in {file})"
+        )
+    notes = [_window_note("baseline", a.baseline, months)] if a.baseline else []
+    notes += [_window_note("comparison period", w, months) for w in a.comparisons]
+    return [n for n in notes if n]

@@ -329,7 +329,12 @@ def run_assessment(
         if not callable(progress):
             console.finished(job.name, runs[job.name].console_status, 0.0)
 
-    _warm_store(params, say)
+    try:
+        data_notes = _warm_store(params, say)
+    except CspError as exc:  # the run stops before any chapter; the log says why
+        console.log(f"stopped: {exc}")
+        console.close()
+        raise
     for job in todo:  # no output of an earlier run is left beside this run's
         _clear_outputs(out, job)
     pending = list(todo)
@@ -409,18 +414,20 @@ def run_assessment(
             [runs[j.name] for j in todo if j.kind == "pack"],
             interrupted=stop.requested,
         )
-        _finish_run(params, result, started, say)
+        _finish_run(params, result, started, say, data_notes)
         result.interrupted = result.interrupted or stop.requested
     console.log(result.summary())
     console.close()
     return result
 
 
-def _finish_run(params: Params, result: RunResult, started: dt.datetime, say) -> None:
+def _finish_run(
+    params: Params, result: RunResult, started: dt.datetime, say, data_notes: list[str]
+) -> None:
     """The contents page, the check of what is shared, and the manifest (a Ctrl-C here is
     only noted: these few seconds of writing are finished, so they are never half done)."""
     out = result.out_dir
-    _write_index(params, result, started)
+    _write_index(params, result, started, data_notes)
     # shared outputs must hold aggregates only: a record-level value fails the run
     problems = check_shared_outputs(out)
     for page in sorted((out / "review").rglob("*.html")):
@@ -449,20 +456,28 @@ def _clear_outputs(out: Path, job: _Job) -> None:
     result_path(out, job.name).unlink(missing_ok=True)
 
 
-def _warm_store(params: Params, say: Callable[[str], None]) -> None:
+def _warm_store(params: Params, say: Callable[[str], None]) -> list[str]:
     """Read and cache the data once before the chapters start, so parallel chapters find the
-    parquet cache ready. A user's mistake in the data or parameters stops the run here."""
-    from csplib.ingest.store import load_store
+    parquet cache ready, and check the periods against them. A user's mistake in the data or
+    parameters stops the run here: so does an assessed period with no data in the area
+    (:func:`csplib.ingest.store.check_periods`). Returns the notes on a baseline or
+    comparison period without data, each said (so in ``run.log``) as well."""
+    from csplib.ingest.store import check_periods, load_store
     from csplib.run.context import ensure_data
 
     say("reading the data")
     try:
         ensure_data(params)
-        load_store(params)
+        store = load_store(params)
     except CspError:
         raise  # a user's mistake (a bad file, an unknown area): one clear line, exit 2
     except Exception as exc:  # the chapters will fail and report it with their cell
         say(f"reading the data failed: {type(exc).__name__}: {exc}")
+        return []
+    notes = check_periods(store, params)  # an assessed period without data: exit 2
+    for note in notes:
+        say(note)
+    return notes
 
 
 def _data_period(params: Params) -> str:
@@ -484,7 +499,9 @@ def _first_finding(out: Path, name: str) -> str | None:
     return saved.findings[0].text if saved is not None and saved.findings else None
 
 
-def _write_index(params: Params, result: RunResult, started: dt.datetime) -> None:
+def _write_index(
+    params: Params, result: RunResult, started: dt.datetime, data_notes: list[str]
+) -> None:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
     )
@@ -522,6 +539,7 @@ def _write_index(params: Params, result: RunResult, started: dt.datetime) -> Non
         interrupted=result.interrupted,
         finished=[run.title for run in result.finished],
         data_period=_data_period(params),
+        data_notes=data_notes,
         run_date=f"{started:%d %B %Y}",
         version=csplib_version(),
         commit=commit["commit"] if commit else None,

@@ -283,13 +283,123 @@ def test_missing_months_by_force():
         }
     )
     got = missing_months(files)
+    # every force against the whole download (Nov 2023 to Apr 2024), not its own first to last
     assert got.values.tolist() == [
         ["a", pd.Timestamp("2023-12-01"), "no file"],
         ["a", pd.Timestamp("2024-02-01"), "file has no rows"],
         ["a", pd.Timestamp("2024-03-01"), "no file"],
+        ["b", pd.Timestamp("2023-11-01"), "no file"],
+        ["b", pd.Timestamp("2023-12-01"), "no file"],
+        ["b", pd.Timestamp("2024-03-01"), "no file"],
+        ["b", pd.Timestamp("2024-04-01"), "no file"],
     ]
+    assert list(got.columns) == ["force", "month", "reason"]
     with pytest.raises(ValueError, match="files needs a 'force' column"):
         missing_months(files.drop(columns="force"))
+
+
+def gap_counts(values: dict[str, list[int]], force="a", start="2024-01-01") -> pd.DataFrame:
+    """Force-level counts by category; a zero is no row at all (left out, as read)."""
+    frames = [series(v, start=start, category=c, force=force) for c, v in values.items()]
+    counts = pd.concat(frames, ignore_index=True)
+    return counts[counts["count"] > 0]
+
+
+def all_months(n: int, force="a", start="2024-01-01") -> pd.DataFrame:
+    months = pd.date_range(start, periods=n, freq="MS")
+    return pd.DataFrame({"force": force, "month": months, "rows_read": 100})
+
+
+def test_a_category_with_no_row_in_a_month_is_a_gap():
+    counts = gap_counts({ASB: [900, 950, 0, 1000, 980], "Burglary": [300, 310, 305, 290, 300]})
+    got = missing_months(all_months(5), counts=counts)
+    assert got.values.tolist() == [["a", pd.Timestamp("2024-03-01"), f"no {ASB} rows"]]
+    # without the counts, no category is checked
+    assert missing_months(all_months(5)).empty
+
+
+def test_a_tiny_category_with_no_row_is_a_real_zero_not_a_gap():
+    counts = gap_counts({"Possession of weapons": [1, 2, 0, 1, 1], "Robbery": [8, 9, 0, 9, 8]})
+    assert missing_months(all_months(5), counts=counts).empty
+    # a median of 10 a month makes a zero a gap (Poisson P(0 | 10.5) = 2.8e-5 < 1e-4)
+    counts = gap_counts({"Robbery": [10, 10, 0, 10, 10]})
+    assert missing_months(all_months(5), counts=counts)["reason"].tolist() == ["no Robbery rows"]
+    assert missing_months(all_months(5), counts=counts, alpha=1e-5).empty
+
+
+def test_a_category_before_police_uk_published_it_is_not_a_gap():
+    # Possession of weapons has rows from May 2013 only (split from Public disorder and weapons)
+    counts = gap_counts({"Possession of weapons": [0, 0, 0, 0, 40, 42, 45]}, start="2013-01-01")
+    assert missing_months(all_months(7, start="2013-01-01"), counts=counts).empty
+
+
+def test_a_category_gap_in_a_missing_month_is_the_month_only():
+    files = all_months(5).drop(index=2)  # no file for March
+    counts = gap_counts({ASB: [900, 950, 0, 1000, 980]})
+    got = missing_months(files, counts=counts)
+    assert got.values.tolist() == [["a", pd.Timestamp("2024-03-01"), "no file"]]
+    with pytest.raises(ValueError, match="counts needs columns"):
+        missing_months(files, counts=counts.drop(columns="force"))
+    with pytest.raises(ValueError, match="alpha must be a probability"):
+        missing_months(files, counts=counts, alpha=1)
+    with pytest.raises(ValueError, match="min_neighbours must be an integer from 1"):
+        missing_months(files, counts=counts, window=1, min_neighbours=3)
+
+
+POLICE_UK_HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+    "LSOA name,Crime type,Last outcome category,Context"
+)
+
+
+def street_lines(month: str, rows: dict[str, int]) -> list[str]:
+    """A street file's lines: ``rows`` by category, at one Nottingham LSOA."""
+    lines = [POLICE_UK_HEADER]
+    for category, n in rows.items():
+        for i in range(n):
+            crime_id = "" if category == ASB else f"{month}-{category[:3]}-{i}"
+            lines.append(
+                f"{crime_id},{month},Police,Police,-1.15,52.95,On or near X,E01013810,"
+                f"Nottingham 029D,{category},,"
+            )
+    return lines
+
+
+def write_download(path: Path, files: dict[tuple[str, str], dict[str, int]]) -> Path:
+    """A police.uk download zip: one street file per (month, force) with rows by category."""
+    with zipfile.ZipFile(path, "w") as z:
+        for (month, force), rows in files.items():
+            name = f"{month}/{month}-{force}-street.csv"
+            z.writestr(name, "\n".join(street_lines(month, rows)) + "\n")
+    return path
+
+
+def test_a_force_missing_the_first_month_of_a_two_force_download(tmp_path):
+    rows = {"Burglary": 3, ASB: 4}
+    months = ["2024-01", "2024-02", "2024-03"]
+    files = {(m, "leicestershire"): rows for m in months}
+    files |= {(m, "nottinghamshire"): rows for m in months[1:]}  # no 2024-01 file
+    report = QualityReport.from_read(read_policeuk(write_download(tmp_path / "d.zip", files)))
+    assert report.missing.to_dict("records") == [
+        {"force": "nottinghamshire", "month": pd.Timestamp("2024-01-01"), "reason": "no file"}
+    ]
+    assert "Missing months (1): nottinghamshire 2024-01 (no file)." in report.summary()
+
+
+def test_a_category_missing_one_month_of_a_force_file(tmp_path):
+    full = {"Burglary": 12, ASB: 15, "Possession of weapons": 1}
+    files = {(m, "nottinghamshire"): full for m in ("2024-01", "2024-02", "2024-04")}
+    # March: no ASB row at all (a gap) and no weapons row (1 a month: a real zero)
+    files[("2024-03", "nottinghamshire")] = {"Burglary": 12}
+    report = QualityReport.from_read(read_policeuk(write_download(tmp_path / "d.zip", files)))
+    assert report.missing.to_dict("records") == [
+        {
+            "force": "nottinghamshire",
+            "month": pd.Timestamp("2024-03-01"),
+            "reason": f"no {ASB} rows",
+        }
+    ]
+    assert list(report.tables()) == ["rows", "files", "missing_months", "implausible_months"]
 
 
 # ----------------------------------------------------------------------------- the report

@@ -61,6 +61,13 @@ def test_store_accounts_for_every_row(tmp_path):
         and store.incidents["lsoa"].str.fullmatch(r"E01\d{6}").all()
     )
     assert list(store.months_present.strftime("%Y-%m")) == ["2024-01", "2024-02", "2024-03"]
+    # the area's rows by the force file they came from: all Nottinghamshire's, every month
+    assert store.forces["force"].unique().tolist() == ["nottinghamshire"]
+    assert store.forces["rows"].sum() == len(store.incidents)
+    assert store.forces.set_index("month")["rows"].to_dict() == (
+        store.incidents.groupby("month").size().to_dict()
+    )
+    assert store.area_months.equals(store.months_present)
 
 
 def test_a_synthetic_source_not_yet_generated_is_named(tmp_path):
