@@ -75,6 +75,29 @@ def theme_monthly(rows: pd.DataFrame, months_present) -> pd.Series:
     return counts.reindex(span).rename("count")
 
 
+def _months_with_data(series: pd.Series) -> str:
+    """``"the last 3 months with data (Jan 2024 to Mar 2024)"``: the months a trend over
+    ``series`` had (the months without data between them are counted too).
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2024-01-01", periods=6, freq="MS")
+    >>> _months_with_data(pd.Series([1.0, 2, 3, 4, 5, 6], index=idx))
+    'the last 6 months with data (Jan 2024 to Jun 2024)'
+    >>> _months_with_data(pd.Series([1.0, None, None, None, 5, 6], index=idx))
+    'the last 3 months with data (Jan 2024 to Jun 2024; 3 months without data left out)'
+    """
+    present = series.dropna()
+    if present.empty:
+        return "no month with data"
+    n, first, last = len(present), present.index[0], present.index[-1]
+    span = f"{first:%b %Y}" if first == last else f"{first:%b %Y} to {last:%b %Y}"
+    gaps = (last.year - first.year) * 12 + last.month - first.month + 1 - n
+    if gaps:
+        span += f"; {gaps} month{'s' * (gaps != 1)} without data left out"
+    return f"the last {n} month{'s' * (n != 1)} with data ({span})"
+
+
 def ward_table(rows: pd.DataFrame, geography, start, end, population_year: int) -> pd.DataFrame:
     """Counts and rates per 1,000 residents by ward for ``start``..``end`` (every ward listed).
 
@@ -127,18 +150,21 @@ def assess(ctx, theme: str) -> ChapterResult:
         Table(
             "volume",
             volumes,
-            caption=f"{spec.name} in {period.label} and the year before",
-            counts=("count", "previous"),
+            caption=f"{spec.name} in {period.label} and the year before (comparison: the "
+            "months compared, like-for-like when a month is missing)",
+            counts=("count", "previous", "count_compared", "previous_compared"),
             derived={
-                c: ("count", "previous")
-                for c in (
-                    "rate_per_1000",
-                    "volume_change",
-                    "pct_change",
-                    "p_value",
-                    "significant",
-                    "direction",
-                )
+                "rate_per_1000": ("count",),
+                **{
+                    c: ("count_compared", "previous_compared")
+                    for c in (
+                        "volume_change",
+                        "pct_change",
+                        "p_value",
+                        "significant",
+                        "direction",
+                    )
+                },
             },
             formats={"pct_change": "{:+.1f}%", "p_value": "{:.3f}"},
         )
@@ -148,24 +174,23 @@ def assess(ctx, theme: str) -> ChapterResult:
     trend = CountTrend(recent).fit()
     spc = SPCChart(recent).fit()
     result.artefacts.update(trend=trend, spc=spc)
+    used = _months_with_data(recent)  # the months the trend had, not the window's length
     result.headline.update(
-        trend_months=len(recent),
+        trend_months=int(recent.notna().sum()),
         annual_change=trend.annual_change,
         annual_change_ci=list(trend.ci),
         trend_p_value=trend.p_value,
     )
     if np.isfinite(trend.annual_change):
         stated = (
-            f"Trend over the last {len(recent)} months: {100 * trend.annual_change:+.1f}% a year "
+            f"Trend over {used}: {100 * trend.annual_change:+.1f}% a year "
             f"(95% CI {100 * trend.ci[0]:+.1f}% to {100 * trend.ci[1]:+.1f}%, "
             f"p = {trend.p_value:.3f}; {trend.method}). {trend.note}"
         )
     else:
-        stated = f"No trend over the last {len(recent)} months. {trend.note}"
+        stated = f"No trend over {used}. {trend.note}"
     result.notes["trend"] = [stated.strip()]
-    result.figures["spc"] = (
-        f"{spec.name}: statistical process control chart (last {len(recent)} months)"
-    )
+    result.figures["spc"] = f"{spec.name}: statistical process control chart, {used}"
 
     if spec.categories != [ASB]:
         weights = harm_weights_of(params)  # as the harm chapter weighs crimes

@@ -523,6 +523,24 @@ class Coverage:
     def n_covered(self) -> int:
         return len(self.covered)
 
+    def short(self) -> str:
+        """What a total over the period covers, stated beside it: ``"all 12 months"`` or
+        ``"11 of 12 months"`` (a total of a period with a month missing is never shown as
+        complete; :mod:`csplib.core.comparison`).
+
+        Examples
+        --------
+        >>> months = pd.date_range("2019-09-01", "2020-07-01", freq="MS")
+        >>> check_coverage("Sep 19 - Aug 20", months, allow_incomplete=True).short()
+        '11 of 12 months'
+        >>> check_coverage("Sep 19", months).short()
+        '1 month'
+        """
+        total = self.period.n_months
+        if self.complete:
+            return "1 month" if total == 1 else f"all {total} months"
+        return f"{self.n_covered} of {total} month{'' if total == 1 else 's'}"
+
     def describe(self) -> str:
         """A short note such as ``"11 of 12 months (missing: Aug 2020)"``."""
         if self.complete:

@@ -4,13 +4,15 @@
 the change in each LSOA's count between two periods (by default the period and the same
 months a year earlier): the ``"difference"`` (current count minus the previous count scaled
 to the current period's months) or the ``"log_ratio"`` (log of the rate ratio, with 0.5
-added to each count) (:data:`CHANGE_MEASURES`). A cluster of increases is an ``"emerging
-hot spot"``. Because Gi* averages an LSOA with its neighbours, a rise confined to one LSOA
-is weak evidence for it, so each LSOA's own change is also tested, with the emerging-trend
-screen (:class:`csplib.methods.models.EmergingTrendScreen`: overdispersion pooled over
-LSOAs, Benjamini-Hochberg across LSOAs). The Gi* class of the previous period's counts is
-given beside them, so a *new* hotspot (not a hot spot before) can be told from an
-established one growing.
+added to each count) (:data:`CHANGE_MEASURES`). Both are of the months compared by the one
+comparison rule (:func:`csplib.core.comparison.compare_months`): every month when both
+periods are complete, else the same calendar months present in both. A cluster of
+increases is an ``"emerging hot spot"``. Because Gi* averages an LSOA with its neighbours, a
+rise confined to one LSOA is weak evidence for it, so each LSOA's own change is also tested,
+with the emerging-trend screen (:class:`csplib.methods.models.EmergingTrendScreen`:
+overdispersion pooled over LSOAs, Benjamini-Hochberg across LSOAs), on the months compared.
+The Gi* class of the previous period's counts is given beside them, so a *new* hotspot (not
+a hot spot before) can be told from an established one growing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from csplib.core.comparison import compare_months
 from csplib.core.errors import DataError, ParamsError
 from csplib.methods.hotspots import COLD, HOT, GetisOrdHotspots, HotspotResults
 from csplib.methods.models._results import join_notes
@@ -45,15 +48,15 @@ CHANGE_MEASURES: dict[str, Callable[[pd.Series, pd.Series], pd.Series]] = {
 }
 
 
-def _monthlylsoa_counts(rows, geography, periods, coverages) -> pd.DataFrame:
+def _monthlylsoa_counts(rows, geography, periods, compared) -> pd.DataFrame:
     """Months x LSOA counts from the first period's start to the last's end.
 
-    Months of the periods that the data cover hold counts (0 where an LSOA had none);
-    every other month is NaN (not data).
+    The months ``compared`` hold counts (0 where an LSOA had none); every other month is
+    NaN (not data, or not compared).
     """
     codes = geography.lsoa_table.index
     span = pd.date_range(periods[0].start, periods[-1].end, freq="MS", name="month")
-    covered = sorted({m for cov in coverages for m in cov.covered})
+    covered = sorted(set(compared))
     inside = rows.loc[rows["lsoa"].isin(codes).to_numpy(dtype=bool)]
     month = pd.to_datetime(inside["month"]).dt.to_period("M").dt.to_timestamp()
     wide = (
@@ -67,6 +70,13 @@ def _monthlylsoa_counts(rows, geography, periods, coverages) -> pd.DataFrame:
     wide.loc[~wide.index.isin(covered)] = np.nan
     wide.index = pd.DatetimeIndex(wide.index, freq="MS", name="month")
     return wide
+
+
+def _fewer(cmp) -> bool:
+    """Whether months with data are left out of the comparison (beyond those missing)."""
+    return cmp.n_months < cmp.current_coverage.n_covered or len(cmp.previous_months) < (
+        cmp.previous_coverage.n_covered
+    )
 
 
 def emerging_hotspots(
@@ -110,8 +120,9 @@ def emerging_hotspots(
         Default: the same months a year earlier. Must end before ``current`` starts.
     categories : str or list of str, optional
     measure : {"difference", "log_ratio"}, default "difference"
-        Change analysed by Gi* (see :data:`CHANGE_MEASURES`). The previous count is first
-        scaled by the ratio of the periods' months with data.
+        Change analysed by Gi* (see :data:`CHANGE_MEASURES`), between the counts of the
+        months compared (:func:`csplib.core.comparison.compare_months`); the previous count
+        is first scaled by the ratio of the periods' months compared.
     allow_incomplete : bool, default False
         Accept periods with months the data do not cover.
     **options
@@ -123,7 +134,9 @@ def emerging_hotspots(
     HotspotResults
         ``table`` as for :class:`GetisOrdHotspots` (``change`` in place of ``value``;
         classes ``"emerging hot spot"``, ``"emerging cold spot"``, ``"not significant"``)
-        plus ``count_current``, ``count_previous``, ``previous_class``, ``rate_ratio``,
+        plus ``count_current``, ``count_previous`` (each period's count),
+        ``count_compared``, ``previous_compared`` (the counts of the months compared; the
+        same when every month is compared), ``previous_class``, ``rate_ratio``,
         ``lsoa_q_value``, ``lsoa_change`` (``increase``/``decrease`` when flagged by the
         screen, else ``none``) and ``new_hotspot``. ``screen`` holds the screen's results.
 
@@ -152,19 +165,23 @@ def emerging_hotspots(
     categories = check_categories(categories, incidents)
     rows_cur, cov_cur = select(incidents, cur, categories, allow_incomplete)
     rows_prev, cov_prev = select(incidents, prev, categories, allow_incomplete)
-    if cov_cur.n_covered == 0 or cov_prev.n_covered == 0:
-        empty = cur if cov_cur.n_covered == 0 else prev
-        raise DataError(f"the incidents have no month of {empty.label}: no change to measure")
+    cmp = compare_months(cur, prev, [*cov_cur.covered, *cov_prev.covered])
+    if not cmp.compared:
+        raise DataError(f"no change to measure: {cmp.reason}")
     c_cur = lsoa_counts(rows_cur, geography).astype(float)
     c_prev = lsoa_counts(rows_prev, geography).astype(float)
-    scale = cov_cur.n_covered / cov_prev.n_covered
-    change = CHANGE_MEASURES[measure](c_cur, c_prev * scale)
+    n_cur = lsoa_counts(cmp.select(rows_cur), geography).astype(float)
+    n_prev = lsoa_counts(cmp.select(rows_prev, "previous"), geography).astype(float)
+    scale = cmp.n_months / len(cmp.previous_months)
+    change = CHANGE_MEASURES[measure](n_cur, n_prev * scale)
     base = geography.lsoas().set_index("lsoa").rename(columns={"lsoa_name": "name"})
     areas = gpd.GeoDataFrame(
         {
             "name": base["name"],
             "count_current": c_cur.reindex(base.index),
             "count_previous": c_prev.reindex(base.index),
+            "count_compared": n_cur.reindex(base.index),
+            "previous_compared": n_prev.reindex(base.index),
             "change": change.reindex(base.index),
         },
         geometry=base.geometry,
@@ -174,7 +191,10 @@ def emerging_hotspots(
     before = GetisOrdHotspots(areas, "count_previous", **options).fit()
 
     wide = _monthlylsoa_counts(
-        pd.concat([rows_prev, rows_cur]), geography, [prev, cur], [cov_prev, cov_cur]
+        pd.concat([rows_prev, rows_cur]),
+        geography,
+        [prev, cur],
+        [*cmp.previous_months, *cmp.months],
     )
     n_recent = cur.n_months
     screen = EmergingTrendScreen(
@@ -189,8 +209,8 @@ def emerging_hotspots(
     table["classification"] = table["classification"].replace(
         {HOT: "emerging " + HOT, COLD: "emerging " + COLD}
     )
-    table.insert(table.columns.get_loc("change"), "count_current", areas["count_current"])
-    table.insert(table.columns.get_loc("change"), "count_previous", areas["count_previous"])
+    for col in ("count_current", "count_previous", "count_compared", "previous_compared"):
+        table.insert(table.columns.get_loc("change"), col, areas[col])
     table["previous_class"] = before.table["classification"]
     table["rate_ratio"] = lsoa["rate_ratio"].to_numpy()
     table["lsoa_q_value"] = lsoa["q_value"].to_numpy()
@@ -208,7 +228,9 @@ def emerging_hotspots(
         "previous": prev.label,
         "scale": scale,
         "categories": categories,
-        "complete": bool(cov_cur.complete and cov_prev.complete),
+        "complete": cmp.kind == "complete",
+        "comparison": cmp.cell(),
+        "months_compared": cmp.n_months,
         "class_prefix": "emerging ",
         "screen": screen.method,
     }
@@ -216,6 +238,7 @@ def emerging_hotspots(
         res.note,
         "" if cov_cur.complete else f"Current period: {cov_cur.describe()}.",
         "" if cov_prev.complete else f"Previous period: {cov_prev.describe()}.",
+        "" if not _fewer(cmp) else f"Compared: {cmp.sentence()}.",
         f"LSOA screen: {screen.note}" if screen.note else "",
     )
     method = (

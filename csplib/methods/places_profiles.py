@@ -5,8 +5,10 @@
 the area's count, the share of its LSOAs in IMD deciles 1-2, and the change on the same
 period a year earlier with an exact Poisson test
 (:func:`csplib.methods.measures.change.compare_counts`, equal exposures: the same
-residents). Months missing from the data, or flagged as implausible by the quality report
-(:func:`csplib.methods.places_select.flagged_months`), in either year are left out of both.
+residents). The change follows the one comparison rule
+(:func:`csplib.core.comparison.compare_months`): months missing from the data, or flagged as
+implausible by the quality report (:func:`csplib.methods.places_select.flagged_months`), in
+either year are left out of both (like-for-like).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csplib.core.comparison import compare_months
 from csplib.core.errors import ParamsError
 from csplib.core.periods import check_coverage, months_present
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
@@ -42,12 +45,16 @@ _PROFILE_COLUMNS = [
     "lsoa_count",
     "deprived_lsoa_share",
     "count",
+    "months",
     "rate_per_1000",
     "rank",
     "share_of_area",
+    "previous",
+    "previous_months",
+    "comparison",
     "months_compared",
     "count_compared",
-    "previous",
+    "previous_compared",
     "volume_change",
     "pct_change",
     "p_value",
@@ -72,13 +79,6 @@ def _measure_categories(kind, selector, incidents, partner):
     if "incidents" not in sources:
         return []
     return [ASB] if len(sources) == 2 else list(selector.categories)
-
-
-def _of_months(rows: pd.DataFrame, months) -> pd.DataFrame:
-    """The rows whose month is one of ``months`` (month starts)."""
-    month = pd.to_datetime(rows["month"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
-    wanted = pd.DatetimeIndex(list(months)).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
-    return rows.loc[np.isin(month, wanted)]
 
 
 def _months_of(tables) -> pd.DatetimeIndex:
@@ -140,15 +140,18 @@ def ward_profiles(
     pandas.DataFrame
         One row per ward and measure (``kind`` ``total``, ``category`` or ``theme``):
         ``ward``, ``ward_name``, ``kind``, ``measure``, ``population``, ``lsoa_count``,
-        ``deprived_lsoa_share`` (% of the ward's LSOAs in IMD deciles 1-2), ``count``,
-        ``rate_per_1000`` (over the period), ``rank`` (among wards by rate, 1 = highest),
-        ``share_of_area`` (% of the area's count), ``months_compared``,
-        ``count_compared`` and ``previous`` (the counts of the period's months compared
-        and of the same months a year earlier; NaN when no month can be compared),
-        ``volume_change``, ``pct_change``, ``p_value`` (of ``count_compared`` against
-        ``previous``), ``significant``, ``direction`` (``up``/``down``/``none``) and
-        ``complete`` (both periods fully covered by the data). ``attrs``: ``period``,
-        ``previous_period``, ``population_year``, ``alpha``, ``test``, ``rate``.
+        ``deprived_lsoa_share`` (% of the ward's LSOAs in IMD deciles 1-2), ``count`` and
+        ``months`` (the period's months with data: ``all 12 months``, ``11 of 12
+        months``), ``rate_per_1000`` (over the period), ``rank`` (among wards by rate, 1 =
+        highest), ``share_of_area`` (% of the area's count), ``previous`` and
+        ``previous_months`` (the same a year earlier; NaN when that year has no data),
+        ``comparison`` (the months compared, in words), ``months_compared``,
+        ``count_compared`` and ``previous_compared`` (the counts of the months compared in
+        each year; NaN when no month can be compared), ``volume_change``, ``pct_change``,
+        ``p_value`` (of ``count_compared`` against ``previous_compared``), ``significant``,
+        ``direction`` (``up``/``down``/``none``) and ``complete`` (every month of both
+        periods compared). ``attrs``: ``period``, ``previous_period``,
+        ``population_year``, ``alpha``, ``test``, ``rate``.
 
     Notes
     -----
@@ -173,8 +176,10 @@ def ward_profiles(
     >>> p = ward_profiles(inc, geo, period="Jan 19", population_year=2019, total=None,
     ...                   exclude=flags)
     >>> row = p[p["ward"] == "E05012281"].iloc[0]
-    >>> int(row["count"]), int(row["months_compared"]), bool(pd.isna(row["previous"]))
-    (3, 0, True)
+    >>> int(row["count"]), float(row["previous"]), int(row["months_compared"])
+    (3, 1.0, 0)
+    >>> row["comparison"]
+    'not compared: every month of Jan 18 with data is left out (Jan 2018)'
     """
     alpha = check_level(alpha, "alpha")
     cur = as_period(period)
@@ -216,24 +221,13 @@ def ward_profiles(
 
     frames = []
     test_name = ""
-    cur_months = pd.date_range(cur.start, cur.end, freq="MS")
     for kind, name, selector, present in measures:
         what = f"{name} ({kind})"
-        cov_cur = check_coverage(cur, present, allow_incomplete=allow_incomplete, what=what)
-        cov_prev = check_coverage(prev, present, allow_incomplete=True, what=what)
-        flagged = set(
-            flagged_months(exclude, _measure_categories(kind, selector, incidents, partner))
-        )
-        present_set = set(pd.DatetimeIndex(present))
-        compared = [
-            m
-            for m in cur_months
-            if m in present_set
-            and (m - pd.DateOffset(years=1)) in present_set
-            and m not in flagged
-            and (m - pd.DateOffset(years=1)) not in flagged
-        ]
-        count = _ward_counts(rows_of(kind, selector, cur), geography, lsoa_ward, what)
+        check_coverage(cur, present, allow_incomplete=allow_incomplete, what=what)
+        flagged = flagged_months(exclude, _measure_categories(kind, selector, incidents, partner))
+        cmp = compare_months(cur, prev, present, exclude=flagged)
+        rows_cur = rows_of(kind, selector, cur)
+        count = _ward_counts(rows_cur, geography, lsoa_ward, what)
         count = count.reindex(wards.index, fill_value=0).astype("int64")
         out = pd.DataFrame(index=wards.index)
         out["ward_name"] = wards["ward_name"]
@@ -243,39 +237,39 @@ def ward_profiles(
         out["lsoa_count"] = wards["lsoa_count"]
         out["deprived_lsoa_share"] = deprived
         out["count"] = count
+        out["months"] = cmp.current_coverage.short()
         out["rate_per_1000"] = count / wards["population"] * 1000
         out["rank"] = out["rate_per_1000"].rank(ascending=False, method="min").astype("int64")
         area_total = int(count.sum())
         out["share_of_area"] = count / area_total * 100 if area_total else np.nan
-        out["complete"] = bool(cov_cur.complete and cov_prev.complete)
-        out["months_compared"] = len(compared)
-        if not compared:
-            out["count_compared"] = np.nan
-            out["previous"] = np.nan
-            for col in ("volume_change", "pct_change", "p_value"):
-                out[col] = np.nan
-            out["significant"] = False
-            out["direction"] = "none"
-        else:
-            if len(compared) == len(cur_months):
-                now = count
-            else:
-                now = _ward_counts(
-                    _of_months(rows_of(kind, selector, cur), compared), geography, lsoa_ward, what
-                )
-                now = now.reindex(wards.index, fill_value=0).astype("int64")
-            before = [m - pd.DateOffset(years=1) for m in compared]
-            previous = _ward_counts(
-                _of_months(rows_of(kind, selector, prev), before), geography, lsoa_ward, what
+        out["previous"] = np.nan
+        out["previous_months"] = cmp.previous_coverage.short()
+        out["comparison"] = cmp.cell()
+        out["complete"] = cmp.kind == "complete"
+        out["months_compared"] = cmp.n_months
+        for col in ("count_compared", "previous_compared", "volume_change", "pct_change"):
+            out[col] = np.nan
+        out["p_value"] = np.nan
+        out["significant"] = False
+        out["direction"] = "none"
+        rows_prev = rows_of(kind, selector, prev)
+        if cmp.previous_coverage.n_covered:
+            before = _ward_counts(rows_prev, geography, lsoa_ward, what)
+            out["previous"] = before.reindex(wards.index, fill_value=0).astype(float)
+        if cmp.compared:
+            now, previous = (
+                _ward_counts(cmp.select(r, which), geography, lsoa_ward, what)
+                .reindex(wards.index, fill_value=0)
+                .astype("int64")
+                for r, which in ((rows_cur, "current"), (rows_prev, "previous"))
             )
-            previous = previous.reindex(wards.index, fill_value=0).astype("int64")
             changes = [
                 compare_counts(int(c), int(p), polarity="neutral", alpha=alpha)
                 for c, p in zip(now, previous, strict=True)
             ]
             test_name = changes[0].test.name
             out["count_compared"] = now.astype(float)
-            out["previous"] = previous.astype(float)
+            out["previous_compared"] = previous.astype(float)
             out["volume_change"] = [c.volume_change for c in changes]
             out["pct_change"] = [np.nan if c.pct_change is None else c.pct_change for c in changes]
             out["p_value"] = [c.p_value for c in changes]

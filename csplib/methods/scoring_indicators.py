@@ -55,7 +55,8 @@ def theme_indicators(
     Computed per theme over ``period``: ``count``, ``rate_per_1000`` (over the period) and
     ``rate_per_1000_a_year`` (scaled to twelve months, so that breakpoints fit any period and
     any size of area), ``pct_change`` and
-    ``p_value`` (on the same period a year earlier, :func:`csplib.methods.themes.theme_volumes`),
+    ``p_value`` (on the same period a year earlier, :func:`csplib.methods.themes.theme_volumes`:
+    like-for-like months when a month of either year is missing, as every chapter compares),
     ``repeat_victim_share`` (themes whose rows carry ``victim_id``; else NaN),
     ``top10_share`` (with ``lsoas``, the full LSOA list), ``harm_per_offence`` and
     ``harm_share`` (with weights, :func:`csplib.methods.harm.theme_harm`). Given by the analyst
@@ -68,7 +69,8 @@ def theme_indicators(
     Returns
     -------
     pandas.DataFrame
-        Index ``theme``; the columns named above.
+        Index ``theme``; the columns named above. ``attrs``: ``period`` and ``comparison``
+        (each theme's months compared, in words: ``all 12 months``, ``like-for-like: ...``).
 
     Examples
     --------
@@ -131,5 +133,5 @@ def theme_indicators(
         out["harm_per_offence"] = np.nan
         out["harm_share"] = np.nan
     out["partnership_response"] = _per_theme(partnership_response, names, "partnership_response")
-    out.attrs = {"period": vol.attrs.get("period")}
+    out.attrs = {"period": vol.attrs.get("period"), "comparison": vol["comparison"].to_dict()}
     return out

@@ -43,8 +43,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from csplib.core.comparison import compare_months
 from csplib.core.errors import DataError, DefinitionError
-from csplib.core.periods import Period, check_coverage, months_present
+from csplib.core.periods import Period, months_present
 from csplib.core.schema import ASB
 from csplib.methods.measures.change import compare_counts
 from csplib.params import ThemeSpec
@@ -157,10 +158,6 @@ def in_period(rows: pd.DataFrame, period, what: str = "incidents") -> pd.DataFra
         month = pd.to_datetime(month, errors="coerce")
     keep = (month >= period.start) & (month < period.end_exclusive)
     return rows.loc[keep.fillna(False).to_numpy()]
-
-
-#: Former private name, kept while :mod:`csplib.methods.places` still imports it; use
-#: :func:`in_period`.
 
 
 def _flag_mask(rows: pd.DataFrame, flags: Mapping[str, bool]) -> np.ndarray:
@@ -286,8 +283,13 @@ def theme_volumes(
     period=None,
     population: float | None = None,
     alpha: float = 0.05,
+    exclude=(),
 ) -> pd.DataFrame:
     """Count each theme's incidents, with the change on the same period a year earlier.
+
+    The change follows the one comparison rule (:func:`csplib.core.comparison.compare_months`):
+    all months when both periods are complete, else the months present in both
+    (like-for-like), else none (and ``comparison`` says why).
 
     Parameters
     ----------
@@ -302,15 +304,23 @@ def theme_volumes(
     alpha : float, default 0.05
         Significance level of the exact Poisson test of the change
         (:func:`csplib.methods.measures.change.compare_counts`).
+    exclude : iterable of month-like, optional
+        Months left out of the comparison though they have data (e.g. flagged
+        implausible); the counts of the periods keep them.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``theme``; columns ``source`` (tables used), ``count``, ``rate_per_1000``,
-        ``previous``, ``volume_change``, ``pct_change``, ``p_value``, ``significant``,
-        ``direction`` (``up``/``down``/``none``) and ``complete`` (False when a month of
-        either period has no data in a table the theme reads; ``previous`` is NaN when the
-        earlier period has no data at all).
+        Index ``theme``; columns ``source`` (tables used), ``count`` and ``months`` (the
+        months of the period with data: ``all 12 months`` or ``11 of 12 months``),
+        ``rate_per_1000``, ``previous`` and ``previous_months`` (the same for the period a
+        year earlier; ``previous`` is NaN when it has no data at all), ``comparison`` (the
+        months compared, in words), ``months_compared``, ``count_compared`` and
+        ``previous_compared`` (the counts of the months compared; NaN when none),
+        ``volume_change``, ``pct_change``, ``p_value``, ``significant``, ``direction``
+        (``up``/``down``/``none``; of the compared counts) and ``complete`` (every month of
+        both periods compared). A month counts as present when every table the theme reads
+        has it.
 
     Examples
     --------
@@ -321,72 +331,110 @@ def theme_volumes(
     ...                   period="2019/20", population=1000)
     >>> v.loc["Burglary", ["count", "previous", "rate_per_1000"]].tolist()
     [12.0, 12.0, 12.0]
+    >>> gap = inc[inc["month"] != "2018-08-01"]
+    >>> v = theme_volumes([{"name": "Burglary", "categories": ["Burglary"]}], gap,
+    ...                   period="2019/20")
+    >>> row = v.loc["Burglary"]
+    >>> float(row["previous"]), row["previous_months"], float(row["count_compared"])
+    (11.0, '11 of 12 months', 11.0)
+    >>> v.loc["Burglary", "comparison"]
+    'like-for-like: Apr-Jul and Sep-Mar (11 of 12 months)'
     """
     specs = as_themes(themes)
     if population is not None and not (
         isinstance(population, int | float | np.integer | np.floating) and population > 0
     ):
         raise DataError(f"population must be a positive number, got {population!r}")
+    cur_p = None if period is None else Period.parse(period)
     records = []
     for name, spec in specs.items():
         sources = theme_sources(spec, incidents, partner)
         rec = {"theme": name, "source": " + ".join(s for s, _ in sources)}
-        if period is None:
-            rec["count"] = float(len(theme_incidents(spec, incidents, partner)))
-            rec.update(
-                previous=np.nan,
-                volume_change=np.nan,
-                pct_change=np.nan,
-                p_value=np.nan,
-                significant=False,
-                direction="none",
-                complete=True,
-            )
+        if cur_p is None:
+            rec.update(_no_change(float(len(theme_incidents(spec, incidents, partner)))))
         else:
-            cur_p = Period.parse(period)
-            prev_p = cur_p.previous_year()
-            present = _months_of(sources)
-            cur_cov = check_coverage(cur_p, present, allow_incomplete=True)
-            prev_cov = check_coverage(prev_p, present, allow_incomplete=True)
-            count = float(len(theme_incidents(spec, incidents, partner, period=cur_p)))
-            rec["count"] = count
-            rec["complete"] = bool(cur_cov.complete and prev_cov.complete)
-            if prev_cov.n_covered == 0:
-                rec.update(
-                    previous=np.nan,
-                    volume_change=np.nan,
-                    pct_change=np.nan,
-                    p_value=np.nan,
-                    significant=False,
-                    direction="none",
-                )
-            else:
-                prev = float(len(theme_incidents(spec, incidents, partner, period=prev_p)))
-                c = compare_counts(count, prev, polarity="neutral", alpha=alpha)
-                rec.update(
-                    previous=prev,
-                    volume_change=c.volume_change,
-                    pct_change=np.nan if c.pct_change is None else c.pct_change,
-                    p_value=c.p_value,
-                    significant=c.significant,
-                    direction=c.direction,
-                )
+            rec.update(_volume_change(spec, incidents, partner, cur_p, sources, alpha, exclude))
         rec["rate_per_1000"] = (
             rec["count"] / population * 1000 if population is not None else np.nan
         )
         records.append(rec)
-    cols = [
-        "source",
-        "count",
-        "rate_per_1000",
-        "previous",
-        "volume_change",
-        "pct_change",
-        "p_value",
-        "significant",
-        "direction",
-        "complete",
-    ]
-    out = pd.DataFrame.from_records(records, index="theme")[cols]
-    out.attrs = {"period": None if period is None else Period.parse(period).label}
+    out = pd.DataFrame.from_records(records, index="theme")[_VOLUME_COLUMNS]
+    out.attrs = {
+        "period": None if cur_p is None else cur_p.label,
+        "previous_period": None if cur_p is None else cur_p.previous_year().label,
+    }
     return out
+
+
+_VOLUME_COLUMNS = [
+    "source",
+    "count",
+    "months",
+    "rate_per_1000",
+    "previous",
+    "previous_months",
+    "comparison",
+    "months_compared",
+    "count_compared",
+    "previous_compared",
+    "volume_change",
+    "pct_change",
+    "p_value",
+    "significant",
+    "direction",
+    "complete",
+]
+
+_NO_TEST = dict(volume_change=np.nan, pct_change=np.nan, p_value=np.nan, significant=False,
+                direction="none")  # fmt: skip
+
+
+def _no_change(count: float) -> dict:
+    return dict(
+        count=count,
+        months="",
+        previous=np.nan,
+        previous_months="",
+        comparison="not compared: no period given",
+        months_compared=0,
+        count_compared=np.nan,
+        previous_compared=np.nan,
+        complete=True,
+        **_NO_TEST,
+    )
+
+
+def _volume_change(spec, incidents, partner, cur_p, sources, alpha, exclude) -> dict:
+    """A theme's counts over ``cur_p`` and a year earlier, compared by the one rule."""
+    prev_p = cur_p.previous_year()
+    cmp = compare_months(cur_p, prev_p, _months_of(sources), exclude=exclude)
+    rows = theme_incidents(spec, incidents, partner, period=cur_p)
+    rec = dict(
+        count=float(len(rows)),
+        months=cmp.current_coverage.short(),
+        previous=np.nan,
+        previous_months=cmp.previous_coverage.short(),
+        comparison=cmp.cell(),
+        months_compared=cmp.n_months,
+        count_compared=np.nan,
+        previous_compared=np.nan,
+        complete=cmp.kind == "complete",
+        **_NO_TEST,
+    )
+    if cmp.previous_coverage.n_covered:
+        before = theme_incidents(spec, incidents, partner, period=prev_p)
+        rec["previous"] = float(len(before))
+    if cmp.compared:
+        now = float(len(cmp.select(rows)))
+        then = float(len(cmp.select(before, "previous")))
+        c = compare_counts(now, then, polarity="neutral", alpha=alpha)
+        rec.update(
+            count_compared=now,
+            previous_compared=then,
+            volume_change=c.volume_change,
+            pct_change=np.nan if c.pct_change is None else c.pct_change,
+            p_value=c.p_value,
+            significant=c.significant,
+            direction=c.direction,
+        )
+    return rec

@@ -271,19 +271,79 @@ def test_absent_source_and_uncovered_comparison_keep_their_rows():
     assert notes[1] == "Volume of Repeat Victims: no partner data: no extract named."
 
 
-def test_partly_covered_period_is_marked_incomplete_and_not_compared():
-    inc = incidents({"Burglary": 5}, drop=["2019-08-01"])
-    [row] = assess_rows(PerformanceData({"incidents": inc}), "2019/20", ["burglary"])
-    assert row.value.value == 55 and not row.value.complete and row.change is None
+def test_partly_covered_period_keeps_its_value_and_is_compared_like_for_like():
+    inc = incidents({"Burglary": 5, ASB: lambda m: 10 if m.year == 2019 else 8},
+                    drop=["2019-08-01"])  # fmt: skip
+    rows = assess_rows(
+        PerformanceData({"incidents": inc}), "2019/20", ["burglary", "asb_police_recorded"]
+    )
+    row, asb = rows
+    # the period's count keeps every month it has, stated as 11 of 12 months
+    assert row.value.value == 55 and not row.value.complete
     assert "11 of 12 months (missing: Aug 2019)" in row.note
-    frame = performance_rows_frame([row])
-    assert not frame.loc[0, "Complete"]
-    assert format_performance_rows(frame).loc[0, "Performance Period"] == "2019/20 (incomplete)"
-    # a gap in the comparison year refuses the comparison too
+    # compared like-for-like: Aug 2018 is left out too (55 against 55, not 55 against 60)
+    assert row.basis.kind == "like_for_like" and row.basis.n_months == 11
+    assert (row.change.current, row.change.previous) == (55, 55)
+    assert row.previous.value == 60 and row.current_compared.value == 55
+    assert row.previous_compared.value == 55 and row.change.volume_change == 0
+    assert (
+        "2019/20 against 2018/19, like-for-like: Apr-Jul and Sep-Mar (11 of 12 months; "
+        "no data for Aug 2019)" in row.note
+    )
+    # ASB, 10 a month in 2019 and 8 in other years, over Apr-Jul, Sep-Dec and Jan-Mar
+    assert asb.change.current == 4 * 10 + 4 * 10 + 3 * 8  # 2019/20
+    assert asb.change.previous == 4 * 8 + 4 * 8 + 3 * 10  # 2018/19 less Aug 2018
+    assert asb.change.p_value == pytest.approx(
+        stats.binomtest(int(asb.change.current), int(asb.change.current + asb.change.previous),
+                        0.5).pvalue)  # fmt: skip
+    frame = performance_rows_frame(rows)
+    assert frame.loc[0, "Performance"] == 55 and frame.loc[0, "Previous"] == 60
+    assert frame.loc[0, "Months"] == "11 of 12 months" and not frame.loc[0, "Complete"]
+    assert frame.loc[0, "Compared"] == "like-for-like: Apr-Jul and Sep-Mar (11 of 12 months)"
+    assert frame.loc[0, ["Performance (compared)", "Previous (compared)"]].tolist() == [55, 55]
+    shown = format_performance_rows(frame)
+    assert shown.loc[0, "Performance Period"] == "2019/20 (11 of 12 months)"
+    assert "like-for-like" in shown.loc[0, "Note"]
+    [finding] = [f.text for f in performance_findings(rows[:1])]
+    assert "compared with 2018/19, like-for-like: Apr-Jul and Sep-Mar (11 of 12 months)" in (
+        finding
+    )
+    # a gap in the comparison year: the period is complete, the comparison like-for-like
     inc = incidents({"Burglary": 5}, drop=["2018-08-01"])
     [row] = assess_rows(PerformanceData({"incidents": inc}), "2019/20", ["burglary"])
-    assert row.value.complete and row.change is None
-    assert "comparison period 2018/19 has 11 of 12 months" in row.note
+    assert row.value.complete and row.value.value == 60 and row.previous.value == 55
+    assert (row.change.current, row.change.previous) == (55, 55)
+    frame = performance_rows_frame([row])
+    assert frame.loc[0, "Complete"] and frame.loc[0, "Months"] == "all 12 months"
+    assert format_performance_rows(frame).loc[0, "Performance Period"] == "2019/20"
+    assert "no data for Aug 2018" in row.note
+
+
+def test_comparison_with_no_month_in_common_is_dropped_and_says_why():
+    # 2018/19 has data only for Apr-Jun 2018; 2019/20 only from Jul 2019
+    months = [m for m in pd.date_range("2018-04-01", "2020-03-01", freq="MS")
+              if m < pd.Timestamp("2018-07-01") or m >= pd.Timestamp("2019-07-01")]  # fmt: skip
+    inc = pd.DataFrame({"month": np.repeat(months, 2), "category": "Burglary"})
+    [row] = assess_rows(PerformanceData({"incidents": inc}), "2019/20", ["burglary"])
+    assert row.value.value == 18 and row.previous.value == 6 and row.change is None
+    assert row.basis.kind == "dropped"
+    assert "no month has data in both 2019/20 and 2018/19: not compared" in row.note
+    frame = performance_rows_frame([row])
+    assert frame.loc[0, "DOT"] == "n/a" and frame.loc[0, "Compared"].startswith("not compared")
+    assert unavailable_notes([row]) == [
+        "Burglary: the period 2019/20 has 9 of 12 months (missing: Apr 2019, May 2019, "
+        "Jun 2019) of police.uk data; no month has data in both 2019/20 and 2018/19."
+    ]
+
+
+def test_complete_periods_are_compared_as_before():
+    inc = incidents({"Burglary": lambda m: 6 if m.year == 2019 and m.month >= 4 else 5})
+    [row] = assess_rows(PerformanceData({"incidents": inc}), "2019/20", ["burglary"])
+    assert row.basis.kind == "complete" and row.value.complete
+    assert row.current_compared is row.value and row.previous_compared is row.previous
+    assert (row.change.current, row.change.previous) == (9 * 6 + 3 * 5, 60)
+    frame = performance_rows_frame([row])
+    assert frame.loc[0, "Compared"] == "all 12 months" and frame.loc[0, "Note"] == ""
 
 
 def test_period_of_another_length_than_the_baseline_is_not_compared():

@@ -88,12 +88,17 @@ def test_all_crime_is_the_total_of_the_police_uk_categories():
     assert {get_measure(p).filter.categories[0] for p in parts} == set(CRIME_CATEGORIES)
     # hate crime (partner data, absent here) has no count: one table, the categories
     [counts] = row_counts(rows, "tracked_table")
-    assert counts.totals == ("all_crime",) and counts.counts == ("Performance", "Previous")
+    compared = ("Performance (compared)", "Previous (compared)")
+    assert counts.totals == ("all_crime",)
+    assert counts.counts == ("Performance", "Previous", *compared)
     assert set(counts.frame.index) == {*parts, "all_crime"}
-    # a test's p-value and direction would give a hidden count back: derived too
+    # complete years: the counts compared are the years' counts
+    assert counts.frame["Performance"].equals(counts.frame["Performance (compared)"])
+    assert counts.frame["Previous"].equals(counts.frame["Previous (compared)"])
+    # a test's p-value and direction would give a hidden count back: derived too (from the
+    # counts compared, which are like-for-like when a month is missing)
     assert counts.derived == {
-        c: ("Performance", "Previous")
-        for c in ("% Change", "Vol. Change", "p-value", "DOT", "Outcome")
+        c: compared for c in ("% Change", "Vol. Change", "p-value", "DOT", "Outcome")
     }
     without_total = [r for r in rows if r.measure.id != "all_crime"]
     [plain] = row_counts(without_total, "tracked_table")

@@ -171,9 +171,11 @@ def test_profile_table_adjusts_ward_p_values_across_wards():
             "rate_per_1000": 10.0,
             "rank": list(range(n, 0, -1)) * 2,
             "share_of_area": 5.0,
+            "months": "all 12 months",
+            "comparison": ["all 12 months"] * n + ["not compared: no data for 2023/24"] * n,
             "months_compared": [12] * n + [0] * n,
             "count_compared": [20.0, 5.0, 30.0] + [10.0] * (n - 3) + [np.nan] * n,
-            "previous": [5.0, 20.0, 15.0] + [10.0] * (n - 3) + [np.nan] * n,
+            "previous_compared": [5.0, 20.0, 15.0] + [10.0] * (n - 3) + [np.nan] * n,
             "pct_change": 0.0,
             "p_value": list(p) + [np.nan] * n,
         }
@@ -291,6 +293,13 @@ def test_assessment_finds_the_planted_hotspot_and_leaves_out_the_lost_month(simu
     assert set(pd.unique(prof["measure"])) == {ALL_CRIME, ASB, VIOLENCE, "Acquisitive crime"}
     assert set(prof.loc[prof["measure"] == ASB, "months_compared"]) == {11}
     assert set(prof.loc[prof["measure"] == ALL_CRIME, "months_compared"]) == {12}
+    assert set(prof.loc[prof["measure"] == ASB, "comparison"]) == {
+        "like-for-like: Apr, May and Jul-Mar (11 of 12 months)"
+    }
+    assert any(
+        n.startswith(f"{ASB}: the change on 2023/24 is like-for-like: Apr, May and Jul-Mar")
+        for n in res.notes
+    )
     assert any("Hate crime" in n for n in res.notes)
     crime = prof[prof["measure"] == ALL_CRIME]
     assert crime["count"].sum() == in_period["category"].isin(CRIME_CATEGORIES).sum()
@@ -310,6 +319,8 @@ def test_assessment_finds_the_planted_hotspot_and_leaves_out_the_lost_month(simu
     }
     texts = [f.text for f in places_findings(res)]
     assert all(f.evidence == "05_places" for f in places_findings(res))
+    [asb_wards] = [t for t in texts if t.startswith("ASB ") and "ward" in t and "2023/24" in t]
+    assert asb_wards.endswith(" Compared like-for-like: Apr, May and Jul-Mar (11 of 12 months).")
     planted = [t for t in texts if "Nottingham 008E" in t]
     assert len(planted) == 1 and "Basford" in planted[0] and "new ASB hotspot" in planted[0]
 
@@ -395,8 +406,8 @@ def test_chapter_result_declares_its_tables_and_states_the_assessment(simulated)
     assert list(result.tables) == ["ward_profiles", "hotspots", "emerging_hotspots_asb"]
     profiles = result.table("ward_profiles")
     assert profiles.frame.equals(res.profile_table)
-    assert profiles.counts == ("count", "count_compared", "previous")
-    assert profiles.derived["q_value"] == ("count_compared", "previous")
+    assert profiles.counts == ("count", "count_compared", "previous_compared")
+    assert profiles.derived["q_value"] == ("count_compared", "previous_compared")
     assert profiles.derived["rate_per_1000"] == ("count",)
     hot = result.table("hotspots")
     assert hot.counts == ("count",) and hot.derived == {"rate_per_1000": ("count",)}

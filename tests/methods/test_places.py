@@ -425,6 +425,28 @@ def test_emerging_hotspot_is_new_and_an_established_one_is_not(geo, lsoas):
         emerging_hotspots(inc, geo, current="Jan 24", measure="ratio")
 
 
+def test_emerging_hotspots_compare_like_for_like_months(geo, lsoas):
+    """A month missing from the previous year is left out of both years, not scaled."""
+    ones = pd.Series(1, index=lsoas.index)
+    parts = [incidents_from_counts(ones * k, f"2023-{m:02d}-01") for m, k in ((1, 2), (3, 2))]
+    parts += [
+        incidents_from_counts(ones * k, f"2024-{m:02d}-01") for m, k in ((1, 2), (2, 9), (3, 2))
+    ]
+    inc = pd.concat(parts, ignore_index=True)  # no data at all in Feb 2023
+    res = emerging_hotspots(inc, geo, current="Q1 2024", allow_incomplete=True, permutations=0)
+    t = res.table
+    n = len(lsoas)
+    assert (t["count_current"].sum(), t["count_previous"].sum()) == (13 * n, 4 * n)
+    # Feb 2024 (9 a month) is not set against a scaled Feb 2023: Jan and Mar only
+    assert (t["count_compared"].sum(), t["previous_compared"].sum()) == (4 * n, 4 * n)
+    assert (t["change"] == 0).all() and not t["new_hotspot"].any()
+    assert res.config["comparison"] == "like-for-like: Jan and Mar (2 of 3 months)"
+    assert res.config["scale"] == 1 and not res.config["complete"]
+    assert "Previous period: 2 of 3 months (missing: Feb 2023)" in res.note
+    with pytest.raises(DataError, match="no change to measure: no data for Q1 2022"):
+        emerging_hotspots(inc, geo, current="Q1 2024", previous="Q1 2022", allow_incomplete=True)
+
+
 def test_synthetic_new_asb_hotspot_is_found(tmp_path, geo):
     """The generator plants a new ASB hotspot in Nottingham 008E from October 2023."""
     from csplib.ingest.policeuk import read_policeuk
@@ -527,7 +549,10 @@ def test_ward_profiles_compare_only_months_covered_in_both_years(geo):
     row = p[p["ward"] == ward_a].iloc[0]
     assert int(row["count"]) == 50  # the period's count is not changed
     assert int(row["months_compared"]) == 2
-    assert (row["count_compared"], row["previous"]) == (20.0, 20.0)  # not 50 against 20
+    assert (row["count_compared"], row["previous_compared"]) == (20.0, 20.0)  # not 50 vs 20
+    assert row["previous"] == 20.0 and row["previous_months"] == "2 of 3 months"
+    assert row["months"] == "all 3 months"
+    assert row["comparison"] == "like-for-like: Jan and Mar (2 of 3 months)"
     assert row["volume_change"] == 0 and row["direction"] == "none"
     assert row["p_value"] == pytest.approx(stats.binomtest(20, 40, 0.5).pvalue)
     assert not row["complete"]
@@ -548,15 +573,17 @@ def test_ward_profiles_leave_flagged_months_out_of_the_measures_counting_them(ge
     p = ward_profiles(inc, geo, exclude=flags, **kwargs).set_index(["measure", "ward"])
     asb = p.loc[(ASB, ward_a)]
     assert int(asb["months_compared"]) == 2
-    assert (asb["count_compared"], asb["previous"]) == (80.0, 80.0)
-    assert int(asb["count"]) == 120
+    assert (asb["count_compared"], asb["previous_compared"]) == (80.0, 80.0)
+    assert (asb["count"], asb["previous"]) == (120, 82.0)  # the totals keep every month
+    assert asb["comparison"] == "like-for-like: Jan and Feb (2 of 3 months)"
     burglary = p.loc[("Burglary", ward_a)]
-    assert int(burglary["months_compared"]) == 3 and burglary["previous"] == 15.0
+    assert int(burglary["months_compared"]) == 3 and burglary["previous_compared"] == 15.0
+    assert burglary["comparison"] == "all 3 months" and burglary["complete"]
     total = p.loc[("All crime and ASB", ward_a)]  # counts ASB: the flagged month is left out
-    assert int(total["months_compared"]) == 2 and total["previous"] == 90.0
+    assert int(total["months_compared"]) == 2 and total["previous_compared"] == 90.0
     # without the flag, the lost ASB reads as a significant rise
     plain = ward_profiles(inc, geo, **kwargs).set_index(["measure", "ward"]).loc[(ASB, ward_a)]
-    assert plain["previous"] == 82.0 and plain["direction"] == "up"
+    assert plain["previous_compared"] == 82.0 and plain["direction"] == "up"
     assert asb["direction"] == "none"
     with pytest.raises(DataError, match="exclude have no column"):
         ward_profiles(inc, geo, exclude=flags[["month"]], **kwargs)

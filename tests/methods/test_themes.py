@@ -159,6 +159,60 @@ def test_theme_volumes_without_an_earlier_year():
     assert np.isnan(v.loc["Burglary", "rate_per_1000"])
 
 
+def _quarters(per_month: dict, missing=()):
+    """Q1 2018 and Q1 2019, ``per_month[month]`` burglaries; ``missing`` months have no rows."""
+    rows = []
+    for month in pd.date_range("2018-01-01", "2019-03-01", freq="MS"):
+        if f"{month:%Y-%m}" in missing:
+            continue
+        rows += [(month, "Drugs")]  # every month published has data
+        rows += [(month, "Burglary")] * per_month.get(f"{month:%Y-%m}", 0)
+    return pd.DataFrame(rows, columns=["month", "category"])
+
+
+BURGLARY = [{"name": "Burglary", "categories": ["Burglary"]}]
+
+
+def test_theme_volumes_compare_like_for_like_when_a_month_is_missing():
+    per_month = {"2018-01": 30, "2018-02": 10, "2018-03": 10, "2019-02": 12, "2019-03": 14}
+    v = theme_volumes(BURGLARY, _quarters(per_month, missing=["2019-01"]), period="Q1 2019")
+    row = v.loc["Burglary"]
+    # the totals keep every month they have, stated with their months
+    assert (row["count"], row["months"]) == (26, "2 of 3 months")
+    assert (row["previous"], row["previous_months"]) == (50, "all 3 months")
+    # the change compares Feb-Mar with Feb-Mar: 26 against 20, not 26 against 50
+    assert row["comparison"] == "like-for-like: Feb and Mar (2 of 3 months)"
+    assert row["months_compared"] == 2 and not row["complete"]
+    assert (row["count_compared"], row["previous_compared"]) == (26, 20)
+    assert row["volume_change"] == 6 and row["pct_change"] == pytest.approx(30.0)
+    assert row["p_value"] == pytest.approx(compare_counts(26, 20).p_value)
+    assert v.attrs == {"period": "Q1 2019", "previous_period": "Q1 2018"}
+
+
+def test_theme_volumes_drop_a_comparison_with_no_month_in_common():
+    per_month = {"2018-01": 30, "2019-02": 12, "2019-03": 14}
+    inc = _quarters(per_month, missing=["2018-02", "2018-03", "2019-01"])
+    row = theme_volumes(BURGLARY, inc, period="Q1 2019").loc["Burglary"]
+    assert (row["count"], row["previous"]) == (26, 30)
+    assert row["comparison"] == "not compared: no month has data in both Q1 2019 and Q1 2018"
+    assert row["months_compared"] == 0 and np.isnan(row["count_compared"])
+    assert np.isnan(row["pct_change"]) and row["direction"] == "none"
+
+
+def test_theme_volumes_of_complete_periods_compare_every_month():
+    per_month = {"2018-01": 30, "2018-02": 10, "2018-03": 10, "2019-01": 5, "2019-02": 12}
+    row = theme_volumes(BURGLARY, _quarters(per_month), period="Q1 2019").loc["Burglary"]
+    assert row["comparison"] == "all 3 months" and row["complete"]
+    assert (row["count"], row["count_compared"]) == (17, 17)
+    assert (row["previous"], row["previous_compared"]) == (50, 50)
+    assert row["p_value"] == pytest.approx(compare_counts(17, 50).p_value)
+    # a month to exclude (flagged implausible) is left out of both years
+    row = theme_volumes(BURGLARY, _quarters(per_month), period="Q1 2019", exclude=["2018-01"])
+    row = row.loc["Burglary"]
+    assert (row["count"], row["count_compared"], row["previous_compared"]) == (17, 12, 20)
+    assert row["comparison"] == "like-for-like: Feb and Mar (2 of 3 months)"
+
+
 def test_in_period_keeps_the_months_of_the_period(incidents):
     rows = pd.concat([incidents, incidents.assign(month=pd.Timestamp("2020-04-01"))])
     assert len(in_period(rows, "2019/20")) == len(incidents)

@@ -185,6 +185,21 @@ class PerformanceData:
             {measure.source: self.table_for(measure)}, period, population=population, **kwargs
         )
 
+    def compute_months(self, measure: Measure, period: Period, months) -> MeasureValue:
+        """``measure`` over only ``months`` of ``period``: the like-for-like value of a
+        comparison (:meth:`~csplib.methods.measures.measure.Measure.compute_months`)."""
+        kwargs = {}
+        if measure.source == "indicators" and self.area is not None:
+            kwargs["area"] = self.area
+        population = self.residents(period) if measure.unit == "rate_per_1000" else None
+        return measure.compute_months(
+            {measure.source: self.table_for(measure)},
+            period,
+            months,
+            population=population,
+            **kwargs,
+        )
+
     def flagged_months(
         self, measure: Measure, period: Period, size: float | None = None, share: float = 0.01
     ) -> list[str]:

@@ -71,11 +71,13 @@ def _significance(change: Change) -> str:
     return f"the change is not statistically significant (p = {change.p_value:.2f})"
 
 
-def _change_sentence(m: Measure, change: Change, *, baseline: bool = False) -> str:
+def _change_sentence(m: Measure, change: Change, *, baseline: bool = False, basis=None) -> str:
     subject = _SUBJECTS.get(m.id, m.name)
     cur, prev = _when(change.current_period), _when(change.previous_period)
     prev = prev.removeprefix("in ")
     when = f"{cur} against the {prev} baseline" if baseline else f"{cur} compared with {prev}"
+    if basis is not None and basis.kind == "like_for_like":
+        when += f", {basis.detail}"
     if change.difference == 0 or math.isnan(change.difference):
         value = format_value(change.current, change.unit)
         return f"{subject} was unchanged at {value} {when}."
@@ -148,9 +150,10 @@ def performance_findings(
     ----------
     rows : iterable of RowResult
         Headline rows against the previous year (:func:`assess_rows`): one sentence each
-        (change, volume, significance, and a caution when the period or comparison period
-        includes a month flagged implausible); rows that could not be compared are summed
-        up, one sentence per reason.
+        (change, volume, significance, the months compared when like-for-like, and a
+        caution when the period or comparison period includes a month flagged
+        implausible); rows that could not be compared are summed up, one sentence per
+        reason.
     tracks : iterable of TargetTrack
         One sentence per target: met / not met, or on track with its projection.
     baseline_rows : iterable of RowResult
@@ -180,7 +183,8 @@ def performance_findings(
             return f"{_SUBJECTS.get(measure.id, measure.name)}: {SUPPRESSED}."
         return text
 
-    out = [Finding(said(r.measure, _with_warning(r, _change_sentence(r.measure, r.change))),
+    out = [Finding(said(r.measure, _with_warning(r, _change_sentence(r.measure, r.change,
+                                                                     basis=r.basis))),
                    EVIDENCE) for r in rows if r.change]  # fmt: skip
     missing: dict[str, list[str]] = {}
     for r in rows:
@@ -189,7 +193,9 @@ def performance_findings(
             missing.setdefault(reason, []).append(r.measure.name)
     for r in baseline_rows:
         if r.change is not None and r.measure.target is not None:
-            text = _with_warning(r, _change_sentence(r.measure, r.change, baseline=True))
+            text = _with_warning(
+                r, _change_sentence(r.measure, r.change, baseline=True, basis=r.basis)
+            )
             out.append(Finding(said(r.measure, text), EVIDENCE))
     for t in tracks:
         text = _target_sentence(t)

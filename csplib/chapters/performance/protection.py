@@ -68,10 +68,14 @@ COUNT_UNITS = ("count", "rate_per_1000")
 #: Protects a table of counts as it declares (``ctx.protect``): ``(shared frame, note)``.
 Protect = Callable[[Table], tuple[pd.DataFrame, "str | None"]]
 
-#: Columns of a performance row computed from its two counts (a test's p-value and the
-#: direction it gives would let a reader work a hidden count back out).
+#: The counts behind a performance row: the values over the whole periods and over the
+#: months compared (the same when every month is compared).
+_ROW_COUNTS = ("Performance", "Previous", "Performance (compared)", "Previous (compared)")
+
+#: Columns of a performance row computed from the two counts compared (a test's p-value and
+#: the direction it gives would let a reader work a hidden count back out).
 _ROW_DERIVED = {
-    col: ("Performance", "Previous")
+    col: ("Performance (compared)", "Previous (compared)")
     for col in ("% Change", "Vol. Change", "p-value", "DOT", "Outcome")
 }
 
@@ -103,17 +107,21 @@ def _whole(value) -> bool:
     return value is not None and not math.isnan(value) and float(value).is_integer()
 
 
-def _behind(r: RowResult) -> tuple[float, float] | None:
-    """The counts behind a row's current and previous values (None: it shows no count)."""
+def _count(value) -> float:
+    """The count behind a value (its numerator), NaN when there is none."""
+    if value is None or not _whole(value.numerator):
+        return math.nan
+    return float(value.numerator)
+
+
+def _behind(r: RowResult) -> tuple[float, float, float, float] | None:
+    """The counts behind a row's values (:data:`_ROW_COUNTS`; None: it shows no count)."""
     if r.value is None or r.measure.unit not in COUNT_UNITS or not _whole(r.value.numerator):
         return None
-    current = float(r.value.numerator)
-    previous = math.nan
-    if r.change is not None and r.measure.unit == "count":
-        previous = r.change.previous
-    elif r.change is not None:  # a rate's volume change is the change in its count
-        previous = current - r.change.volume_change
-    return current, previous
+    compared = (math.nan, math.nan)
+    if r.change is not None:
+        compared = (_count(r.current_compared), _count(r.previous_compared))
+    return float(r.value.numerator), _count(r.previous), *compared
 
 
 def _categories(m: Measure) -> frozenset[str] | None:
@@ -155,8 +163,10 @@ def row_counts(rows: Iterable[RowResult], name: str) -> list[Table]:
     One table per group of rows: the police.uk categories with their total (all crime),
     when all are there, declared with that total; and the other rows with a count, without
     totals. Indexed by measure id; columns ``Performance`` and ``Previous`` (the counts
-    behind the current and comparison values: the value of a count, the numerator of a
-    rate) and ``% Change`` and ``Vol. Change``, computed from both.
+    behind the values over the period and the comparison period: the value of a count, the
+    numerator of a rate), ``Performance (compared)`` and ``Previous (compared)`` (the same
+    over the months compared, like-for-like when a month is missing), and the columns
+    computed from the two compared (``% Change``, ``Vol. Change``, ...).
     """
     rows = list(rows)
     records = {}
@@ -166,7 +176,7 @@ def row_counts(rows: Iterable[RowResult], name: str) -> list[Table]:
             records[r.measure.id] = counts
     if not records:
         return []
-    frame = pd.DataFrame.from_dict(records, orient="index", columns=["Performance", "Previous"])
+    frame = pd.DataFrame.from_dict(records, orient="index", columns=list(_ROW_COUNTS))
     frame.index.name = "measure"
     for col in _ROW_DERIVED:
         frame[col] = np.nan
@@ -184,7 +194,7 @@ def row_counts(rows: Iterable[RowResult], name: str) -> list[Table]:
             label,
             frame.loc[ids],
             caption=f"The counts behind {name}",
-            counts=("Performance", "Previous"),
+            counts=_ROW_COUNTS,
             derived=_ROW_DERIVED,
             totals=totals,
         )

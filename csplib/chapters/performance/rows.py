@@ -1,9 +1,13 @@
 """The performance table: each measure computed for a period and compared, in the published layout.
 
 :func:`assess_rows` computes each row for a period against a comparison period and never
-lets a row disappear: a source that is absent, a period the data do not cover, or an
-incomplete period gives a row marked ``n/a`` with a note saying why (a partial period is
-marked incomplete and is not compared). :func:`performance_rows_frame` and
+lets a row disappear: a source that is absent or a period the data do not cover gives a
+row marked ``n/a`` with a note saying why. A period with a month missing keeps its value,
+stated with its months (``2019/20 (11 of 12 months)``), and a measure that adds up over
+months is compared by the one comparison rule
+(:func:`csplib.core.comparison.compare_months`): like-for-like months when either period has
+a month missing, stated in the row; a survey wave or another indicator that cannot be added
+up is compared only as published. :func:`performance_rows_frame` and
 :func:`format_performance_rows` give the table in the published layout,
 :func:`unavailable_notes` the reasons rows are missing and :func:`measure_definitions` the
 registry entries behind the rows, for a reviewer.
@@ -38,9 +42,11 @@ from csplib.chapters.performance.data import (
     is_additive,
     resolve_period,
 )
+from csplib.core.comparison import Comparison
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
 from csplib.methods.measures.change import Change, compare
+from csplib.methods.measures.compared import ComparedValues, compare_values
 from csplib.methods.measures.measure import Measure, MeasureValue
 from csplib.methods.measures.tables import (
     PERFORMANCE_COLUMNS,
@@ -83,6 +89,14 @@ class RowResult:
     target : str
         Target text shown in the row: the measure's own target, else (with
         ``target_per_theme``) its theme's target, else empty.
+    previous : MeasureValue or None
+        The value over the whole comparison period (None: not computed).
+    basis : Comparison or None
+        Which months were compared (all, like-for-like, or none and why); None for a
+        measure that cannot be added up over months, or when nothing was compared.
+    current_compared, previous_compared : MeasureValue or None
+        The values over the months compared (``value`` and ``previous`` when every month
+        is compared).
     """
 
     measure: Measure
@@ -94,6 +108,10 @@ class RowResult:
     warning: str = ""
     section: str = ""
     target: str = ""
+    previous: MeasureValue | None = None
+    basis: Comparison | None = None
+    current_compared: MeasureValue | None = None
+    previous_compared: MeasureValue | None = None
 
     @property
     def computed(self) -> bool:
@@ -238,7 +256,7 @@ def assess_rows(
         else:
             vs = against
         notes = []
-        value = change = other = prev = None
+        value = other = prev = None
         try:
             value = data.compute(m, current, allow_incomplete=True)
         except DataError as exc:
@@ -247,22 +265,16 @@ def assess_rows(
             notes.append(gap_note(m, data, value, "period"))
             value = None
         elif value is not None and not value.complete:
-            notes.append(gap_note(m, data, value, "period") + ": marked incomplete, not compared")
-        elif value is not None:
+            notes.append(gap_note(m, data, value, "period"))
+        compared = ComparedValues(None, None, None, None)
+        if value is not None:
             try:
                 other = comparison_period(m, data, current, vs)
                 prev = data.compute(m, other, allow_incomplete=True)
-                if is_additive(m) and other.n_months != current.n_months:
-                    notes.append(
-                        f"{current.label} ({current.n_months} months) and {other.label} "
-                        f"({other.n_months} months) differ in length: not compared"
-                    )
-                elif prev.complete:
-                    change = compare(value, prev, measure=m, alpha=alpha)
-                else:
-                    notes.append(gap_note(m, data, prev, "comparison period") + ": not compared")
+                compared = _compare(m, data, value, prev, alpha, notes)
             except DataError as exc:
                 notes.append(short_error(exc))
+        change = compared.change
         checked = [(current, "period", value)] if value is not None else []
         if change is not None:
             checked.append((other, "comparison period", prev))
@@ -281,10 +293,43 @@ def assess_rows(
                 comparison=other,
                 note="; ".join(notes),
                 warning="; ".join(warnings),
+                previous=prev if prev is not None and prev.coverage.n_covered else None,
+                basis=compared.comparison,
+                current_compared=compared.current,
+                previous_compared=compared.previous,
                 **base,
             )
         )
     return out
+
+
+def _compare(m, data, value, prev, alpha, notes) -> ComparedValues:
+    """Compare ``value`` with ``prev`` by the one rule, adding to ``notes`` what it says."""
+    current, other = value.period, prev.period
+    if prev.coverage.n_covered == 0:
+        notes.append(gap_note(m, data, prev, "comparison period") + ": not compared")
+        return ComparedValues(None, None, None, None)
+    if not is_additive(m):  # a survey wave or a rolling rate: compared only as published
+        if value.complete and prev.complete:
+            change = compare(value, prev, measure=m, alpha=alpha)
+            return ComparedValues(None, value, prev, change)
+        notes.append(gap_note(m, data, prev, "comparison period") + ": not compared")
+        return ComparedValues(None, None, None, None)
+    if other.n_months != current.n_months:
+        notes.append(
+            f"{current.label} ({current.n_months} months) and {other.label} "
+            f"({other.n_months} months) differ in length: not compared"
+        )
+        return ComparedValues(None, None, None, None)
+    compared = compare_values(
+        value, prev, lambda p, months: data.compute_months(m, p, months), measure=m, alpha=alpha
+    )
+    basis = compared.comparison
+    if basis.kind == "dropped":
+        notes.append(f"{basis.reason}: not compared")
+    elif basis.kind == "like_for_like":
+        notes.append(basis.sentence())
+    return compared
 
 
 #: What the Target column shows on a row without a target among rows of its Area that have
@@ -292,7 +337,15 @@ def assess_rows(
 NO_TARGET = "No target"
 
 #: The numeric columns of a performance frame (a hidden cell holds the marker instead).
-NUMBER_COLUMNS = ("Performance", "% Change", "Vol. Change", "Previous", "p-value")
+NUMBER_COLUMNS = (
+    "Performance",
+    "% Change",
+    "Vol. Change",
+    "Previous",
+    "p-value",
+    "Performance (compared)",
+    "Previous (compared)",
+)
 
 _FRAME_COLUMNS = [
     *PERFORMANCE_COLUMNS,
@@ -302,6 +355,10 @@ _FRAME_COLUMNS = [
     "change_unit",
     "Comparison Period",
     "Previous",
+    "Months",
+    "Compared",
+    "Performance (compared)",
+    "Previous (compared)",
     "p-value",
     "Test",
     "Outcome",
@@ -315,9 +372,13 @@ def performance_rows_frame(rows: Iterable[RowResult]) -> pd.DataFrame:
 
     Columns: the published :data:`~csplib.methods.measures.tables.PERFORMANCE_COLUMNS`,
     ``Note``, then the detail columns of
-    :func:`csplib.methods.measures.tables.performance_frame` and ``Section``.
-    A row not computed has NaN values; a row not compared has NaN changes and DOT
-    ``n/a``.
+    :func:`csplib.methods.measures.tables.performance_frame`, ``Months`` (the months of
+    the period with data: ``all 12 months``, ``11 of 12 months``), ``Compared`` (the
+    months compared, :meth:`csplib.core.comparison.Comparison.cell`), ``Performance
+    (compared)`` and ``Previous (compared)`` (the values of the months compared, behind
+    the changes) and ``Section``. ``Performance`` and ``Previous`` are the values over
+    the whole periods, ``Complete`` whether ``Performance`` covers every month. A row not
+    computed has NaN values; a row not compared has NaN changes and DOT ``n/a``.
     """
     records = []
     for r in rows:
@@ -328,6 +389,7 @@ def performance_rows_frame(rows: Iterable[RowResult]) -> pd.DataFrame:
             rec["Performance Period"] = r.period.label
             rec["Comparison Period"] = r.comparison.label
             rec["Target"] = r.target
+            rec["Performance"] = r.value.value
         else:
             unit = m.unit
             rec = {
@@ -349,6 +411,12 @@ def performance_rows_frame(rows: Iterable[RowResult]) -> pd.DataFrame:
                 "Outcome": "not compared" if r.value is not None else "not computed",
                 "Complete": True if r.value is None else r.value.complete,
             }
+        rec["Previous"] = r.previous.value if r.previous is not None else math.nan
+        rec["Months"] = r.value.coverage.short() if r.value is not None else ""
+        rec["Compared"] = _compared_words(r)
+        rec["Performance (compared)"] = r.change.current if r.change is not None else math.nan
+        rec["Previous (compared)"] = r.change.previous if r.change is not None else math.nan
+        rec["Complete"] = True if r.value is None else r.value.complete
         rec["Note"] = "; ".join(n for n in (r.note, r.warning) if n)
         rec["Section"] = r.section
         records.append(rec)
@@ -358,6 +426,15 @@ def performance_rows_frame(rows: Iterable[RowResult]) -> pd.DataFrame:
     df["Complete"] = df["Complete"].astype(bool)
     df.index.name = "row"
     return df
+
+
+def _compared_words(r: RowResult) -> str:
+    """The months compared, in words (``all 12 months``, ``like-for-like: ...``)."""
+    if r.basis is not None:
+        return r.basis.cell()
+    if r.change is not None:
+        return "as published"  # a survey wave or an indicator that cannot be added up
+    return "not compared" if r.value is not None else ""
 
 
 def format_performance_rows(frame: pd.DataFrame, *, note: bool = True) -> pd.DataFrame:

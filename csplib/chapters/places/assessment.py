@@ -366,14 +366,12 @@ def assess_places(params, store) -> PlacesAssessment:
             "year cannot be computed."
         )
     else:
-        fewer = profiles.loc[profiles["months_compared"] < period.n_months]
+        fewer = profiles.loc[~profiles["complete"].astype(bool)]
         for measure, rows in fewer.groupby("measure", sort=False):
-            n = int(rows["months_compared"].iloc[0])
             notes.append(
-                f"{measure}: the change on {previous.label} compares {n} of the "
-                f"{period.n_months} months with the same months a year earlier; a month "
-                "missing from the data, or flagged as implausible by the quality report, in "
-                "either year is left out of both."
+                f"{measure}: the change on {previous.label} is {rows['comparison'].iloc[0]}; "
+                "a month missing from the data, or flagged as implausible by the quality "
+                "report, in either year is left out of both."
             )
 
     comparison = comparison_window(period, present)

@@ -122,15 +122,16 @@ def _tables(places: PlacesAssessment) -> list[Table]:
             places.profile_table,
             caption=f"Ward profiles, {period.label}: residents, count, rate per 1,000 and rank "
             "(1 = highest rate) for each measure, and the change on the same months of "
-            f"{period.previous_year().label} (exact Poisson test; q: Benjamini-Hochberg "
+            f"{period.previous_year().label} (comparison: the months compared, like-for-like "
+            "where a month is missing or flagged; exact Poisson test; q: Benjamini-Hochberg "
             "across wards)",
-            counts=("count", "count_compared", "previous"),
+            counts=("count", "count_compared", "previous_compared"),
             derived={
                 "rate_per_1000": ("count",),
                 "share_of_area": ("count",),
-                "pct_change": ("count_compared", "previous"),
-                "p_value": ("count_compared", "previous"),
-                "q_value": ("count_compared", "previous"),
+                "pct_change": ("count_compared", "previous_compared"),
+                "p_value": ("count_compared", "previous_compared"),
+                "q_value": ("count_compared", "previous_compared"),
             },
             totals=None,
             formats={
@@ -376,6 +377,9 @@ def places_findings(result: PlacesAssessment, *, threshold: int = 5) -> list[Fin
             text = f"{what} {' and '.join(parts)} compared with {prev} ({test})."
         else:
             text = f"{what} did not change significantly in any ward compared with {prev} ({test})."
+        basis = str(rows["comparison"].iloc[0])
+        if basis.startswith("like-for-like"):
+            text += f" Compared {basis}."
         out.append(Finding(text, CHAPTER))
     return out
 

@@ -149,9 +149,11 @@ def profile_table(profiles: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFram
     -------
     pandas.DataFrame
         ``measure``, ``ward``, ``ward_name``, ``population``, ``deprived_lsoa_share``,
-        ``count``, ``rate_per_1000``, ``rank``, ``share_of_area``, ``months_compared``,
-        ``count_compared``, ``previous``, ``pct_change``, ``p_value``, ``q_value`` and
-        ``change`` (``"up"``/``"down"``: q-value at most ``alpha``; ``"no significant
+        ``count``, ``months`` (the months of the period with data), ``rate_per_1000``,
+        ``rank``, ``share_of_area``, ``comparison`` (the months compared, in words:
+        :func:`csplib.core.comparison.compare_months`), ``months_compared``,
+        ``count_compared``, ``previous_compared``, ``pct_change``, ``p_value``, ``q_value``
+        and ``change`` (``"up"``/``"down"``: q-value at most ``alpha``; ``"no significant
         change"``; ``"not compared"`` when no month could be compared).
 
     Examples
@@ -160,8 +162,10 @@ def profile_table(profiles: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFram
     ...     "ward_name": ["One", "One", "Two"], "population": [10.0, 10.0, 20.0],
     ...     "deprived_lsoa_share": [0.0, 0.0, 50.0], "count": [1, 5, 7],
     ...     "rate_per_1000": [100.0, 500.0, 350.0], "rank": [1, 1, 2],
-    ...     "share_of_area": [100.0, 41.7, 58.3], "months_compared": [0, 12, 12],
-    ...     "count_compared": [np.nan, 5.0, 7.0], "previous": [np.nan, 2.0, 7.0],
+    ...     "share_of_area": [100.0, 41.7, 58.3], "months": "all 12 months",
+    ...     "comparison": ["not compared: no data for 2023/24"] + ["all 12 months"] * 2,
+    ...     "months_compared": [0, 12, 12], "count_compared": [np.nan, 5.0, 7.0],
+    ...     "previous_compared": [np.nan, 2.0, 7.0],
     ...     "pct_change": [np.nan, 150.0, 0.0], "p_value": [np.nan, 0.01, 0.04]})
     >>> t = profile_table(p)
     >>> t[["measure", "ward", "change"]].values.tolist()
@@ -178,7 +182,7 @@ def profile_table(profiles: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFram
         p = rows["p_value"].dropna()
         if len(p):
             q[p.index] = fdrcorrection(p.to_numpy(dtype=float), alpha=alpha)[1]
-    diff = (t["count_compared"] - t["previous"]).to_numpy(dtype=float)
+    diff = (t["count_compared"] - t["previous_compared"]).to_numpy(dtype=float)
     significant = (q <= alpha).to_numpy()
     change = np.where(
         t["months_compared"].to_numpy() == 0,
@@ -196,12 +200,14 @@ def profile_table(profiles: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFram
         "population",
         "deprived_lsoa_share",
         "count",
+        "months",
         "rate_per_1000",
         "rank",
         "share_of_area",
+        "comparison",
         "months_compared",
         "count_compared",
-        "previous",
+        "previous_compared",
         "pct_change",
         "p_value",
     ]

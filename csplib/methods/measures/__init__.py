@@ -24,6 +24,8 @@ Modules, one concept each:
   targets and own measures; ``docs/framework.md``), or the generic framework;
 - :mod:`~csplib.methods.measures.significance`: the significance tests on plain numbers;
 - :mod:`~csplib.methods.measures.change`: change and direction of travel between periods;
+- :mod:`~csplib.methods.measures.compared`: two periods compared by the one comparison rule
+  (like-for-like months when one has a month missing, :mod:`csplib.core.comparison`);
 - :mod:`~csplib.methods.measures.tracking`: tracking against targets, with the projection;
 - :mod:`~csplib.methods.measures.tables`: the partnership's table layouts, DataFrame and HTML.
 
@@ -45,10 +47,10 @@ from csplib.methods.measures.change import (
     Change,
     compare,
     compare_counts,
-    compare_periods,
     compare_proportions,
     compare_survey,
 )
+from csplib.methods.measures.compared import ComparedValues, compare_periods, compare_values
 from csplib.methods.measures.filters import CATEGORY_GROUPS, SOURCES, Filter
 from csplib.methods.measures.framework import (
     FRAMEWORK_VERSION,
@@ -97,12 +99,14 @@ __all__ = [
     "ARROWS",
     "TESTS",
     "Change",
+    "ComparedValues",
     "TestResult",
     "compare",
     "compare_counts",
     "compare_periods",
     "compare_proportions",
     "compare_survey",
+    "compare_values",
     "poisson_test",
     "survey_difference_ci",
     "AGGREGATIONS",

@@ -35,7 +35,6 @@ from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
 from csplib.core.errors import ParamsError
-from csplib.core.periods import Period
 from csplib.methods.measures.measure import POLARITIES, Measure, MeasureValue
 from csplib.methods.measures.registry import get_measure
 from csplib.methods.measures.significance import (
@@ -52,7 +51,6 @@ __all__ = [
     "TESTS",
     "compare",
     "compare_counts",
-    "compare_periods",
     "compare_proportions",
     "compare_survey",
 ]
@@ -497,59 +495,3 @@ def compare(
     if not (current.complete and previous.complete):
         change = replace(change, complete=False)
     return change
-
-
-def compare_periods(
-    measure,
-    data,
-    period,
-    *,
-    against="previous_year",
-    registry=None,
-    population=None,
-    previous_population=None,
-    alpha: float = 0.05,
-    method: str = "auto",
-    **kwargs,
-) -> Change:
-    """Compute a measure over ``period`` and compare it with another period.
-
-    Parameters
-    ----------
-    measure : Measure or str
-    data : DataFrame or mapping of tables
-    period : Period or str
-    against : {"previous_year", "baseline"} or Period or str
-        ``previous_year``: the same window a year earlier; ``baseline``: the measure's
-        target baseline; or any period.
-    population, previous_population : float or mapping, optional
-        For rates; ``previous_population`` defaults to ``population``.
-    **kwargs
-        Passed to :meth:`Measure.compute` (``months_present``, ``allow_incomplete``,
-        ``area``, ``weights``).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> months = pd.date_range("2018-09-01", "2020-08-01", freq="MS")
-    >>> incidents = pd.DataFrame({"month": months.repeat(2),
-    ...                           "category": ["Burglary", "Drugs"] * len(months)})
-    >>> c = compare_periods("burglary", incidents, "Sep 19 - Aug 20")
-    >>> c.previous_period, c.volume_change, c.arrow
-    ('Sep 18 - Aug 19', 0.0, '↔')
-    """
-    m = get_measure(measure, registry) if isinstance(measure, str) else measure
-    period = Period.parse(period)
-    if isinstance(against, str) and against == "previous_year":
-        other = period.previous_year()
-    elif isinstance(against, str) and against == "baseline":
-        if m.target is None:
-            raise ParamsError(f"measure '{m.id}' has no target, so no baseline to compare with")
-        other = m.target.baseline
-    else:
-        other = Period.parse(against)
-    if previous_population is None:
-        previous_population = population
-    cur = m.compute(data, period, population=population, **kwargs)
-    prev = m.compute(data, other, population=previous_population, **kwargs)
-    return compare(cur, prev, measure=m, alpha=alpha, method=method)

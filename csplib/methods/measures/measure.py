@@ -552,6 +552,41 @@ class Measure:
             raise DataError(f"measure '{self.id}': {exc}{note}") from None
         return use, coverage
 
+    def compute_months(self, data, period, months, **kwargs) -> MeasureValue:
+        """The measure over only ``months`` of ``period``: the like-for-like value of a
+        comparison (:func:`csplib.core.comparison.compare_months`).
+
+        Rows of other months are left out (an indicator's row must lie wholly inside
+        ``months``) and the value's coverage counts only ``months``. Other arguments are
+        those of :meth:`compute` (not ``months_present`` or ``allow_incomplete``).
+
+        Examples
+        --------
+        >>> m = Measure.from_spec({"id": "robbery_count", "name": "Robbery", "theme": "Crime",
+        ...     "source": "incidents", "unit": "count", "polarity": "lower_is_better",
+        ...     "filter": {"categories": ["Robbery"]}, "aggregation": "count"})
+        >>> rows = pd.DataFrame({"month": pd.date_range("2019-01-01", "2019-03-01", freq="MS"),
+        ...                      "category": "Robbery"})
+        >>> v = m.compute_months(rows, "Q1 2019", ["2019-02", "2019-03"])
+        >>> v.value, v.coverage.short()
+        (2.0, '2 of 3 months')
+        """
+        table = self._table(data)
+        wanted = months_present(months)
+        if self.source == "indicators":
+            start = _month_starts(table["period_start"], "period_start")
+            end = _month_starts(table["period_end"], "period_end")
+            keep = [
+                pd.date_range(s, e, freq="MS").isin(wanted).all()
+                for s, e in zip(start, end, strict=True)
+            ]
+            rows = table.loc[np.asarray(keep, dtype=bool)]
+        else:
+            month = _datetimes(table["month"], f"{self.source} column 'month'")
+            rows = table.loc[month.dt.to_period("M").dt.to_timestamp().isin(wanted).to_numpy()]
+        kwargs.update(months_present=wanted, allow_incomplete=True)
+        return self.compute({self.source: rows}, period, **kwargs)
+
     def last_month(self, data, area: str | None = None) -> pd.Timestamp | None:
         """The latest month with data for this measure's source (None when empty)."""
         table = self._table(data)

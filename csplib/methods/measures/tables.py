@@ -31,7 +31,8 @@ from pandas.io.formats.style import Styler
 
 from csplib.core.errors import ParamsError
 from csplib.core.periods import Period
-from csplib.methods.measures.change import Change, compare
+from csplib.methods.measures.change import Change
+from csplib.methods.measures.compared import compare_periods
 from csplib.methods.measures.measure import Measure
 from csplib.methods.measures.registry import get_measure
 from csplib.methods.measures.tracking import TargetStatus
@@ -244,30 +245,22 @@ def performance_table(
             raise ParamsError(
                 f"no period for measure '{measure.id}': pass period= or set it on the row"
             )
-        row_period = Period.parse(row_period)
         vs = row.against if row.against is not None else against
-        if isinstance(vs, str) and vs == "previous_year":
-            other = row_period.previous_year()
-        elif isinstance(vs, str) and vs == "baseline":
-            if measure.target is None:
-                raise ParamsError(
-                    f"measure '{measure.id}' has no target, so no baseline to compare with"
-                )
-            other = measure.target.baseline
-        else:
-            other = Period.parse(vs)
         pop = row.population if row.population is not None else population
         prev_pop = row.previous_population
         if prev_pop is None:
             prev_pop = previous_population if previous_population is not None else pop
-        kwargs = dict(compute_kwargs)
-        cur = measure.compute(
-            data, row_period, population=pop if measure.unit == "rate_per_1000" else None, **kwargs
+        change = compare_periods(
+            measure,
+            data,
+            row_period,
+            against=vs,
+            population=pop,
+            previous_population=prev_pop,
+            alpha=alpha,
+            method=method,
+            **compute_kwargs,
         )
-        prev = measure.compute(
-            data, other, population=prev_pop if measure.unit == "rate_per_1000" else None, **kwargs
-        )
-        change = compare(cur, prev, measure=measure, alpha=alpha, method=method)
         items.append((change, PerformanceRow(measure, **_overrides(row))))
     return performance_frame(items, registry=registry)
 
@@ -333,6 +326,7 @@ def format_performance_table(
     pandas.DataFrame
         The :data:`PERFORMANCE_COLUMNS` as strings, same index. Changes carry their sign
         (``-16.8%``, ``+22.6%``, ``+0.7pp``, ``-6,280``); an incomplete period is marked
+        with its months (``2019/20 (11 of 12 months)``, from a ``Months`` column), else
         ``(incomplete)``.
 
     Examples
@@ -356,7 +350,8 @@ def format_performance_table(
         vol_fmt = ",.0f" if unit == "count" else ",.1f"
         period = str(r["Performance Period"])
         if "Complete" in df and not bool(r["Complete"]):
-            period += " (incomplete)"
+            months = r["Months"] if "Months" in df else ""
+            period += f" ({months})" if isinstance(months, str) and months else " (incomplete)"
         out.loc[idx] = [
             str(r["Area"]),
             str(r["Target"]) if isinstance(r["Target"], str) else "",

@@ -15,10 +15,11 @@ from csplib.methods.measures import compute, load_framework
 from csplib.methods.measures.change import (
     compare,
     compare_counts,
-    compare_periods,
     compare_proportions,
     compare_survey,
 )
+from csplib.methods.measures.compared import compare_periods, compare_values
+from csplib.methods.measures.registry import get_measure
 from csplib.methods.measures.significance import poisson_test, survey_difference_ci
 
 #: The worked example's framework: its targets (ASB: -25% against 2018/19).
@@ -220,6 +221,39 @@ def test_compare_periods_against_previous_year():
     assert c.volume_change == -60 and c.pct_change == pytest.approx(-25.0)
     assert c.p_value == pytest.approx(poisson_test(180, 240)[0])
     assert c.arrow == "↓" and c.outcome == "good" and c.complete
+
+
+def test_compare_periods_with_a_missing_month_compares_like_for_like():
+    data = incidents(20, 15)
+    gap = data[data["month"] != "2018-12-01"]  # Dec 2018 not published
+    with pytest.raises(DataError, match="no rows at all for Dec 2018"):
+        compare_periods("burglary", gap, "Sep 19 - Aug 20")
+    c = compare_periods("burglary", gap, "Sep 19 - Aug 20", allow_incomplete=True)
+    # Dec 2019 is left out too: 11 months of each year, not 180 against 220
+    assert (c.current, c.previous) == (11 * 15, 11 * 20) and not c.complete
+    assert c.p_value == pytest.approx(poisson_test(165, 220)[0])
+    # a rate: the same months, the same residents
+    rate = compare_periods(
+        "all_crime_rate", gap, "Sep 19 - Aug 20", population=1000, allow_incomplete=True
+    )
+    assert rate.volume_change == 11 * 15 - 11 * 20
+    # no month in common: refused, saying why
+    alone = data[data["month"] >= "2019-09-01"]
+    with pytest.raises(DataError, match="no data for Sep 18 - Aug 19"):
+        compare_periods("burglary", alone, "Sep 19 - Aug 20", allow_incomplete=True)
+
+
+def test_compare_values_of_complete_periods_is_compare():
+    data = incidents(20, 15)
+    m = get_measure("burglary")
+    cur, prev = m.compute(data, "Sep 19 - Aug 20"), m.compute(data, "Sep 18 - Aug 19")
+
+    def never(period, months):
+        raise AssertionError("complete periods are not recomputed")
+
+    out = compare_values(cur, prev, never, measure=m)
+    assert out.comparison.kind == "complete" and out.current is cur and out.previous is prev
+    assert out.change == compare(cur, prev, measure=m)
 
 
 def test_compare_periods_against_an_explicit_period_and_baseline():
