@@ -20,7 +20,7 @@ from csplib.chapters.result import ChapterResult, Table
 from csplib.core.schema import ASB
 from csplib.methods import volume
 
-__all__ = ["CHAPTER", "TABLE_NAMES", "assess"]
+__all__ = ["CHAPTER", "TABLE_NAMES", "IMPLAUSIBLE_SETTINGS", "assess", "implausible_rule"]
 
 CHAPTER = "01_volume"
 
@@ -43,7 +43,9 @@ def assess(ctx) -> ChapterResult:
     Headline figures: ``residents`` and ``population_year`` (the rates' denominator),
     ``months_covered`` and ``months_in_period`` of the assessed period, and the crime and
     ASB counts of the period. Notes: ``quality`` (what a reader of any chapter must know
-    about the data) and ``residents`` (the sentence stating the denominator).
+    about the data: months and categories missing from the files of the forces holding the
+    area's rows, against every month of the download, and implausible months) and
+    ``residents`` (the sentence stating the denominator).
     """
     params, store = ctx.params, ctx.store
     period, area = params.assessment.period, params.area
@@ -68,6 +70,10 @@ def assess(ctx) -> ChapterResult:
             derived={c: ("count",) for c in ("ratio", "p_value")},
         )
     )
+    # the implausible-month rule with the thresholds the quality report actually used
+    rule = {k: quality.settings[k] for k in IMPLAUSIBLE_SETTINGS if k in quality.settings}
+    result.headline["implausible_settings"] = rule
+    result.notes["implausible_rule"] = [implausible_rule(rule)]
     result.add(
         Table(
             "lsoa_vintage_conversion",
@@ -143,8 +149,40 @@ def assess(ctx) -> ChapterResult:
         result.headline["asb"] = int(counts.get(ASB, 0))
         result.headline["crimes"] = int(counts.drop(index=ASB, errors="ignore").sum())
     threshold = params.thresholds.suppress_below
-    result.notes["quality"] = [f.text for f in quality_findings(quality, threshold)]
+    # gaps of the forces whose files hold the area's rows (not every force of a download)
+    forces = sorted(set(store.forces["force"].astype(str)))
+    result.notes["quality"] = [f.text for f in quality_findings(quality, threshold, forces)]
     return result
+
+
+#: The quality report's implausible-month settings the chapter states.
+IMPLAUSIBLE_SETTINGS = ("ratio", "alpha", "window", "min_neighbours")
+
+
+def implausible_rule(settings: dict) -> str:
+    """The implausible-month rule in words, with the thresholds a quality report used
+    (its ``settings``: :func:`csplib.ingest.quality.implausible_months`).
+
+    Examples
+    --------
+    >>> print(implausible_rule({"ratio": 2.5, "alpha": 1e-4, "window": 2, "min_neighbours": 2}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    A month is flagged as implausible for a category when its count is at least 2.5 times,
+    or at most 1/2.5 of, the median of the months with data within 2 months either side
+    (at least 2 of them), and the one-sided Poisson probability of a count that far from
+    the median is below 0.0001.
+    """
+    missing = [k for k in IMPLAUSIBLE_SETTINGS if k not in settings]
+    if missing:
+        return f"The implausible-month check's settings are not recorded ({', '.join(missing)})."
+    ratio, window, least = settings["ratio"], settings["window"], settings["min_neighbours"]
+    return (
+        f"A month is flagged as implausible for a category when its count is at least "
+        f"{ratio:g} times, or at most 1/{ratio:g} of, the median of the months with data "
+        f"within {window} month{'s' * (window != 1)} either side (at least {least} of them), "
+        "and the one-sided Poisson probability of a count that far from the median is below "
+        f"{settings['alpha']:g}."
+    )
 
 
 def _findings(window: pd.DataFrame, covered, area_name, period, months_present) -> list[Finding]:

@@ -6,15 +6,36 @@ page is ``index.html.j2``).
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
+from IPython.display import HTML
 
-__all__ = ["TEMPLATES", "export_html"]
+__all__ = ["TEMPLATES", "DATA_USED_CLASS", "data_used_html", "export_html"]
 
 #: The folder of the page templates.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: The CSS class of a page's **Data used** line (styled small in ``templates/csp_html``).
+DATA_USED_CLASS = "csp-data-used"
+
+
+def data_used_html(text: str) -> HTML:
+    """A page's **Data used** line (:func:`csplib.run.context.data_used`) as a small
+    paragraph at the end of the page, out of the way of board readers; text escaped.
+
+    Examples
+    --------
+    >>> data_used_html("Data used: 2021 LSOAs & more.").data
+    '<p class="csp-data-used"><small><strong>Data used:</strong> 2021 LSOAs &amp; more.</small></p>'
+    """
+    text = str(text)
+    lead = "Data used:"
+    body = text[len(lead) :].strip() if text.startswith(lead) else text
+    return HTML(
+        f'<p class="{DATA_USED_CLASS}"><small><strong>{lead}</strong> '
+        f"{html.escape(body, quote=False)}</small></p>"
+    )
 
 
 def export_html(
@@ -43,6 +64,9 @@ def export_html(
     home : str
         Link back to the contents page, relative to ``target``.
     """
+    import nbformat
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(
         template_name="csp_html",
         extra_template_basedirs=[str(TEMPLATES)],

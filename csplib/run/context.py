@@ -10,11 +10,17 @@ by hand they are ``None`` and the context falls back to ``$CSP_PARAMS`` or
 
 Data are loaded on first use and cached (see :mod:`csplib.ingest.store`), so every chapter reads the
 same tidy tables.
+
+Every page ends with one **Data used** line, added by :meth:`Context.finish` (so no notebook
+states it by hand) and built by :func:`data_used` from the run's own values: the LSOA
+vintage of the counts, the ward and partnership lookups, the population estimate year used
+for the assessed period and the deprivation edition.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +30,7 @@ import pandas as pd
 from csplib.chapters.result import ChapterResult, Table, load_result
 from csplib.params import Params, find_default_params, load_params
 
-__all__ = ["Context", "ensure_data", "load_context"]
+__all__ = ["Context", "data_used", "ensure_data", "load_context"]
 
 
 @dataclass
@@ -110,12 +116,28 @@ class Context:
             return HTML(html.data + paragraph(note).data)
         return html
 
-    def finish(self, result: ChapterResult) -> None:
-        """Save the chapter's result (``results/<chapter>.json``) for the summary, the
-        contents page and next year's run; nothing in interactive use. Returns None, so the
-        notebook cell that calls it shows nothing (no server path on a shared page)."""
+    def data_used(self) -> str:
+        """The page's **Data used** line (:func:`data_used`), from the store's geography
+        when the chapter loaded the store (built from the parameters otherwise: the same
+        :meth:`~csplib.ingest.geography.Geography.from_params`)."""
+        from csplib.ingest.geography import Geography
+
+        geography = getattr(self.__dict__.get("store"), "geography", None)
+        return data_used(self.params, geography if isinstance(geography, Geography) else None)
+
+    def finish(self, result: ChapterResult):
+        """End the chapter: add the **Data used** line to the result (``notes["data_used"]``,
+        :meth:`data_used`), save the result (``results/<chapter>.json``) for the summary,
+        the contents page and next year's run (nothing is saved in interactive use), and
+        return the line as a small paragraph, so the page's last cell shows it (and no
+        server path)."""
+        from csplib.present.pages import data_used_html
+
+        text = self.data_used()
+        result.notes["data_used"] = [text]
         if self.output_dir is not None:
             result.save(self.output_dir)
+        return data_used_html(text)
 
     def saved_result(self, chapter: str) -> ChapterResult | None:
         """Another chapter's saved result in this run's folder, or None when there is none
@@ -132,6 +154,67 @@ class Context:
         path = folder / f"{self.chapter or 'table'}__{name}.csv"
         frame.to_csv(path, index=not isinstance(frame.index, pd.RangeIndex))
         return path
+
+
+def data_used(params: Params, geography=None) -> str:
+    """The **Data used** line every page ends with, from the values the run uses.
+
+    It names the LSOA vintage of the counts (``area.lsoa_vintage``); the wards (each the
+    union of its LSOAs, by the ONS best-fit lookup that assigns the counts); the lookup that
+    gives the partnership and its police force; the ONS population estimate year used for
+    the assessed period (the nearest available to the period's population year, as
+    :meth:`~csplib.ingest.geography.Geography.population` chose it); and the deprivation
+    edition (:meth:`~csplib.ingest.geography.Geography.deprivation`).
+
+    Parameters
+    ----------
+    params : Params
+    geography : Geography, optional
+        The run's geography (the store's); built from ``params`` when not given.
+
+    Examples
+    --------
+    >>> from csplib.params import load_params
+    >>> print(data_used(load_params("tests/fixtures/params/small.yaml")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Data used: counts by 2021 LSOA; 2024 wards, each the union of its LSOAs, by the ONS
+    best-fit lookup lookup_lsoa21_ward24_ltla24; the partnership (Nottingham, E22000257) and
+    its police force (Nottinghamshire) from lookup_ltla24_csp24_pfa24; population: ONS
+    mid-year estimate for 2020 (the nearest available to 2024), LSOA11 estimates converted
+    to LSOA21; deprivation: IoD2025.
+    """
+    from csplib.ingest.geography import REFERENCE_FILES, Geography
+
+    geo = geography if geography is not None else Geography.from_params(params)
+
+    def stem(key: str) -> str:
+        return Path(REFERENCE_FILES[key]).name.split(".")[0]
+
+    wards = stem("lsoa21_ward")
+    year = re.search(r"ward(\d\d)", wards)
+    text = (
+        f"Data used: counts by {geo.vintage} LSOA; "
+        f"{'20' + year.group(1) + ' wards' if year else 'wards'}, each the union of its LSOAs, "
+        f"by the ONS best-fit lookup {wards}"
+    )
+    if geo.vintage != "2021":
+        text += f" (through {stem('lsoa11_lsoa21')})"
+    csp = f"{geo.csp_name}, {geo.csp_code}" if geo.csp_code else ", ".join(geo.la_codes)
+    force = f" and its police force ({geo.force_name})" if geo.force_name else ""
+    text += f"; the partnership ({csp}){force} from {stem('la_csp')}"
+    wanted = params.assessment.period.period.population_year
+    attrs = geo.population(wanted).attrs
+    text += f"; population: ONS mid-year estimate for {attrs['year']}"
+    if attrs["year"] != wanted:
+        text += f" (the nearest available to {wanted})"
+    if attrs.get("method", "as published") != "as published":
+        source = re.search(r"lsoa(\d\d)", str(attrs.get("source", "")))
+        if source:
+            text += f", LSOA{source.group(1)} estimates converted to LSOA{geo.vintage[2:]}"
+    edition = geo.deprivation().attrs.get("edition")
+    if edition is None:
+        edition = "none (the English indices do not cover the area's LSOAs)"
+    return f"{text}; deprivation: {edition}."
 
 
 def ensure_data(params: Params) -> None:

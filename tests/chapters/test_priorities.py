@@ -154,6 +154,38 @@ def test_threat_fallbacks_short_series():
 
 
 # ----------------------------------------------------------------------------- prioritise
+def test_trend_window_stated_as_used_when_the_data_stop_before_the_period_ends():
+    """Data to Feb 2024 for 2023/24 (to Mar 2024), with a gap: every statement of the trend
+    window ends in Feb 2024 and says how many months had data."""
+    months = pd.date_range("2021-04-01", "2024-02-01", freq="MS").drop(pd.Timestamp("2022-08-01"))
+    inc = _incidents({"Burglary": 40 * 1.2 ** (np.arange(34) / 12), "Drugs": 60.0}, months)
+    themes = {k: THEMES[k] for k in ("burglary", "drugs")}
+    res = prioritise(themes, inc, period="2023/24", months_present=months, population=1e5)
+    assert res.settings["trend_window"] == (
+        "Apr 2021 to Feb 2024, 34 months with data (at most 36 are used)"
+    )
+    assert (res.settings["trend_first"], res.settings["trend_last"]) == ("Apr 2021", "Feb 2024")
+    assert res.threat["months_used"].tolist() == [34.0, 34.0]
+    assert res.threat["window"].tolist() == ["Apr 2021 to Feb 2024"] * 2
+    basis = res.indicators.loc["Burglary", "threat_basis"]
+    assert basis == "trend over 34 months with data, Apr 2021 to Feb 2024 (GLM)"
+    result = chapter_result(res)
+    settings = result.table("scheme_settings").frame["value"]
+    assert settings[["trend_window", "trend_months_with_data", "trend_months"]].tolist() == [
+        "Apr 2021 to Feb 2024",
+        "34",
+        "36",
+    ]
+    assert "Trend window: Apr 2021 to Feb 2024, 34 months with data" in result.notes["scored"][0]
+    assert "model over Apr 2021 to Feb 2024, 34 months" in result.table("threat_models").caption
+    rising = [f.text for f in result.findings if "rose by" in f.text]
+    assert rising and rising[0].startswith("Burglary rose by")
+    assert "over Apr 2021 to Feb 2024 (34 months with data)" in rising[0]
+    stated = [f.text for f in result.findings] + sum(result.notes.values(), [])
+    stated += [t.caption for t in result.tables.values()]
+    assert not [t for t in stated if "Mar 2024" in t or "36 months" in t]
+
+
 def test_year_on_year_fallback_when_the_trend_window_is_too_short():
     months = pd.DatetimeIndex(["2023-01-01", "2023-02-01", "2024-01-01", "2024-02-01"])
     inc = _incidents({"Burglary": [30, 30, 45, 45]}, months=months)
@@ -347,6 +379,7 @@ def _result_from(ind: pd.DataFrame, threat: pd.DataFrame | None = None, **sens):
                 "upper_pct": np.nan,
                 "p_value": np.nan,
                 "months_used": 36.0,
+                "window": "Apr 2022 to Mar 2025",
             },
             index=ind.index,
         )
@@ -385,15 +418,18 @@ def test_findings_report_significant_rises_only():
             "lower_pct": [5.0, -2.0],
             "upper_pct": [19.5, 19.0],
             "p_value": [0.0004, 0.12],
-            "months_used": [36.0, 36.0],
+            "months_used": [27.0, 36.0],
+            "window": ["Apr 2022 to Feb 2025", "Apr 2022 to Mar 2025"],
         },
         index=ind.index,
     )
     texts = [f.text for f in priorities_findings(_result_from(ind, threat))]
     rising = [t for t in texts if "rose by" in t]
+    # the months the trend was fitted to, ending with the last month with data (not the
+    # period's end), and how many had data
     assert rising == [
-        "A rose by 12.0% a year (95% CI 5.0% to 19.5%) over the 36 months to the "
-        "end of 2024/25; the rise is statistically significant (p < 0.001)."
+        "A rose by 12.0% a year (95% CI 5.0% to 19.5%) over Apr 2022 to Feb 2025 (27 months "
+        "with data); the rise is statistically significant (p < 0.001)."
     ]
 
 

@@ -1,5 +1,6 @@
 """The threat chapter (csplib/chapters/threat/) on small simulated data with fixed seeds."""
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -150,9 +151,13 @@ def test_trend_windows():
         "last 3 years": (pd.Timestamp("2022-04-01"), pd.Timestamp("2025-03-01")),
         "since 2018/19": (pd.Timestamp("2018-04-01"), pd.Timestamp("2025-03-01")),
     }
-    # data starting later clip both windows; a baseline inside the recent window adds none
+    # data starting later clip a window, which is then named by the first month with data
+    # (never by the months it would have had); a baseline inside the recent window adds none
     w = threat.trend_windows("2025-03", first="2020-01", baseline=Window.parse("2018/19"))
-    assert w["since 2018/19"][0] == pd.Timestamp("2020-01-01")
+    assert list(w) == ["last 3 years", "since Jan 2020"]
+    assert w["since Jan 2020"] == (pd.Timestamp("2020-01-01"), pd.Timestamp("2025-03-01"))
+    w = threat.trend_windows("2025-03", first="2023-07", baseline=Window.parse("2018/19"))
+    assert w == {"since Jul 2023": (pd.Timestamp("2023-07-01"), pd.Timestamp("2025-03-01"))}
     assert list(threat.trend_windows("2025-03", baseline=Window.parse("2023/24"))) == [
         "last 3 years"
     ]
@@ -574,6 +579,84 @@ def test_threat_findings_state_numbers(analysis):
         else "Recorded crime "
     )
     assert any(t.startswith(expected) for t in texts)
+
+
+def _stated(result) -> list[str]:
+    """Everything a chapter result states: findings, notes, chart titles, table captions."""
+    texts = [f.text for f in result.findings] + list(result.figures.values())
+    texts += [t for note in result.notes.values() for t in note]
+    return texts + [t.caption for t in result.tables.values()]
+
+
+def test_data_shorter_than_the_windows_are_stated_as_used():
+    """30 months (Apr 2022 - Sep 2024) with a gap in Jan 2023, for a period ending in
+    Mar 2025 with a baseline year of 2020/21: every window the chapter states is the months
+    it used (how many had data, and their span), none the 36 months it would have had."""
+    months = pd.date_range("2022-04-01", "2024-09-01", freq="MS")
+    inc, _ = simulate_incidents(np.random.default_rng(21), months)
+    gap = pd.Timestamp("2023-01-01")
+    a = threat.analyse_threat(
+        inc[inc["month"] != gap],
+        months_present=months.drop(gap),
+        end="2025-03-01",
+        baseline=Window.parse("2020/21"),
+    )
+    # the data stop in Sep 2024, start after both windows would: one window, named by its
+    # start, with the months it had
+    assert a.end == pd.Timestamp("2024-09-01")
+    assert a.windows == {"since Apr 2022": (months[0], months[-1])}
+    assert a.recent_label == "Apr 2024 to Sep 2024"
+    assert a.baseline_months().sum() == 23 and len(a.baseline_months()) == 24
+    result = threat.chapter_result(a)
+    assert result.notes["windows"] == [
+        "The emerging-trend screen (recent window: the last 6 months) compares the 6 months "
+        "(Apr 2024 to Sep 2024) with the 23 months with data in the 24 before them "
+        "(Apr 2022 to Mar 2024).",
+        "The trend window 'since Apr 2022' uses the 29 months with data in the 30 "
+        "(Apr 2022 to Sep 2024).",
+        "The seasonal profiles use the months of the trend window 'since Apr 2022'.",
+        "The forecast of All crime (excluding ASB) and Anti-social behaviour (fitted to at "
+        "most the last 36 months) uses the 29 months with data in the 30 to Sep 2024 "
+        "(Apr 2022 to Sep 2024).",
+    ]
+    trends = a.area_trends.xs("since Apr 2022", level="window")
+    assert (trends["period"] == "Apr 2022 to Sep 2024 (29 months with data)").all()
+    assert (trends["months_used"] == 29).all()
+    findings = [f.text for f in result.findings]
+    assert any(
+        t.startswith(
+            "Recorded crime showed no statistically significant trend over Apr 2022 to Sep "
+            "2024 (29 months with data): "
+        )
+        for t in findings
+    ), findings
+    assert result.table("ward_trends_significant").caption.endswith(
+        "over Apr 2022 to Sep 2024 (29 months with data)"
+    )
+    # nothing states the windows as meant: 36 months, three years, or the period's end
+    stated = _stated(result)
+    meant = re.compile(r"the 36 months|36 months (to|before)|last 3 years|Mar 2025")
+    assert not [t for t in stated if meant.search(t)]
+
+
+def test_gaps_in_the_recent_and_baseline_windows_are_counted():
+    """The screen's recent window with a month missing, and an expected range whose
+    baseline has gaps: the recent label, the concern text and the chart titles say so."""
+    months = pd.date_range("2020-04-01", periods=60, freq="MS")
+    inc, _ = simulate_incidents(np.random.default_rng(12), months, effect=rise_effect)
+    gaps = pd.DatetimeIndex(["2022-06-01", "2022-07-01", "2025-01-01"])
+    a = threat.analyse_threat(
+        inc[~inc["month"].isin(gaps)], months_present=months.drop(gaps), end="2025-03-01"
+    )
+    assert a.recent_label == "Oct 2024 to Mar 2025 (5 months with data)"
+    assert a.details, "the planted rise stands out"
+    assert (
+        "from the trend and season of the 34 months with data in the 36 before it "
+        "(Oct 2021 to Sep 2024)" in a.concern_text()
+    )
+    detail = a.details[0]
+    assert "recorded in the 5 months with data of Oct 2024 to Mar 2025" in detail.expected_title
+    assert "the 5 months with data in the last 6" in detail.spc_title
 
 
 def test_short_data_give_reasons_not_errors():

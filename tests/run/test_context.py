@@ -9,7 +9,7 @@ import pytest
 from csplib.chapters.findings import Finding
 from csplib.chapters.result import ChapterResult, Table, load_result
 from csplib.params import load_params
-from csplib.run.context import Context
+from csplib.run.context import Context, data_used
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -96,10 +96,43 @@ def test_a_count_not_declared_is_not_guessed(ctx, tmp_path):
     assert saved.loc["x", "victims"] == "[c]" and saved.loc["x", "count"] == 2
 
 
-def test_finish_saves_the_result_and_shows_nothing(ctx, tmp_path):
+def test_finish_saves_the_result_and_ends_the_page_with_the_data_used(ctx, tmp_path):
     result = ChapterResult("03_harm", findings=[Finding("Harm rose.", "03_harm")])
-    assert ctx.finish(result) is None
-    assert load_result(tmp_path, "03_harm").findings == result.findings
+    shown = ctx.finish(result)
+    saved = load_result(tmp_path, "03_harm")
+    assert saved.findings == result.findings
     assert ctx.saved_result("03_harm").findings == result.findings
+    # the Data used line: the run's own values, in the saved result and on the page
+    (line,) = saved.notes["data_used"]
+    assert line == ctx.data_used()
+    assert line.startswith("Data used: counts by 2021 LSOA; 2024 wards, each the union of ")
+    assert "lookup_lsoa21_ward24_ltla24" in line and "lookup_ltla24_csp24_pfa24" in line
+    # Jan - Mar 2024: the 2024 estimate is wanted and the nearest shipped is 2020's
+    assert "ONS mid-year estimate for 2020 (the nearest available to 2024)" in line
+    assert ctx.params.area.lsoa_vintage == "2021" and line.endswith("deprivation: IoD2025.")
+    assert shown.data.startswith('<p class="csp-data-used"><small><strong>Data used:</strong>')
+    assert "estimate for 2020" in shown.data and str(tmp_path) not in shown.data
     interactive = Context(params=ctx.params, output_dir=None, chapter="03_harm")
-    assert interactive.finish(result) is None and interactive.saved_result("03_harm") is None
+    assert interactive.finish(result).data == shown.data
+    assert interactive.saved_result("03_harm") is None
+
+
+def test_data_used_names_the_vintage_population_year_and_edition_used(tmp_path):
+    """A 2011-vintage assessment of 2019/20 in Cardiff: 2011 LSOAs through the LSOA11 ->
+    LSOA21 lookup, the 2019 estimate as published, and no deprivation edition (the English
+    indices do not cover Wales)."""
+    text = (REPO / "tests" / "fixtures" / "params" / "small.yaml").read_text()
+    text = text.replace("root: ../../..", f"root: {REPO}")
+    text = text.replace("name: Nottingham", "name: Cardiff").replace("csp_code: E22000257", "")
+    text = text.replace("la_codes: [E06000018]", 'la_codes: [W06000015]\n  lsoa_vintage: "2011"')
+    text = text.replace('{start: 2024-01, end: 2024-03, label: "Jan - Mar 2024"}', '"2019/20"')
+    path = tmp_path / "cardiff.yaml"
+    path.write_text(text)
+    line = data_used(load_params(path))
+    assert "counts by 2011 LSOA" in line
+    assert "by the ONS best-fit lookup lookup_lsoa21_ward24_ltla24 (through " in line
+    assert "lookup_lsoa11_lsoa21_ltla22)" in line
+    assert "the partnership (Cardiff, W14000015) and its police force (South Wales)" in line
+    assert "population: ONS mid-year estimate for 2019;" in line
+    assert "converted" not in line
+    assert line.endswith("deprivation: none (the English indices do not cover the area's LSOAs).")

@@ -102,8 +102,16 @@ def scheme_table(config: PriorityConfig) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("indicator")
 
 
-def scheme_settings(config: PriorityConfig) -> pd.DataFrame:
+def scheme_settings(config: PriorityConfig, settings: dict | None = None) -> pd.DataFrame:
     """The scheme's scale, missing-value rule and sensitivity settings, as a table.
+
+    Parameters
+    ----------
+    config : PriorityConfig
+    settings : dict, optional
+        A prioritisation's settings (:attr:`PrioritisationResult.settings`); adds the trend
+        window as the threat models used it: its first and last month with data, how many
+        months had data, and the most a trend uses.
 
     Examples
     --------
@@ -111,6 +119,11 @@ def scheme_settings(config: PriorityConfig) -> pd.DataFrame:
     >>> s = scheme_settings(load_priority_config())
     >>> s.loc[["scale_min", "scale_max", "missing", "draws"], "value"].tolist()
     ['1', '5', 'exclude', '1000']
+    >>> used = {"trend_first": "Jan 2024", "trend_last": "Feb 2024",
+    ...         "trend_months_with_data": 2, "trend_months": 36}
+    >>> scheme_settings(load_priority_config(), used).loc[
+    ...     ["trend_window", "trend_months_with_data", "trend_months"], "value"].tolist()
+    ['Jan 2024 to Feb 2024', '2', '36']
     """
     sens = config.sensitivity
     rows = [
@@ -126,6 +139,21 @@ def scheme_settings(config: PriorityConfig) -> pd.DataFrame:
         ("robust_share", sens.robust_share, "robust: same top-k membership in this share"),
         ("seed", sens.seed, "random seed"),
     ]
+    if settings is not None and "trend_months" in settings:
+        first, last = settings.get("trend_first"), settings.get("trend_last")
+        rows += [
+            (
+                "trend_window",
+                "none" if first is None else (first if first == last else f"{first} to {last}"),
+                "threat trends: first to last month with data",
+            ),
+            (
+                "trend_months_with_data",
+                settings.get("trend_months_with_data", 0),
+                "threat trends: months with data in the window",
+            ),
+            ("trend_months", settings["trend_months"], "threat trends: most months used"),
+        ]
     return pd.DataFrame(
         {
             "value": [f"{v:g}" if isinstance(v, float) else str(v) for _, v, _ in rows],
@@ -244,15 +272,16 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
         ),
         Table(
             "scheme_settings",
-            scheme_settings(config),
-            caption="Scale, missing-value rule and sensitivity-analysis settings",
+            scheme_settings(config, pr.settings),
+            caption="Scale, missing-value rule, sensitivity-analysis settings and the trend "
+            "window used",
             totals=None,
         ),
         Table(
             "threat_models",
             pr.threat.drop(columns=["method", "forecast_method"]),
-            caption=f"Threat: annual % change from the trend model ({window}) and the "
-            "forecast for the next 12 months",
+            caption=f"Threat: annual % change from the trend model over {window}, and the "
+            f"forecast for the next {pr.settings.get('horizon', 12)} months",
             totals=None,
             formats={
                 "annual_change_pct": "{:+.1f}",
@@ -438,8 +467,8 @@ def priorities_findings(result: PrioritisationResult) -> list[Finding]:
     >>> for finding in priorities_findings(res):
     ...     print(textwrap.fill(finding.text, 88))
     Recommended priorities for 2023/24: Burglary (score 4.0 of 5) and Drugs (2.8) (robust).
-    Burglary rose by 19.4% a year (95% CI 12.9% to 26.1%) over the 36 months to the end of
-    2023/24; the rise is statistically significant (p < 0.001).
+    Burglary rose by 19.4% a year (95% CI 12.9% to 26.1%) over Apr 2021 to Mar 2024 (36
+    months with data); the rise is statistically significant (p < 0.001).
     """
     out = []
     period = result.settings.get("period", "")
@@ -485,12 +514,13 @@ def priorities_findings(result: PrioritisationResult) -> list[Finding]:
     rising = th[(th["p_value"] < 0.05) & (th["annual_change_pct"] > 0)]
     for theme, row in rising.iterrows():
         p = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
+        n = int(row["months_used"])
         out.append(
             Finding(
                 f"{theme} rose by {row['annual_change_pct']:.1f}% a year (95% CI "
-                f"{row['lower_pct']:.1f}% to {row['upper_pct']:.1f}%) over the "
-                f"{int(row['months_used'])} months to the end of {period}; the rise is "
-                f"statistically significant ({p}).",
+                f"{row['lower_pct']:.1f}% to {row['upper_pct']:.1f}%) over {row['window']} "
+                f"({n} month{'s' * (n != 1)} with data); the rise is statistically "
+                f"significant ({p}).",
                 CHAPTER,
             )
         )

@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.priorities.text import join_names
+from csplib.chapters.priorities.text import join_names, trend_window
 from csplib.chapters.priorities.trends import theme_monthly_counts, theme_threat
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
@@ -169,7 +169,10 @@ class PrioritisationResult:
     monthly : pandas.DataFrame
         The monthly series the threat models were fitted to.
     settings : dict
-        The glue's settings (period, trend window, horizon, level, population).
+        The glue's settings (period, horizon, level, population) and the trend window as
+        used: ``trend_months`` (its length setting), ``trend_window`` (in words, ending
+        with the last month with data), ``trend_months_with_data``, ``trend_first`` and
+        ``trend_last`` (:func:`~csplib.chapters.priorities.text.trend_window`).
     """
 
     indicators: pd.DataFrame
@@ -372,7 +375,11 @@ def prioritise(
     notes: list[str] = []
     settings = {
         "period": period.label,
-        "trend_window": f"{trend_months} months to {period.end:%b %Y}",
+        "trend_months": trend_months,
+        "trend_window": f"no month with data (at most {trend_months} are used)",
+        "trend_months_with_data": 0,
+        "trend_first": None,
+        "trend_last": None,
         "horizon": horizon,
         "level": level,
         "population": population,
@@ -399,6 +406,13 @@ def prioritise(
         months_present=months_present,
         implausible=implausible,
     )
+    window = trend_window(monthly, trend_months)  # as used: to the last month with data
+    settings.update(
+        trend_window=window["text"],
+        trend_months_with_data=window["months_with_data"],
+        trend_first=window["first"],
+        trend_last=window["last"],
+    )
     threat = theme_threat(monthly, horizon=horizon, level=level, random_state=random_state)
     ind = theme_indicators(
         usable,
@@ -418,9 +432,13 @@ def prioritise(
     ind.insert(ind.columns.get_loc("p_value") + 1, "yoy_pct_change", ind["pct_change"])
     ind.insert(ind.columns.get_loc("yoy_pct_change") + 1, "yoy_p_value", ind["p_value"])
     has_trend = threat["annual_change_pct"].notna()
+    fitted_on = [  # the months each trend was fitted to, not the window's length
+        f"trend over {n:.0f} month{'s' * (n != 1)} with data, {w} (GLM)"
+        for n, w in zip(threat["months_used"], threat["window"], strict=True)
+    ]
     basis = np.where(
         has_trend,
-        f"trend over {trend_months} months (GLM)",
+        fitted_on,
         np.where(ind["yoy_pct_change"].notna(), "year on year (Poisson test)", "none"),
     )
     ind["pct_change"] = threat["annual_change_pct"].where(has_trend, ind["yoy_pct_change"])

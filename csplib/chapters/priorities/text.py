@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["join_names", "volume_harm_title", "rank_range_title"]
+__all__ = ["join_names", "month_span", "trend_window", "volume_harm_title", "rank_range_title"]
 
 
 def join_names(items) -> str:
@@ -19,6 +19,71 @@ def join_names(items) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def month_span(first, last) -> str:
+    """``"Apr 2021 to Mar 2024"`` (one month: ``"Mar 2024"``).
+
+    Examples
+    --------
+    >>> month_span("2021-04-01", "2024-03-01"), month_span("2024-03-01", "2024-03-01")
+    ('Apr 2021 to Mar 2024', 'Mar 2024')
+    """
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{last:%b %Y}"
+    return f"{first:%b %Y} to {last:%b %Y}"
+
+
+def trend_window(monthly: pd.DataFrame, most: int) -> dict:
+    """The trend window as the models used it: its first and last month with data (in any
+    theme) and how many months had data, of at most ``most``.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Months x themes, NaN where a month is missing
+        (:func:`~csplib.chapters.priorities.trends.theme_monthly_counts`).
+    most : int
+        The window's length setting (``trend_months``).
+
+    Returns
+    -------
+    dict
+        ``first`` and ``last`` (``"Jan 2024"``; None without data), ``months_with_data``,
+        ``months`` (the setting) and ``text``: the window in words, ending with the last
+        month with data (not the period's end when the data stop earlier).
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2021-04-01", periods=36, freq="MS")
+    >>> trend_window(pd.DataFrame({"A": 1.0}, index=idx), 36)["text"]
+    'Apr 2021 to Mar 2024, 36 months with data'
+    >>> short = pd.DataFrame({"A": [None] * 33 + [1.0, 2.0, None]}, index=idx)
+    >>> trend_window(short, 36)["text"]
+    'Jan 2024 to Feb 2024, 2 months with data (at most 36 are used)'
+    """
+    has = monthly.notna().any(axis=1) if monthly.shape[1] else pd.Series(False, monthly.index)
+    n = int(has.sum())
+    if n == 0:
+        return {
+            "first": None,
+            "last": None,
+            "months_with_data": 0,
+            "months": most,
+            "text": f"no month with data (at most {most} are used)",
+        }
+    months = has.index[has.to_numpy()]
+    text = f"{month_span(months[0], months[-1])}, {n} month{'s' * (n != 1)} with data"
+    if n < most:
+        text += f" (at most {most} are used)"
+    return {
+        "first": f"{months[0]:%b %Y}",
+        "last": f"{months[-1]:%b %Y}",
+        "months_with_data": n,
+        "months": most,
+        "text": text,
+    }
 
 
 def volume_harm_title(scores: pd.DataFrame) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csplib.chapters.priorities.text import month_span
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
 from csplib.core.periods import months_present as _months_present
@@ -144,7 +145,8 @@ def theme_threat(
     Returns
     -------
     pandas.DataFrame
-        Index ``theme``; ``months_used`` (months with data); the trend in the one shape of
+        Index ``theme``; ``months_used`` (months with data) and ``window`` (the first to
+        the last of them, ``"Apr 2021 to Feb 2024"``); the trend in the one shape of
         :meth:`csplib.methods.models.TrendResults.row` (``annual_change_pct``,
         ``lower_pct``, ``upper_pct``, ``p_value``, ``family``, ``method``); ``last_12_months``
         (mean of the months with data in the last 12, times 12), ``forecast_total`` (the
@@ -165,7 +167,7 @@ def theme_threat(
     records = []
     for name in monthly.columns:
         y = _trend_input(monthly[name])
-        rec = {"theme": name, "months_used": float(y.notna().sum())}
+        rec = {"theme": name, "months_used": float(y.notna().sum()), "window": _window(y)}
         if y.notna().sum() == 0:
             rec.update(
                 annual_change_pct=np.nan,
@@ -207,6 +209,7 @@ def theme_threat(
         records.append(rec)
     cols = [
         "months_used",
+        "window",
         "annual_change_pct",
         "lower_pct",
         "upper_pct",
@@ -224,6 +227,14 @@ def theme_threat(
     out = pd.DataFrame.from_records(records, index="theme")[cols]
     out.index.name = "theme"
     return out
+
+
+def _window(y: pd.Series) -> str:
+    """The first to the last month with data of ``y`` (empty when it has none)."""
+    present = y.dropna()
+    if present.empty:
+        return ""
+    return month_span(present.index[0], present.index[-1])
 
 
 def _trend_input(series: pd.Series) -> pd.Series:

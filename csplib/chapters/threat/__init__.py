@@ -25,7 +25,9 @@ Modules, by concept:
 * :mod:`~csplib.chapters.threat.chapter`: the chapter's tables, findings
   (:func:`threat_findings`), headline figures and chart titles (:func:`assess`,
   :func:`chapter_result`).
-* :mod:`~csplib.chapters.threat.text`: how months, counts and series are worded.
+* :mod:`~csplib.chapters.threat.text`: how months, counts and series are worded, and the
+  months a window used (:func:`months_used`: how many had data, of how many, and their
+  span), so that no window is stated as longer than the data it had.
 """
 
 from csplib.chapters.threat.analysis import ThreatAnalysis, analyse_threat
@@ -73,8 +75,16 @@ from csplib.chapters.threat.series import (
     area_series,
     monthly_series,
 )
-from csplib.chapters.threat.text import month_span
-from csplib.chapters.threat.trends import DOWN, FLAT, MIN_MONTHS, UP, trend_table, trend_windows
+from csplib.chapters.threat.text import month_span, months_used
+from csplib.chapters.threat.trends import (
+    DOWN,
+    FLAT,
+    MIN_MONTHS,
+    UP,
+    trend_table,
+    trend_windows,
+    window_period,
+)
 
 __all__ = [
     "ALL_CRIME",
@@ -90,6 +100,8 @@ __all__ = [
     "SOURCE",
     "table_formats",
     "month_span",
+    "months_used",
+    "window_period",
     "monthly_series",
     "area_series",
     "area_frames",

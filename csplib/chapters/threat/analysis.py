@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from csplib.chapters.threat.lockdown import _its_sentence, lockdown_its, lockdown_problem
+from csplib.chapters.threat.lockdown import (
+    LOCKDOWN_MONTH,
+    _its_sentence,
+    lockdown_its,
+    lockdown_problem,
+)
 from csplib.chapters.threat.outlook import forecast_problem, forecast_series, seasonal_profiles
 from csplib.chapters.threat.screen import (
     run_screen,
@@ -27,8 +32,22 @@ from csplib.chapters.threat.series import (
     area_frames,
     monthly_series,
 )
-from csplib.chapters.threat.text import _count_text, _label, _month, _months_list, month_span
-from csplib.chapters.threat.trends import FLAT, MIN_MONTHS, trend_table, trend_windows
+from csplib.chapters.threat.text import (
+    _add_months,
+    _count_text,
+    _label,
+    _month,
+    _months_list,
+    month_span,
+    months_used,
+)
+from csplib.chapters.threat.trends import (
+    FLAT,
+    MIN_MONTHS,
+    trend_table,
+    trend_windows,
+    window_period,
+)
 from csplib.core.schema import ASB
 from csplib.methods.models import ScreenResults
 
@@ -87,8 +106,86 @@ class ThreatAnalysis:
 
     @property
     def recent_label(self) -> str:
-        """The screen's recent months in words."""
-        return month_span(*self.recent)
+        """The screen's recent months in words, saying how many had data when not all did
+        (``"Oct 2023 to Mar 2024 (3 months with data)"``)."""
+        return window_period(*self.recent, int(self.has_data(*self.recent).sum()))
+
+    def has_data(self, start=None, end=None) -> pd.Series:
+        """Whether each month from ``start`` to ``end`` (default: all) has data in any
+        whole-area series (implausible cells left out)."""
+        part = self.whole_area.loc[
+            _month(start) if start is not None else None : _month(end) if end is not None else None
+        ]
+        return part.notna().any(axis=1)
+
+    def window_period(self, label: str) -> str:
+        """The trend window ``label``'s months in words, with how many had data when not
+        all did (:func:`~csplib.chapters.threat.trends.window_period`)."""
+        start, end = self.windows[label]
+        return window_period(start, end, int(self.has_data(start, end).sum()))
+
+    def baseline_months(self) -> pd.Series:
+        """The screen's baseline months (the ``baseline_months`` before the recent window,
+        or as many as the data reach back to), True where they have data. The expected
+        ranges and SPC limits of the series that stand out come from the same months."""
+        recent = self.settings["recent_months"]
+        idx = self.whole_area.index
+        stop = max(len(idx) - recent, 0)
+        first = max(stop - self.settings["baseline_months"], 0)
+        return self.has_data().iloc[first:stop]
+
+    def windows_text(self) -> list[str]:
+        """The months each part of the analysis used, one sentence per part that ran: the
+        screen's recent and baseline windows, each trend window, the seasonal profiles,
+        the lockdown model and the forecasts (their settings and the months with data).
+        When no part ran, one sentence says so."""
+        out = []
+        rec = self.settings["recent_months"]
+        if self.screen is not None:
+            recent = self.has_data(*self.recent)
+            out.append(
+                f"The emerging-trend screen (recent window: the last {rec} months) compares "
+                f"{months_used(recent)} with "
+                f"{months_used(self.baseline_months(), relation='before them')}"
+                + (
+                    "; the series that stand out have their expected ranges and SPC limits "
+                    "from the same baseline months."
+                    if self.details
+                    else "."
+                )
+            )
+        if self.area_trends is not None:
+            for label, (start, end) in self.windows.items():
+                out.append(
+                    f"The trend window '{label}' uses {months_used(self.has_data(start, end))}."
+                )
+        if self.profiles:
+            label = next(iter(self.windows))
+            out.append(f"The seasonal profiles use the months of the trend window '{label}'.")
+        for name, res in self.lockdown.items():
+            y = res.observed
+            pre = y.loc[: _add_months(LOCKDOWN_MONTH, -1)].notna()
+            post = y.loc[_add_months(LOCKDOWN_MONTH, 1) :].notna()
+            out.append(
+                f"The lockdown model of {name} uses "
+                f"{months_used(pre, relation='before March 2020')} and "
+                f"{months_used(post, relation='from April 2020')}."
+            )
+        if self.forecasts:
+            used = {}
+            for name, res in self.forecasts.items():
+                history = res.history
+                used.setdefault(
+                    months_used(history.notna(), relation=f"to {history.index[-1]:%b %Y}"), []
+                ).append(name)
+            for text, names in used.items():
+                out.append(
+                    f"The forecast of {' and '.join(names)} (fitted to at most the last "
+                    f"{self.settings['trend_months']} months) uses {text}."
+                )
+        return out or [
+            "No model could be fitted to these data, so no window was used; each section says why."
+        ]
 
     def coverage_text(self) -> str:
         """What the chapter rests on: months, gaps and cells treated as missing."""
@@ -187,16 +284,18 @@ class ThreatAnalysis:
         if n_trend:
             flagged = "none" if not n_screen else f"only {n_screen}"
             parts.append(
-                f"{n_trend} with a significant ward-level trend over the "
-                f"{next(iter(self.windows))} (rises first, largest first), because the screen "
-                f"flagged {flagged}"
+                f"{n_trend} with a significant ward-level trend over "
+                f"{self.window_period(next(iter(self.windows)))} (rises first, largest first), "
+                f"because the screen flagged {flagged}"
             )
+        text = f"The {len(self.concern)} series shown below are: {' and '.join(parts)}."
+        if not self.details:
+            return text
         return (
-            f"The {len(self.concern)} series shown below are: {' and '.join(parts)}. Each has "
-            f"an expected range for {self.recent_label} from the trend and season of the "
-            f"{self.settings['baseline_months']} months before it (is the recent level beyond "
-            "a continuing trend?) and an SPC chart whose limits come from those months (has "
-            "the process changed since?)."
+            f"{text} Each has an expected range for {self.recent_label} from the trend and "
+            f"season of {months_used(self.baseline_months(), relation='before it')} (is the "
+            "recent level beyond a continuing trend?) and an SPC chart whose limits come from "
+            "those months (has the process changed since?)."
         )
 
 

@@ -11,7 +11,9 @@ the chapter states (a :class:`ThreatResult`):
 - its key findings (:func:`threat_findings`), headline figures and chart titles;
 - the paragraphs the page states, by section, in ``notes`` (``"coverage"``, ``"screen"``,
   ``"concern"``, ``"trends"``, ``"ward_trends"``, ``"profiles"``, ``"lockdown_estimates"``,
-  ``"lockdown"``, ``"forecast"``; a section with nothing to say has an empty list).
+  ``"lockdown"``, ``"forecast"``; a section with nothing to say has an empty list), and
+  ``"windows"``: the months each part used, from the analysis itself (so no window is
+  stated longer than the data it had).
 
 The analysis itself stays on the result (``analysis``) for the charts.
 """
@@ -295,7 +297,8 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
             _table(
                 "ward_trends_significant",
                 a.significant_ward_trends()[TREND_COLUMNS],
-                f"Category x ward series with a significant trend over the {next(iter(a.windows))}",
+                "Category x ward series with a significant trend over "
+                f"{a.window_period(next(iter(a.windows)))}",
             )
         )
     if a.profiles:
@@ -317,11 +320,18 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
             )
         )
     if a.forecasts:
+        totals = forecast_totals(a.forecasts, a.whole_area)
         out.append(
             _table(
                 "forecast_totals",
-                forecast_totals(a.forecasts, a.whole_area),
-                "Expected totals for the next 12 months against the last 12 months recorded",
+                totals,
+                f"Expected totals for the next {a.settings['horizon']} months against "
+                + (
+                    f"the last {a.settings['horizon']} months recorded"
+                    if (totals["months_with_data"] == a.settings["horizon"]).all()
+                    else f"the months with data in the {a.settings['horizon']} before them "
+                    "(months_with_data; a change is stated only when every month has data)"
+                ),
             )
         )
         out.append(
@@ -345,9 +355,9 @@ def _notes(a: ThreatAnalysis) -> dict[str, list[str]]:
     else:
         ward_trends = [
             f"{len(a.significant_ward_trends())} of {a.wards.shape[1]} category x ward series "
-            f"have a significant trend over the {next(iter(a.windows))} after controlling the "
-            "false discovery rate at 5% (below, rises first); every series and the long-term "
-            "window are in the data annex (ward_trends)."
+            f"have a significant trend over {a.window_period(next(iter(a.windows)))} after "
+            "controlling the false discovery rate at 5% (below, rises first); every series and "
+            "every window are in the data annex (ward_trends)."
         ]
     return {
         "coverage": [a.coverage_text()],
@@ -359,6 +369,7 @@ def _notes(a: ThreatAnalysis) -> dict[str, list[str]]:
         "lockdown_estimates": a.lockdown_sentences(),
         "lockdown": reason("lockdown"),
         "forecast": reason("forecast"),
+        "windows": a.windows_text(),
     }
 
 
@@ -485,7 +496,7 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
                 if row["direction"] == FLAT:
                     out.append(
                         f"{label} showed no statistically significant trend over "
-                        f"{row['period']} ({row['annual_change_pct']:+.0f}% a year, 95% CI "
+                        f"{row['period']}: {row['annual_change_pct']:+.0f}% a year (95% CI "
                         f"{row['lower_pct']:+.0f}% to {row['upper_pct']:+.0f}%)."
                     )
                 else:
@@ -502,7 +513,7 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
             )
             out.append(
                 f"Across the whole area, {len(falling)} categories fell significantly over "
-                f"{falling['period'].iloc[0]}: {items}."
+                f"{analysis.window_period(recent)}: {items}."
             )
     out.extend(analysis.lockdown_sentences())
     if analysis.forecasts:

@@ -1,7 +1,8 @@
 """The emerging-trend screen and the series that stand out from it.
 
-* :func:`run_screen`, :func:`screen_table`: every category x ward series, the last 6 months
-  against the level expected from the 36 months before, with a seasonal index and
+* :func:`run_screen`, :func:`screen_table`: every category x ward series, the recent months
+  (6 by default) against the level expected from the baseline months before them (36 by
+  default, or as many as the data hold), with a seasonal index and
   overdispersion pooled by category and Benjamini-Hochberg control of the false discovery
   rate (:class:`csplib.methods.models.EmergingTrendScreen`); :func:`screen_problem` says why
   it cannot run on short data.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.threat.text import _about, _add_months, month_span
+from csplib.chapters.threat.text import _about, _add_months, _count_text, month_span
 from csplib.chapters.threat.trends import FLAT, _by_rise
 from csplib.methods.models import (
     EmergingTrendScreen,
@@ -294,6 +295,8 @@ def _expected_title(label: str, res: ExpectedRangeResults) -> str:
     ratio = f", {observed / expected:.1f} times the {_about(expected)} expected" if expected else ""
     above, below = int(t["above"].sum()), int(t["below"].sum())
     over = int((t.loc[has, "observed"] > t.loc[has, "median"]).sum())
+    if n < len(t):
+        span = f"the {_count_text(n, 'month')} with data of {span}"
     return (
         f"{label}: {observed:,.0f} recorded in {span}{ratio}\n"
         f"months above the expected range: {above} of {n}; below it: {below}; "
@@ -305,6 +308,11 @@ def _spc_title(label: str, res: SPCResults, recent_months: int) -> str:
     t = res.table.iloc[-recent_months:]
     t = t[t["value"].notna()]
     n = len(t)
+    last = (
+        f"the last {_count_text(n, 'month')}"
+        if n == min(recent_months, len(res.table))
+        else f"the {_count_text(n, 'month')} with data in the last {recent_months}"
+    )
     if res.method.startswith("none"):
         return f"{label}:\nno SPC chart (too few baseline months)"
     for kind, word in (
@@ -314,13 +322,10 @@ def _spc_title(label: str, res: SPCResults, recent_months: int) -> str:
         hit = t[t["variation"] == kind]
         if len(hit):
             rules = [w for r, w in _RULE_WORDS.items() if hit[r].any()][:2]
-            return (
-                f"{label}:\nspecial-cause {word} in {len(hit)} of the last {n} months "
-                f"({'; '.join(rules)})"
-            )
+            return f"{label}:\nspecial-cause {word} in {len(hit)} of {last} ({'; '.join(rules)})"
     if t["special_cause"].any():
-        return f"{label}:\nspecial-cause variation in the last {n} months"
-    return f"{label}:\ncommon-cause variation only in the last {n} months"
+        return f"{label}:\nspecial-cause variation in {last}"
+    return f"{label}:\ncommon-cause variation only in {last}"
 
 
 def series_detail(

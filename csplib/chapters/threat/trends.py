@@ -16,12 +16,38 @@ from statsmodels.stats.multitest import multipletests
 from csplib.chapters.threat.text import _add_months, _count_text, _month, month_span
 from csplib.methods.models import CountTrend, MannKendallTrend
 
-__all__ = ["UP", "DOWN", "FLAT", "MIN_MONTHS", "trend_windows", "trend_table"]
+__all__ = [
+    "UP",
+    "DOWN",
+    "FLAT",
+    "MIN_MONTHS",
+    "trend_windows",
+    "trend_table",
+    "window_period",
+]
 
 #: Direction arrows: significant rise, significant fall, no significant trend.
 UP, DOWN, FLAT = "↑", "↓", "↔"
 #: Fewest months with data for a trend, forecast or seasonal profile to be shown at all.
 MIN_MONTHS = 12
+
+
+def window_period(start, end, with_data: int) -> str:
+    """A window's months in words, saying how many had data when not all did.
+
+    Examples
+    --------
+    >>> window_period("2022-04", "2025-03", 36)
+    'Apr 2022 to Mar 2025'
+    >>> window_period("2022-04", "2025-03", 27)
+    'Apr 2022 to Mar 2025 (27 months with data)'
+    """
+    start, end = _month(start), _month(end)
+    span = month_span(start, end)
+    total = (end.year - start.year) * 12 + end.month - start.month + 1
+    if with_data >= total:
+        return span
+    return f"{span} ({_count_text(with_data, 'month')} with data)"
 
 
 def _arrow(change: float, significant: bool) -> str:
@@ -50,7 +76,9 @@ def trend_windows(
     Returns
     -------
     dict
-        Label -> (first month, last month).
+        Label -> (first month, last month). A window the data do not reach back to starts
+        at ``first`` and is named by it (``"since Oct 2021"``), never by the months it
+        would have had.
 
     Examples
     --------
@@ -58,21 +86,26 @@ def trend_windows(
     >>> w = trend_windows("2025-03", baseline=Window.parse("2018/19"))
     >>> {k: month_span(*v) for k, v in w.items()}
     {'last 3 years': 'Apr 2022 to Mar 2025', 'since 2018/19': 'Apr 2018 to Mar 2025'}
+    >>> {k: month_span(*v) for k, v in trend_windows("2025-03", first="2020-01",
+    ...                                             baseline=Window.parse("2018/19")).items()}
+    {'last 3 years': 'Apr 2022 to Mar 2025', 'since Jan 2020': 'Jan 2020 to Mar 2025'}
+    >>> list(trend_windows("2025-03", first="2023-10"))
+    ['since Oct 2023']
     """
     end = _month(end)
     first = _month(first) if first is not None else None
     start = _add_months(end, -(recent_months - 1))
-    if first is not None:
-        start = max(start, first)
     years = recent_months / 12
     label = f"last {years:g} years" if recent_months % 12 == 0 else f"last {recent_months} months"
+    if first is not None and first > start:  # the data start later: named by their start
+        start, label = first, f"since {first:%b %Y}"
     windows = {label: (start, end)}
     if baseline is not None:
-        since = _month(baseline.start)
-        if first is not None:
-            since = max(since, first)
+        since, name = _month(baseline.start), baseline.label
+        if first is not None and first > since:
+            since, name = first, f"{first:%b %Y}"
         if since < start:
-            windows[f"since {baseline.label}"] = (since, end)
+            windows[f"since {name}"] = (since, end)
     return windows
 
 
@@ -117,7 +150,8 @@ def trend_table(
     Returns
     -------
     DataFrame
-        Index: the series keys plus ``window``; columns ``period``, ``months_used``,
+        Index: the series keys plus ``window``; columns ``period`` (the window's months,
+        with how many had data when not all did: :func:`window_period`), ``months_used``,
         ``annual_change_pct``, ``lower_pct``, ``upper_pct``, ``p_value``, ``q_value``,
         ``direction``, ``family``, (Mann-Kendall columns), ``method``, ``note``.
 
@@ -140,7 +174,7 @@ def trend_table(
             y = wide.loc[_month(start) : _month(end), key]
             n = int(y.notna().sum())
             row = {
-                "period": month_span(start, end),
+                "period": window_period(start, end, n),
                 "months_used": n,
                 "annual_change_pct": np.nan,
                 "lower_pct": np.nan,
