@@ -43,10 +43,27 @@ import pandas as pd
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Coverage, Period, check_coverage, months_present
 
-__all__ = ["KINDS", "Comparison", "compare_months", "month_list", "of_months"]
+__all__ = ["COMPARED_COLUMNS", "KINDS", "Comparison", "compare_months", "month_list", "of_months"]
 
 #: What a comparison can be: all months, the months present in both, or none.
 KINDS = ("complete", "like_for_like", "dropped")
+
+#: The columns a table of year-on-year changes carries after a count and its ``months``:
+#: the earlier period's count, the comparison made, the compared counts and the test.
+COMPARED_COLUMNS: tuple[str, ...] = (
+    "previous",
+    "previous_months",
+    "comparison",
+    "months_compared",
+    "count_compared",
+    "previous_compared",
+    "volume_change",
+    "pct_change",
+    "p_value",
+    "significant",
+    "direction",
+    "complete",
+)
 
 
 def _plural(n: int, word: str = "month") -> str:

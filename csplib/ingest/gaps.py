@@ -31,7 +31,13 @@ from scipy import stats
 
 from csplib.ingest.categories import category_table
 
-__all__ = ["MONTH_GAP_REASONS", "category_gap_reason", "gap_category", "missing_months"]
+__all__ = [
+    "MONTH_GAP_REASONS",
+    "category_gap_reason",
+    "check_settings",
+    "gap_category",
+    "missing_months",
+]
 
 #: Reasons of a whole month missing from a force's data (any other reason in the
 #: missing-months table is a category gap, :func:`category_gap_reason`).
@@ -179,7 +185,7 @@ def missing_months(
         absent = [c for c in need if c not in counts.columns]
         if absent:
             raise ValueError(f"counts needs columns {need}; missing {absent}")
-        _check_settings(window, alpha, min_neighbours)
+        check_settings(window, alpha, min_neighbours)
     out = []
     span = _month_number(files["month"])
     for group, frame in files.groupby(by, sort=True, observed=True):
@@ -200,7 +206,8 @@ def missing_months(
     return result
 
 
-def _check_settings(window: int, alpha: float, min_neighbours: int) -> None:
+def check_settings(window: int, alpha: float, min_neighbours: int) -> None:
+    """Check the neighbour-window settings shared by the gap and implausible-month rules."""
     if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 1:
         raise ValueError("window must be a positive integer (calendar months either side)")
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):

@@ -58,6 +58,7 @@ from csplib.ingest.gaps import (
     _from_month_number,
     _month_number,
     category_gap_reason,
+    check_settings,
     gap_category,
     missing_months,
 )
@@ -90,18 +91,9 @@ _IMPLAUSIBLE_COLUMNS = (
 
 
 def _check_params(window: int, ratio: float, alpha: float, min_neighbours: int) -> None:
-    if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 1:
-        raise ValueError("window must be a positive integer (calendar months either side)")
     if not (isinstance(ratio, (int, float)) and ratio > 1):
         raise ValueError("ratio must be a number greater than 1")
-    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-        raise ValueError("alpha must be a probability strictly between 0 and 1")
-    if (
-        not isinstance(min_neighbours, (int, np.integer))
-        or isinstance(min_neighbours, bool)
-        or not 1 <= min_neighbours <= 2 * window
-    ):
-        raise ValueError("min_neighbours must be an integer from 1 to 2 * window")
+    check_settings(window, alpha, min_neighbours)
 
 
 def _flag_series(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csplib.core.comparison import compare_months
+from csplib.core.comparison import COMPARED_COLUMNS, compare_months
 from csplib.core.errors import ParamsError
 from csplib.core.periods import check_coverage, months_present
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
@@ -49,18 +49,7 @@ _PROFILE_COLUMNS = [
     "rate_per_1000",
     "rank",
     "share_of_area",
-    "previous",
-    "previous_months",
-    "comparison",
-    "months_compared",
-    "count_compared",
-    "previous_compared",
-    "volume_change",
-    "pct_change",
-    "p_value",
-    "significant",
-    "direction",
-    "complete",
+    *COMPARED_COLUMNS,
 ]
 
 

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from csplib.core.comparison import compare_months
+from csplib.core.comparison import COMPARED_COLUMNS, compare_months
 from csplib.core.errors import DataError, DefinitionError
 from csplib.core.periods import Period, months_present
 from csplib.core.schema import ASB
@@ -371,18 +371,7 @@ _VOLUME_COLUMNS = [
     "count",
     "months",
     "rate_per_1000",
-    "previous",
-    "previous_months",
-    "comparison",
-    "months_compared",
-    "count_compared",
-    "previous_compared",
-    "volume_change",
-    "pct_change",
-    "p_value",
-    "significant",
-    "direction",
-    "complete",
+    *COMPARED_COLUMNS,
 ]
 
 _NO_TEST = dict(volume_change=np.nan, pct_change=np.nan, p_value=np.nan, significant=False,
