@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from csplib.chapters.result import ChapterResult, Table
+from csplib.core.comparison import month_span
 from csplib.core.errors import DataError
 from csplib.core.schema import ASB
 from csplib.ingest.harm_weights import harm_weights_of
@@ -91,7 +92,7 @@ def _months_with_data(series: pd.Series) -> str:
     if present.empty:
         return "no month with data"
     n, first, last = len(present), present.index[0], present.index[-1]
-    span = f"{first:%b %Y}" if first == last else f"{first:%b %Y} to {last:%b %Y}"
+    span = month_span(first, last)
     gaps = (last.year - first.year) * 12 + last.month - first.month + 1 - n
     if gaps:
         span += f"; {gaps} month{'s' * (gaps != 1)} without data left out"

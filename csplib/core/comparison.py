@@ -43,7 +43,15 @@ import pandas as pd
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Coverage, Period, check_coverage, months_present
 
-__all__ = ["COMPARED_COLUMNS", "KINDS", "Comparison", "compare_months", "month_list", "of_months"]
+__all__ = [
+    "COMPARED_COLUMNS",
+    "KINDS",
+    "Comparison",
+    "compare_months",
+    "month_list",
+    "month_span",
+    "of_months",
+]
 
 #: What a comparison can be: all months, the months present in both, or none.
 KINDS = ("complete", "like_for_like", "dropped")
@@ -68,6 +76,21 @@ COMPARED_COLUMNS: tuple[str, ...] = (
 
 def _plural(n: int, word: str = "month") -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def month_span(first, last) -> str:
+    """The months ``first`` to ``last`` in words: ``"Apr 2022 to Mar 2025"`` (one month:
+    ``"Mar 2025"``).
+
+    Examples
+    --------
+    >>> month_span("2022-04-15", "2025-03-01"), month_span("2025-03-01", "2025-03-31")
+    ('Apr 2022 to Mar 2025', 'Mar 2025')
+    """
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{last:%b %Y}"
+    return f"{first:%b %Y} to {last:%b %Y}"
 
 
 def month_list(months, *, years: bool = False) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from csplib.core.comparison import month_span
+
 __all__ = ["join_names", "month_span", "trend_window", "volume_harm_title", "rank_range_title"]
 
 
@@ -19,20 +21,6 @@ def join_names(items) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def month_span(first, last) -> str:
-    """``"Apr 2021 to Mar 2024"`` (one month: ``"Mar 2024"``).
-
-    Examples
-    --------
-    >>> month_span("2021-04-01", "2024-03-01"), month_span("2024-03-01", "2024-03-01")
-    ('Apr 2021 to Mar 2024', 'Mar 2024')
-    """
-    first, last = pd.Timestamp(first), pd.Timestamp(last)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{last:%b %Y}"
-    return f"{first:%b %Y} to {last:%b %Y}"
 
 
 def trend_window(monthly: pd.DataFrame, most: int) -> dict:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csplib.core.comparison import month_span
+
 __all__ = ["month_span", "months_used"]
 
 
@@ -26,20 +28,6 @@ def _month(value) -> pd.Timestamp:
 
 def _add_months(month: pd.Timestamp, n: int) -> pd.Timestamp:
     return month + pd.DateOffset(months=n)
-
-
-def month_span(start, end) -> str:
-    """``"Apr 2022 to Mar 2025"`` (one month: ``"Mar 2025"``).
-
-    Examples
-    --------
-    >>> month_span("2022-04-01", "2025-03-01")
-    'Apr 2022 to Mar 2025'
-    """
-    start, end = _month(start), _month(end)
-    if start == end:
-        return f"{start:%b %Y}"
-    return f"{start:%b %Y} to {end:%b %Y}"
 
 
 def months_used(has_data: pd.Series, *, relation: str = "") -> str:

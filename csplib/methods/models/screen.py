@@ -71,7 +71,7 @@ class EmergingTrendScreen:
        an assumption: months are independent given the level. Slow wandering of the level
        from month to month (positive autocorrelation) is not counted as noise, and the
        screen treats it as change; so is a change shared by every series of a group (a
-       category falling city-wide), which larger series then show as significant: the test
+       category falling area-wide), which larger series then show as significant: the test
        is against each series' own baseline, not against its group.
 
        ``dispersion="pooled"`` is the earlier estimate, from Pearson residuals about each
