@@ -104,9 +104,11 @@ def emerging_hotspots(
       synthetic data's new ASB hotspot, gives a Gi* z of only about 3 (significant after
       FDR for some draws, not others) while the screen finds it every time.
 
-    ``new_hotspot`` is True for an LSOA that rose (an emerging hot spot, or an increase
-    flagged by the screen) and was not a hot spot of the previous period's counts
-    (``previous_class``, Gi* of the previous counts).
+    ``new_hotspot`` is True for an LSOA that rose (an emerging hot spot whose own count
+    went up, or an increase flagged by the screen) and was not a hot spot of the previous
+    period's counts (``previous_class``, Gi* of the previous counts). An LSOA in a cluster
+    of rising neighbours whose own count fell is an emerging hot spot on the map but not a
+    new hotspot: a sentence would otherwise call a place whose incidents fell a new hotspot.
 
     Parameters
     ----------
@@ -215,7 +217,8 @@ def emerging_hotspots(
     table["rate_ratio"] = lsoa["rate_ratio"].to_numpy()
     table["lsoa_q_value"] = lsoa["q_value"].to_numpy()
     table["lsoa_change"] = np.where(lsoa["flagged"].to_numpy(dtype=bool), lsoa["change"], "none")
-    rose = (table["classification"] == "emerging " + HOT) | (table["lsoa_change"] == "increase")
+    in_rising_cluster = (table["classification"] == "emerging " + HOT) & (table["change"] > 0)
+    rose = in_rising_cluster | (table["lsoa_change"] == "increase")
     table["new_hotspot"] = rose & (table["previous_class"] != HOT)
     table = gpd.GeoDataFrame(
         table.drop(columns="geometry"), geometry=table.geometry.to_numpy(), crs=table.crs

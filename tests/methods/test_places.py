@@ -425,6 +425,26 @@ def test_emerging_hotspot_is_new_and_an_established_one_is_not(geo, lsoas):
         emerging_hotspots(inc, geo, current="Jan 24", measure="ratio")
 
 
+def test_a_falling_lsoa_in_a_rising_cluster_is_not_a_new_hotspot(geo, lsoas):
+    """Gi* averages an LSOA with its neighbours: one whose own count fell inside a cluster of
+    rises is an emerging hot spot on the map, but no sentence may call it a new hotspot."""
+    focus = lsoas.geometry.loc[NEW_HOTSPOT]
+    ring = lsoas.index[lsoas.geometry.intersects(focus)].drop(NEW_HOTSPOT)
+    rng = np.random.default_rng(5)
+    before = pd.Series(rng.poisson(10, len(lsoas)), index=lsoas.index)
+    after = pd.Series(rng.poisson(10, len(lsoas)), index=lsoas.index)
+    before[NEW_HOTSPOT], after[NEW_HOTSPOT] = 20, 10  # the centre falls by 10
+    after[ring] = before[ring] + 60  # every neighbour rises by 60
+    inc = pd.concat(
+        [incidents_from_counts(before, "2023-01-01"), incidents_from_counts(after, "2024-01-01")]
+    )
+    t = emerging_hotspots(inc, geo, current="Jan 24", permutations=0).table
+    row = t.loc[NEW_HOTSPOT]
+    assert row["classification"] == "emerging hot spot" and row["change"] == -10
+    assert row["previous_class"] == NOT_SIGNIFICANT and not row["new_hotspot"]
+    assert t.loc[ring, "new_hotspot"].mean() >= 0.8
+
+
 def test_emerging_hotspots_compare_like_for_like_months(geo, lsoas):
     """A month missing from the previous year is left out of both years, not scaled."""
     ones = pd.Series(1, index=lsoas.index)
