@@ -26,7 +26,9 @@ Layout of one entry, ``cache_dir/policeuk_files/<key>/`` (``<key>``: see
     The file's facts (rows read, kept and rejected, LSOA vintage). Written last, just
     before the entry is renamed into place: an entry without it is damaged and replaced.
 
-An entry is written under a temporary name and renamed when complete. One that cannot be
+An entry is written under a temporary name and renamed when complete; a temporary folder
+left behind by a process that was killed is swept away by the next read
+(:func:`sweep_leftovers`). One that cannot be
 read (a file missing, truncated or corrupt, or not what the entry's ``info.json`` says) is
 moved aside and deleted, the file parsed again and the entry replaced, with a note
 (:attr:`FileCache.repairs`). Nothing is ever evicted: entries for files no longer read stay
@@ -59,6 +61,7 @@ import errno
 import json
 import os
 import shutil
+import time
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -90,6 +93,7 @@ __all__ = [
     "read_entry",
     "read_json",
     "rebuilt_note",
+    "sweep_leftovers",
 ]
 
 T = TypeVar("T")
@@ -275,6 +279,71 @@ def _trouble_of_the_machine(exc: BaseException) -> bool:
     if isinstance(exc, MemoryError | PermissionError):  # ArrowMemoryError is a MemoryError
         return True
     return isinstance(exc, OSError) and exc.errno in _MACHINE_ERRNOS
+
+
+#: A temporary or discarded folder untouched this long (seconds) is a killed process's.
+STALE_AFTER = 6 * 3600
+
+
+def sweep_leftovers(folder: Path, *, older_than: float = STALE_AFTER) -> list[str]:
+    """Delete the temporary and discarded entries a killed process left in ``folder``.
+
+    An entry is written under a temporary name (``.tmp-…`` or ``<name>.tmp-…``) and a
+    damaged one is moved aside (``.trash-…``) before deletion; a process that finishes,
+    fails or is interrupted removes its own, but one killed outright (``kill -9``, power
+    loss) cannot. A leftover is deleted once it has not changed for ``older_than``
+    seconds, so a process still writing one is never disturbed.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        A cache folder (it need not exist).
+    older_than : float
+        Age in seconds, by modification time, after which a leftover is deleted.
+
+    Returns
+    -------
+    list of str
+        The names deleted, sorted.
+
+    Examples
+    --------
+    >>> import os, pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in (".tmp-ab12-cd34", "x.tmp-99-ef", "policeuk-ab12", ".trash-y-12"):
+    ...     (d / name).mkdir()
+    >>> os.utime(d / "x.tmp-99-ef", (0, 0)); os.utime(d / "policeuk-ab12", (0, 0))
+    >>> sweep_leftovers(d)
+    ['x.tmp-99-ef']
+    >>> for name in (".tmp-ab12-cd34", ".trash-y-12"):
+    ...     os.utime(d / name, (0, 0))
+    >>> sweep_leftovers(d)
+    ['.tmp-ab12-cd34', '.trash-y-12']
+    >>> sorted(p.name for p in d.iterdir())
+    ['policeuk-ab12']
+    """
+    folder = Path(folder)
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # no cache yet
+        return []
+    now = time.time()
+    swept = []
+    for path in entries:
+        name = path.name
+        if not (name.startswith((".tmp-", ".trash-")) or ".tmp-" in name):
+            continue
+        try:
+            if now - path.lstat().st_mtime < older_than:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:  # removed meanwhile by another process, or not ours to remove
+            continue
+        swept.append(name)
+    return sorted(swept)
 
 
 def install_entry(tmp: Path, final: Path) -> bool:

@@ -158,6 +158,7 @@ from csplib.ingest.filecache import (
     parquet_rows,
     read_entry,
     read_json,
+    sweep_leftovers,
 )
 from csplib.ingest.policeuk_pipeline import ingest
 from csplib.ingest.policeuk_schema import (
@@ -415,6 +416,8 @@ def read_policeuk(
     repairs: list[str] = []
     if cache_dir is not None:
         cache_dir = Path(cache_dir)
+        for folder in (cache_dir, cache_dir / "policeuk_files"):
+            sweep_leftovers(folder)  # what a killed run left half-written
         final = cache_dir / f"policeuk-{key[:32]}"
         cached = read_entry(
             final,

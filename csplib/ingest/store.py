@@ -41,6 +41,7 @@ from csplib.ingest.filecache import (
     install_entry,
     read_entry,
     read_json,
+    sweep_leftovers,
 )
 from csplib.ingest.geography import Geography
 from csplib.ingest.indicators import read_indicators
@@ -207,6 +208,7 @@ def _cached_frames(
     own temporary folder and renames it into place; a process that loses the race discards
     its copy and reads the winner's.
     """
+    sweep_leftovers(folder.parent)  # what a killed run left half-written
     frames = read_entry(
         folder, "complete", _read_frames, what=what, notes=[] if notes is None else notes
     )

@@ -245,6 +245,16 @@ def test_a_killed_cold_read_then_a_read_gives_a_clean_reads_tables(tmp_path, cle
             assert_same_tables(store, clean_store)
             assert store.quality.notes == clean_store.quality.notes  # nothing was damaged
         assert killed_mid_write >= 1
+        # what the killed reads left half written is swept once it is stale, and only then
+        left = [p for c in caches for p in c.rglob("*") if ".tmp-" in p.name]
+        assert left
+        read_store(caches[0])
+        assert [p for p in left if p.exists()] == left  # fresh: perhaps still being written
+        for path in left:
+            os.utime(path, (0, 0))
+        for cache in caches:
+            assert_same_tables(read_store(cache), clean_store)
+        assert not [p for c in caches for p in c.rglob("*") if ".tmp-" in p.name]
     finally:
         for child in children:
             if child.poll() is None:
