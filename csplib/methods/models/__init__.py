@@ -53,7 +53,14 @@ from csplib.methods.models.seasonal import (
     SeasonalDecomposition,
     SeasonalProfile,
 )
-from csplib.methods.models.spc import DEFAULT_RULES, SPCChart, SPCResults
+from csplib.methods.models.spc import (
+    ASSURANCE_LABELS,
+    DEFAULT_RULES,
+    VARIATION_LABELS,
+    SPCChart,
+    SPCResults,
+)
+from csplib.methods.models.spc_laney import LaneyChart
 from csplib.methods.models.trend import (
     CountTrend,
     MannKendallResults,
@@ -83,6 +90,9 @@ __all__ = [
     "SPCChart",
     "SPCResults",
     "DEFAULT_RULES",
+    "VARIATION_LABELS",
+    "ASSURANCE_LABELS",
+    "LaneyChart",
     "InterruptedTimeSeries",
     "ITSResults",
     "CountForecast",

@@ -1,28 +1,18 @@
-"""Statistical process control charts in the NHS "Making Data Count" style.
+"""Statistical process control charts as the NHS draws them ("Making Data Count").
 
 The chart (XmR, or a Poisson c-chart for low counts) has a centre line at the baseline mean
-and process limits; four special-cause rules, as in NHS England's Making Data Count (MDC)
-guidance and the NHS-R ``NHSRplotthedots`` package that reproduces its Excel tool:
-
-``outside_limits``
-    A point above the upper or below the lower process limit.
-``shift``
-    A run of ``7`` or more consecutive points all above or all below the centre line. A point
-    exactly on the centre line is neither above nor below: it **breaks** the run.
-``trend``
-    A run of ``7`` or more consecutive points each higher than the one before (or each
-    lower). Two equal consecutive values **break** the trend (the difference is neither up
-    nor down), as in the MDC Excel tool and NHSRplotthedots.
-``two_of_three``
-    Two (or three) out of three consecutive points beyond the two-sigma line (two thirds of
-    the way from the centre to a limit) on the same side; the points beyond the line are
-    flagged. Points beyond the process limits count as beyond the two-sigma line (the
-    Western Electric reading of the rule). NHSRplotthedots counts only points between the
-    two-sigma line and the limit, and also requires the third point to be on the same side
-    of the mean; the two differ only next to a point that is already a special cause.
-
-Every point of a run is flagged, not only the one that completes it. Run lengths can be
-changed and rules switched off with ``rules``.
+and process limits; the four special-cause rules, the direction of a special-cause point and
+the Making Data Count (MDC) variation and assurance are those of the NHS-R Community package
+NHSRplotthedots, which reproduces NHS England's MDC Excel tool: see
+:mod:`csplib.methods.models.spc_rules` for the rules word for word. In short: a point beyond
+a process limit; a run of 7 or more points on one side of the mean (a point on the mean
+breaks it); a run of 7 or more strict rises or falls (a tie breaks it); two of three
+consecutive points between the two-sigma line and the limit with all three on the same side
+of the mean. Every point of a run is flagged. Where rules overlap, a trend sets the
+direction: a rising run of seven below the mean is *high*, a concern when lower is better.
+Run lengths can be changed and rules switched off with ``rules``; ``{"two_of_three":
+"western_electric"}`` reads that rule as the Western Electric handbook (1956) and Minitab's
+Test 5 do (points beyond the limit count, the third point may be anywhere).
 
 Limits
 ------
@@ -30,144 +20,208 @@ Limits
   mean +- 2.66 x the mean moving range of the baseline (2.66 = 3 / 1.128, so the limits are
   about 3 sigma); two-sigma lines at mean +- (2/3) x 2.66 x mean moving range. As in the MDC
   Excel tool, moving ranges are not screened for outliers unless ``screen_outliers=True``
-  (then moving ranges above 3.267 x their mean are dropped and the mean recomputed, as
-  NHSRplotthedots does by default).
+  (then moving ranges of 3.267 x their mean or more are dropped and the mean recomputed:
+  NHSRplotthedots' default, which its "deviations" vignette says the Excel tool does not do).
 * **c-chart** (Poisson limits): centre = baseline mean ``c``; limits = ``c +- 3 sqrt(c)``,
   two-sigma lines at ``c +- 2 sqrt(c)``. With ``chart="auto"`` the c-chart is used when the
   baseline mean is below ``c_chart_below`` (5 a month): there the moving range takes only a
   few distinct values and XmR limits are unstable, while the Poisson variance is a
-  reasonable assumption for rare, independent events.
+  reasonable assumption for rare, independent events. NHSRplotthedots and the MDC tool draw
+  XmR only: use ``chart="xmr"`` to match them on low counts.
 
-Lower limits and lines are not allowed below zero (a count cannot be negative).
+Lower limits and lines are drawn no lower than zero (a count cannot be negative); the rules
+and the assurance use the limits before clipping, as NHSRplotthedots does (for counts the
+result is the same).
 
-Variation icons
----------------
-Each special-cause point is "high" or "low": for ``outside_limits``, ``two_of_three`` and
-``shift`` by its side of the centre line, for ``trend`` by the direction of the trend (rules
-are consulted in that order when several fire). With ``polarity="down"`` (lower is better,
-the default for crime counts) a high point is *concern* and a low point *improvement*;
-``"up"`` reverses this; ``"neutral"`` calls both *neither*. Common-cause points are
-``common_cause``. The chart's icon is the variation of the latest point with data.
+Differences from NHSRplotthedots
+--------------------------------
+* Baseline: NHSR fixes the limits on the first ``n`` points (``fix_after_n_points``, here
+  ``baseline=n``); a ``(start, end)`` baseline of months anywhere in the series is an
+  addition. There is no rebasing: a chart has one set of limits (for a changed process, chart
+  the months since the change on their own).
+* Missing months are skipped, the points either side treated as consecutive (NHSR expects no
+  gaps); the note names them.
+* The c-chart for low counts (above) and the default ``screen_outliers=False`` (the Excel
+  tool's choice, not NHSR's).
+* Fewer than 15 baseline points give a note (NHSR warns below 12).
+
+Classification
+--------------
+Each point has a ``variation`` (``common_cause``, ``special_cause_concern``,
+``special_cause_improvement``, ``special_cause_neither``) and a ``direction`` (high / low):
+with ``polarity="down"`` (lower is better, the default for crime counts) a high point is a
+concern, with ``"up"`` an improvement, with ``"neutral"`` neither. The chart's variation is
+that of the latest point with data (the MDC variation icon), e.g.
+``special_cause_concern_high``; with a ``target``, the assurance is ``consistent_pass``,
+``consistent_fail`` or ``inconsistent`` (hit and miss). :data:`VARIATION_LABELS` and
+:data:`ASSURANCE_LABELS` give the plain-English reading of each.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from csplib.methods.models._results import ModelResults, join_notes
-from csplib.methods.models._series import (
-    as_monthly_counts,
-    check_choice,
-    check_month,
-    format_months,
+from csplib.methods.models._series import as_monthly_counts, check_choice, format_months
+from csplib.methods.models.spc_rules import (
+    ASSURANCE_LABELS,
+    DEFAULT_RULES,
+    VARIATION_LABELS,
+    apply_rules,
+    assurance,
+    baseline_mask,
+    check_baseline,
+    check_rules,
+    variation_key,
 )
 
-__all__ = ["SPCChart", "SPCResults", "DEFAULT_RULES"]
+__all__ = [
+    "SPCChart",
+    "SPCResults",
+    "DEFAULT_RULES",
+    "VARIATION_LABELS",
+    "ASSURANCE_LABELS",
+    "check_target",
+    "spc_results",
+]
 
-#: Rule name -> default setting (True/False for on/off rules, run length for runs).
-DEFAULT_RULES: dict[str, bool | int] = {
-    "outside_limits": True,
-    "shift": 7,
-    "trend": 7,
-    "two_of_three": True,
-}
 XMR_FACTOR = 2.66
 MR_SCREEN_FACTOR = 3.267
 MIN_BASELINE_POINTS = 15
+POLARITIES = ("down", "up", "neutral")
 
 
-def _runs(sign: np.ndarray, length: int) -> np.ndarray:
-    """Mark elements of runs of ``length`` or more equal non-zero signs (0 breaks a run)."""
-    out = np.zeros(len(sign), dtype=bool)
-    start = 0
-    for i in range(1, len(sign) + 1):
-        if i == len(sign) or sign[i] != sign[start]:
-            if sign[start] != 0 and i - start >= length:
-                out[start:i] = True
-            start = i
-    return out
+def check_target(target) -> float | None:
+    """Validate a target: None or a finite number.
+
+    Examples
+    --------
+    >>> check_target(12)
+    12.0
+    """
+    if target is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, int | float | np.number):
+        raise ValueError(f"target must be a number or None; got {target!r}")
+    if not np.isfinite(target):
+        raise ValueError(f"target must be a finite number; got {target!r}")
+    return float(target)
 
 
-def _rule_outside_limits(y, centre, lower, upper, lower2, upper2, setting):
-    flags = (y > upper) | (y < lower)
-    return flags, np.sign(y - centre) * flags
+def mean_moving_range(values: np.ndarray, screen: bool) -> tuple[float, int]:
+    """Mean moving range of ``values``, with NHSR's outlier screen; and how many were dropped.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1])
+    >>> mean_moving_range(y, screen=True)
+    (1.0, 2)
+    """
+    mr = np.abs(np.diff(values))
+    mr_bar = float(mr.mean())
+    if not screen:
+        return mr_bar, 0
+    kept = mr[mr < MR_SCREEN_FACTOR * mr_bar]
+    if len(kept) == 0:  # every moving range equal (e.g. all zero): nothing to screen
+        return mr_bar, 0
+    return float(kept.mean()), int(len(mr) - len(kept))
 
 
-def _rule_shift(y, centre, lower, upper, lower2, upper2, setting):
-    side = np.sign(y - centre)
-    flags = _runs(side, int(setting))
-    return flags, side * flags
+def spc_results(
+    y: pd.Series,
+    obs: pd.Series,
+    in_base: np.ndarray,
+    limits: dict,
+    *,
+    rules,
+    polarity: str,
+    target: float | None,
+    config: dict,
+    method: str,
+    notes: list[str],
+    extra: dict | None = None,
+    clip_upper: float | None = None,
+) -> SPCResults:
+    """Apply the rules to charted points and assemble :class:`SPCResults`.
 
+    Parameters
+    ----------
+    y : Series
+        The whole series on the chart's scale (missing months ``NaN``).
+    obs : Series
+        Its months with data.
+    in_base : array of bool
+        Which points with data set the limits.
+    limits : dict
+        ``centre``, ``lower``, ``upper``, ``lower_2sigma``, ``upper_2sigma`` before clipping
+        (floats, or arrays over ``obs``).
+    extra : dict, optional
+        Further columns over ``obs`` for the table, placed after ``value``.
+    clip_upper : float, optional
+        Largest value a limit is drawn at (1 for proportions).
 
-def _rule_trend(y, centre, lower, upper, lower2, upper2, setting):
-    # A trend of L points is L - 1 consecutive differences of the same non-zero sign.
-    n = len(y)
-    flags = np.zeros(n, dtype=bool)
-    direction = np.zeros(n)
-    if n < 2:
-        return flags, direction
-    step = np.sign(np.diff(y))
-    marked = _runs(step, int(setting) - 1)
-    for j in np.flatnonzero(marked):
-        flags[j] = flags[j + 1] = True
-        direction[j] = direction[j + 1] = step[j]
-    return flags, direction
+    Examples
+    --------
+    >>> idx = pd.date_range("2022-01-01", periods=3, freq="MS")
+    >>> y = pd.Series([5.0, 6, 30], index=idx)
+    >>> lim = dict(centre=6.0, lower=0.0, upper=12.0, lower_2sigma=2.0, upper_2sigma=10.0)
+    >>> res = spc_results(y, y, np.ones(3, bool), lim, rules=check_rules(None),
+    ...                   polarity="down", target=None, config={}, method="XmR", notes=[])
+    >>> res.variation
+    'special_cause_concern_high'
+    """
+    values = obs.to_numpy(float)
+    n = len(values)
+    lim = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in limits.items()}
+    out = apply_rules(
+        values,
+        lim["centre"],
+        lim["lower"],
+        lim["upper"],
+        lim["lower_2sigma"],
+        lim["upper_2sigma"],
+        rules,
+        polarity,
+    )
+    pos = y.index.get_indexer(obs.index)
 
+    def full(values, fill, dtype=float):
+        out = np.full(len(y), fill, dtype=dtype)
+        out[pos] = values
+        return out
 
-def _rule_two_of_three(y, centre, lower, upper, lower2, upper2, setting):
-    beyond = np.where(y > upper2, 1, np.where(y < lower2, -1, 0))
-    flags = np.zeros(len(y), dtype=bool)
-    for j in range(len(y) - 2):
-        window = beyond[j : j + 3]
-        for side in (1, -1):
-            if (window == side).sum() >= 2:
-                flags[j : j + 3] |= window == side
-    return flags, np.sign(y - centre) * flags
-
-
-#: The rule registry: name -> function(y, centre, lower, upper, lower2, upper2, setting)
-#: returning (flags, direction). Order sets precedence for a point's direction.
-RULES = {
-    "outside_limits": _rule_outside_limits,
-    "two_of_three": _rule_two_of_three,
-    "shift": _rule_shift,
-    "trend": _rule_trend,
-}
-
-
-def _check_rules(rules) -> dict[str, bool | int]:
-    if rules is None:
-        return dict(DEFAULT_RULES)
-    if not isinstance(rules, Mapping):
-        raise ValueError(
-            f"rules must be a mapping of rule name to setting, e.g. {{'shift': 8}}; got {rules!r}"
-        )
-    out = dict(DEFAULT_RULES)
-    for name, setting in rules.items():
-        if name not in DEFAULT_RULES:
-            raise ValueError(f"unknown SPC rule {name!r}; rules are {', '.join(DEFAULT_RULES)}")
-        if isinstance(DEFAULT_RULES[name], bool):
-            if not isinstance(setting, bool):
-                raise ValueError(f"rule {name!r} is switched on or off: use True or False")
-        elif setting is not False and (
-            isinstance(setting, bool) or not isinstance(setting, int) or setting < 2
-        ):
-            raise ValueError(
-                f"rule {name!r} takes a run length (an integer >= 2) or False to switch it off; "
-                f"got {setting!r}"
-            )
-        out[name] = setting
-    return out
+    columns = {"value": y.to_numpy(float)}
+    columns.update({k: full(v, np.nan) for k, v in (extra or {}).items()})
+    columns["centre"] = full(lim["centre"], np.nan)
+    for k in ("lower", "upper", "lower_2sigma", "upper_2sigma"):
+        v = np.maximum(lim[k], 0.0)
+        columns[k] = full(np.minimum(v, clip_upper) if clip_upper is not None else v, np.nan)
+    columns["baseline"] = full(in_base, False, bool)
+    for name in ("outside_limits", "two_of_three", "shift", "trend", "special_cause"):
+        columns[name] = full(out[name], False, bool)
+    direction = np.where(out["direction"] > 0, "high", np.where(out["direction"] < 0, "low", ""))
+    columns["direction"] = full(direction, np.nan, object)
+    columns["variation"] = full(out["variation"], np.nan, object)
+    table = pd.DataFrame(columns, index=y.index)
+    last = n - 1
+    key = variation_key(out["variation"][last], direction[last])
+    return SPCResults(
+        table,
+        variation=key,
+        assurance=assurance(target, lim["lower"][last], lim["upper"][last], polarity),
+        target=target,
+        config={**config, "target": target},
+        method=method,
+        note=join_notes(*notes),
+    )
 
 
 class SPCChart:
-    """A statistical process control chart of monthly counts (NHS Making Data Count style).
+    """A statistical process control chart of monthly counts, as NHS Making Data Count draws it.
 
-    See the module documentation for the limits, the rules and the conventions (a point on
-    the mean breaks a shift; equal consecutive values break a trend).
+    See the module documentation for the limits, the rules and how they differ from
+    NHSRplotthedots.
 
     Parameters
     ----------
@@ -180,7 +234,8 @@ class SPCChart:
         "2021-03")``). Limits are extended over the whole series.
     polarity : {"down", "up", "neutral"}
         Which direction is better: ``"down"`` (fewer is better; default, for crime and ASB),
-        ``"up"`` or ``"neutral"``.
+        ``"up"`` or ``"neutral"`` (NHSR's ``improvement_direction`` "decrease", "increase",
+        "neutral").
     rules : mapping, optional
         Override :data:`DEFAULT_RULES`: ``{"shift": 8, "two_of_three": False}``.
     chart : {"auto", "xmr", "c"}
@@ -189,20 +244,24 @@ class SPCChart:
     c_chart_below : float
         Baseline mean below which ``"auto"`` uses the c-chart (5).
     screen_outliers : bool
-        Drop moving ranges above 3.267 x their mean before computing XmR limits (False, as
-        in the MDC Excel tool).
+        Drop moving ranges of 3.267 x their mean or more before computing XmR limits (False,
+        as in the MDC Excel tool; NHSRplotthedots' default is True).
+    target : float, optional
+        A target for the count, for the MDC assurance.
 
     Examples
     --------
     >>> idx = pd.date_range("2022-01-01", periods=20, freq="MS")
     >>> y = pd.Series([20, 22, 19, 21, 20, 23, 18, 21, 20, 22,
     ...                19, 21, 20, 22, 21, 20, 19, 45, 21, 20], index=idx)
-    >>> res = SPCChart(y, baseline=12).fit()
+    >>> res = SPCChart(y, baseline=12, target=10).fit()
     >>> row = res.table.loc["2023-06-01"]
     >>> bool(row["outside_limits"]), row["variation"]
     (True, 'special_cause_concern')
-    >>> res.icon
-    'common_cause'
+    >>> res.variation, res.assurance
+    ('common_cause', 'consistent_fail')
+    >>> res.assurance_label.split(":")[0]
+    'Consistently failing'
     """
 
     def __init__(
@@ -214,35 +273,12 @@ class SPCChart:
         chart: str = "auto",
         c_chart_below: float = 5.0,
         screen_outliers: bool = False,
+        target=None,
     ):
         self.series = as_monthly_counts(series)
-        index = self.series.index
-        if (
-            baseline is None
-            or isinstance(baseline, int | np.integer)
-            and not isinstance(baseline, bool)
-        ):
-            if baseline is not None and not 2 <= baseline <= len(index):
-                raise ValueError(
-                    f"baseline must be between 2 and the length of the series ({len(index)}) "
-                    f"points; got {baseline}"
-                )
-        elif isinstance(baseline, tuple | list) and len(baseline) == 2:
-            first = check_month(baseline[0], "baseline start", index)
-            last = check_month(baseline[1], "baseline end", index)
-            if last < first:
-                raise ValueError(
-                    f"baseline end ({last:%Y-%m}) must not be before its start ({first:%Y-%m})"
-                )
-            baseline = (first, last)
-        else:
-            raise ValueError(
-                "baseline must be None (all months), an integer number of first months, or a "
-                f"(start, end) pair of months; got {baseline!r}"
-            )
-        self.baseline = baseline
-        self.polarity = check_choice(polarity, "polarity", ("down", "up", "neutral"))
-        self.rules = _check_rules(rules)
+        self.baseline = check_baseline(baseline, self.series.index)
+        self.polarity = check_choice(polarity, "polarity", POLARITIES)
+        self.rules = check_rules(rules)
         self.chart = check_choice(chart, "chart", ("auto", "xmr", "c"))
         if (
             isinstance(c_chart_below, bool)
@@ -254,9 +290,10 @@ class SPCChart:
         if not isinstance(screen_outliers, bool):
             raise ValueError(f"screen_outliers must be True or False; got {screen_outliers!r}")
         self.screen_outliers = screen_outliers
+        self.target = check_target(target)
 
     def fit(self) -> SPCResults:
-        """Compute the limits and apply the rules.
+        """Compute the limits, apply the rules and classify the chart.
 
         Returns
         -------
@@ -271,13 +308,7 @@ class SPCChart:
                 f"No data for {format_months(missing)}: skipped, with the months either side "
                 "treated as consecutive."
             )
-        in_base = pd.Series(False, index=obs.index)
-        if self.baseline is None:
-            in_base[:] = True
-        elif isinstance(self.baseline, tuple):
-            in_base[self.baseline[0] : self.baseline[1]] = True
-        else:
-            in_base.iloc[: self.baseline] = True
+        in_base = baseline_mask(obs.index, self.baseline)
         base = obs[in_base]
         config = {
             "baseline": f"{base.index[0]:%Y-%m} to {base.index[-1]:%Y-%m}" if len(base) else None,
@@ -289,18 +320,7 @@ class SPCChart:
             "screen_outliers": self.screen_outliers,
         }
         if len(base) < 2:
-            table = _empty_table(y)
-            return SPCResults(
-                table,
-                icon="none",
-                config={**config, "chart_used": None},
-                method="none (fewer than 2 baseline points with data)",
-                note=join_notes(
-                    f"No chart: the baseline has {len(base)} month(s) with data; at least 2 "
-                    "are needed (15 or more recommended).",
-                    *notes,
-                ),
-            )
+            return empty_results(y, config, len(base), notes, self.target)
         if len(base) < MIN_BASELINE_POINTS:
             notes.append(
                 f"The limits rest on only {len(base)} baseline points "
@@ -318,85 +338,47 @@ class SPCChart:
             )
             mr_bar = np.nan
         else:
-            mr = np.abs(np.diff(base.to_numpy()))
-            mr_bar = float(mr.mean())
-            if self.screen_outliers:
-                kept = mr[mr < MR_SCREEN_FACTOR * mr_bar]
-                if len(kept) < len(mr):
-                    notes.append(
-                        f"{len(mr) - len(kept)} moving range(s) above {MR_SCREEN_FACTOR} x "
-                        "their mean were left out of the limits."
-                    )
-                mr_bar = float(kept.mean()) if len(kept) else mr_bar
+            mr_bar, dropped = mean_moving_range(base.to_numpy(float), self.screen_outliers)
+            if dropped:
+                notes.append(
+                    f"{dropped} moving range(s) of {MR_SCREEN_FACTOR} x their mean or more "
+                    "were left out of the limits."
+                )
             half = XMR_FACTOR * mr_bar
             method = "XmR chart (mean +- 2.66 x mean moving range)"
         if centre == 0:
             notes.append("Every baseline month is zero: the limits collapse to zero.")
-        upper, lower = centre + half, max(centre - half, 0.0)
-        upper2, lower2 = centre + 2 * half / 3, max(centre - 2 * half / 3, 0.0)
-        values = obs.to_numpy()
-        flags = {}
-        direction = np.zeros(len(values))
-        for name, rule in RULES.items():
-            setting = self.rules[name]
-            if setting is False:
-                flags[name] = np.zeros(len(values), dtype=bool)
-                continue
-            f, d = rule(values, centre, lower, upper, lower2, upper2, setting)
-            flags[name] = f
-            direction = np.where((direction == 0) & f, d, direction)
-        special = np.logical_or.reduce(list(flags.values()))
-        variation = np.array(
-            [_variation(s, d, self.polarity) for s, d in zip(special, direction, strict=True)],
-            dtype=object,
+        limits = dict(
+            centre=centre,
+            lower=centre - half,
+            upper=centre + half,
+            lower_2sigma=centre - 2 * half / 3,
+            upper_2sigma=centre + 2 * half / 3,
         )
-        table = pd.DataFrame(
-            {
-                "value": values,
-                "centre": centre,
-                "lower": lower,
-                "upper": upper,
-                "lower_2sigma": lower2,
-                "upper_2sigma": upper2,
-                "baseline": in_base.to_numpy(),
-                **flags,
-                "special_cause": special,
-                "direction": np.where(direction > 0, "high", np.where(direction < 0, "low", "")),
-                "variation": variation,
-            },
-            index=obs.index,
-        ).reindex(y.index)
-        for name in [*RULES, "special_cause", "baseline"]:
-            table[name] = table[name].astype("boolean").fillna(False).astype(bool)
-        table["value"] = y
-        last = table.dropna(subset=["value"]).iloc[-1]
-        icon = last["variation"] + (f"_{last['direction']}" if last["direction"] else "")
-        return SPCResults(
-            table,
-            icon=icon,
+        return spc_results(
+            y,
+            obs,
+            in_base,
+            limits,
+            rules=self.rules,
+            polarity=self.polarity,
+            target=self.target,
             config={
                 **config,
                 "chart_used": "c-chart" if chart == "c" else "XmR",
                 "mean_moving_range": mr_bar,
             },
             method=method,
-            note=join_notes(*notes),
+            notes=notes,
         )
 
 
-def _variation(special: bool, direction: float, polarity: str) -> str:
-    if not special:
-        return "common_cause"
-    if polarity == "neutral" or direction == 0:
-        return "special_cause_neither"
-    better = 1 if polarity == "up" else -1
-    return "special_cause_improvement" if direction == better else "special_cause_concern"
-
-
-def _empty_table(y: pd.Series) -> pd.DataFrame:
+def empty_results(y, config, n_base, notes, target, extra_columns=()) -> SPCResults:
+    """Results with no chart: too few baseline points with data."""
     table = pd.DataFrame(
         {
             "value": y,
+            **{c: np.nan for c in extra_columns},
             "centre": np.nan,
             "lower": np.nan,
             "upper": np.nan,
@@ -406,16 +388,28 @@ def _empty_table(y: pd.Series) -> pd.DataFrame:
         },
         index=y.index,
     )
-    for name in RULES:
+    for name in ("outside_limits", "two_of_three", "shift", "trend"):
         table[name] = False
     table["special_cause"] = False
     table["direction"] = ""
     table["variation"] = "common_cause"
-    return table
+    return SPCResults(
+        table,
+        variation="none",
+        assurance=None,
+        target=target,
+        config={**config, "chart_used": None, "target": target},
+        method="none (fewer than 2 baseline points with data)",
+        note=join_notes(
+            f"No chart: the baseline has {n_base} month(s) with data; at least 2 "
+            "are needed (15 or more recommended).",
+            *notes,
+        ),
+    )
 
 
 class SPCResults(ModelResults):
-    """Results of :class:`SPCChart`.
+    """Results of :class:`SPCChart` and :class:`~csplib.methods.models.LaneyChart`.
 
     Attributes
     ----------
@@ -424,19 +418,87 @@ class SPCResults(ModelResults):
         ``lower_2sigma``, ``upper_2sigma``, ``baseline`` (used for the limits), one boolean
         column per rule, ``special_cause``, ``direction`` (high / low) and ``variation``
         (``common_cause``, ``special_cause_improvement``, ``special_cause_concern``,
-        ``special_cause_neither``). Missing months have a missing value and no flags.
+        ``special_cause_neither``). Missing months have a missing value and no flags. A
+        Laney chart adds ``numerator``, ``denominator`` and ``z``.
+    variation : str
+        The chart's MDC variation: that of the latest point with data, with ``_high`` /
+        ``_low`` for special causes, e.g. ``"special_cause_concern_high"``; ``"none"`` when
+        there is no chart. A key of :data:`VARIATION_LABELS`.
     icon : str
-        Variation of the latest point, with ``_high`` / ``_low`` for special causes,
-        e.g. ``"special_cause_concern_high"`` (the MDC variation icon).
+        The same as ``variation`` (the MDC variation icon).
+    variation_label : str
+        ``variation`` in plain English.
+    assurance : str or None
+        ``"consistent_pass"``, ``"consistent_fail"`` or ``"inconsistent"`` (hit and miss)
+        against ``target``; None without a target or with neutral polarity.
+    assurance_label : str or None
+        ``assurance`` in plain English.
+    target : float or None
+        The target the assurance was judged against.
     """
 
-    def __init__(self, table, *, icon, config, method, note=""):
+    def __init__(self, table, *, variation, assurance, target, config, method, note=""):
         super().__init__(config=config, method=method, note=note)
         self.table = table
-        self.icon = icon
+        self.variation = variation
+        self.assurance = assurance
+        self.target = target
 
-    def plot(self, ax=None, title: str | None = None):
+    @property
+    def icon(self) -> str:
+        return self.variation
+
+    @property
+    def variation_label(self) -> str:
+        return VARIATION_LABELS[self.variation]
+
+    @property
+    def assurance_label(self) -> str | None:
+        return ASSURANCE_LABELS[self.assurance] if self.assurance else None
+
+    @property
+    def point_variation(self) -> pd.Series:
+        """Each month's MDC variation key (a key of :data:`VARIATION_LABELS`); missing
+        months are ``None``.
+
+        Examples
+        --------
+        >>> idx = pd.date_range("2022-01-01", periods=13, freq="MS")
+        >>> res = SPCChart(pd.Series([12, 8] * 6 + [30], index=idx), baseline=12).fit()
+        >>> res.point_variation.iloc[-2:].tolist()
+        ['common_cause', 'special_cause_concern_high']
+        """
+        t = self.table
+        keys = [
+            variation_key(v, d) if pd.notna(x) else None
+            for v, d, x in zip(t["variation"], t["direction"], t["value"], strict=True)
+        ]
+        return pd.Series(keys, index=t.index, name="variation", dtype=object)
+
+    def classification(self) -> dict:
+        """The chart's MDC classification as data a page can draw: machine values and labels.
+
+        Examples
+        --------
+        >>> idx = pd.date_range("2022-01-01", periods=13, freq="MS")
+        >>> res = SPCChart(pd.Series([12, 8] * 6 + [30], index=idx), baseline=12).fit()
+        >>> res.classification()["variation_label"]
+        'Special cause of concern: significantly higher'
+        """
+        has = self.table["value"].notna()
+        month = self.table.index[has][-1] if has.any() else None
+        return {
+            "month": None if month is None else f"{month:%Y-%m}",
+            "variation": self.variation,
+            "variation_label": self.variation_label,
+            "assurance": self.assurance,
+            "assurance_label": self.assurance_label,
+            "target": self.target,
+        }
+
+    def plot(self, ax=None, title: str | None = None, ylabel: str | None = None):
         """The SPC chart in the MDC look; returns the Axes."""
         from csplib.present.charts.models import plot_spc
 
-        return plot_spc(self.table, ax=ax, title=title)
+        kwargs = {} if ylabel is None else {"ylabel": ylabel}
+        return plot_spc(self.table, ax=ax, title=title, target=self.target, **kwargs)

@@ -152,11 +152,13 @@ def plot_spc(
     ylabel: str = "Count per month",
     xlabel: str = "Month",
     source: str | None = None,
+    target: float | None = None,
 ):
     """An SPC chart in the Making Data Count look, from :attr:`SPCResults.table`.
 
     Points are coloured by ``variation``; the mean is a solid line, process limits dashed and
-    the two-sigma lines dotted.
+    the two-sigma lines dotted; a ``target`` is a red dash-dot line. Limits may vary by month
+    (Laney u' and p' charts).
 
     Examples
     --------
@@ -182,6 +184,11 @@ def plot_spc(
         Line2D([], [], color=DARK, linewidth=1.2, label="Mean"),
         Line2D([], [], color=GREY, linewidth=1.0, linestyle="--", label="Process limits"),
     ]
+    if target is not None:
+        ax.axhline(target, color=VERMILION, linewidth=1.0, linestyle="-.")
+        handles.append(
+            Line2D([], [], color=VERMILION, linewidth=1.0, linestyle="-.", label="Target")
+        )
     variation = table["variation"].fillna("")
     for kind, colour in VARIATION_COLOURS.items():
         mask = (variation == kind).to_numpy()

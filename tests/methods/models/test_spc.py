@@ -111,11 +111,18 @@ def test_two_of_three_beyond_the_two_sigma_line():
     assert not res.table["outside_limits"].any()
 
 
-def test_a_point_beyond_the_limit_counts_towards_two_of_three():
-    res = SPCChart(series([*ALTERNATING, 22, 18, 10]), baseline=12).fit()
-    t = res.table.iloc[12:]
-    assert t["outside_limits"].tolist() == [True, False, False]
-    assert t["two_of_three"].tolist() == [True, True, False]
+def test_a_point_beyond_the_limit_counts_towards_two_of_three_only_as_western_electric():
+    # 22 is beyond the limit (20.64), 18 beyond the two-sigma line, 10 on the mean
+    y = series([*ALTERNATING, 22, 18, 10])
+    nhs = SPCChart(y, baseline=12).fit().table.iloc[12:]
+    assert nhs["outside_limits"].tolist() == [True, False, False]
+    # NHSRplotthedots: the point beyond the limit is not "close to the limit", and the third
+    # point is on the mean (neither side): no two-of-three
+    assert nhs["two_of_three"].tolist() == [False, False, False]
+    assert nhs["special_cause"].tolist() == [True, False, False]
+    we = SPCChart(y, baseline=12, rules={"two_of_three": "western_electric"}).fit()
+    assert we.table["two_of_three"].iloc[12:].tolist() == [True, True, False]
+    assert we.config["rules"]["two_of_three"] == "western_electric"
 
 
 def test_two_of_three_can_be_switched_off():
@@ -141,6 +148,11 @@ def test_c_chart_for_low_counts_with_poisson_limits():
 
 def test_polarity_sets_improvement_concern_or_neither():
     y = series([*ALTERNATING, 30])
+    res = SPCChart(y, baseline=12).fit()
+    assert res.variation == res.icon == "special_cause_concern_high"
+    assert res.variation_label == "Special cause of concern: significantly higher"
+    assert res.point_variation.iloc[-1] == "special_cause_concern_high"
+    assert (res.point_variation.iloc[:-1] == "common_cause").all()
     assert SPCChart(y, baseline=12, polarity="up").fit().icon == "special_cause_improvement_high"
     assert SPCChart(y, baseline=12, polarity="down").fit().icon == "special_cause_concern_high"
     assert SPCChart(y, baseline=12, polarity="neutral").fit().icon == "special_cause_neither_high"
@@ -195,6 +207,10 @@ def test_default_rules_are_the_mdc_four():
         ({"rules": {"runs": 7}}, "unknown SPC rule 'runs'"),
         ({"rules": {"shift": 1}}, r"takes a run length \(an integer >= 2\)"),
         ({"rules": {"outside_limits": 3}}, "switched on or off"),
+        ({"rules": {"two_of_three": "minitab"}}, "takes True \\(the NHS reading\\), False or"),
+        ({"rules": {"two_of_three": 1}}, "takes True \\(the NHS reading\\), False or"),
+        ({"target": "ten"}, "target must be a number or None"),
+        ({"target": float("nan")}, "target must be a finite number"),
         ({"rules": [("shift", 7)]}, "rules must be a mapping"),
         ({"baseline": 1}, "baseline must be between 2 and the length"),
         ({"baseline": 40}, "baseline must be between 2 and the length"),
