@@ -1,8 +1,8 @@
 """Risk: the deprivation gradient and public concern.
 
 Repeat victimisation is :mod:`csplib.methods.risk_repeats` and concentration in places (top
-shares, Gini coefficient, Lorenz curve) :mod:`csplib.methods.concentration`; their functions
-are re-exported here.
+shares, Gini and generalized Gini coefficients, Lorenz curve, each against random allocation)
+:mod:`csplib.methods.concentration`; their functions are re-exported here.
 
 Deprivation gradient
     Rates per 1,000 residents by IMD decile (1 = most deprived) with exact Poisson intervals,
@@ -39,7 +39,14 @@ from scipy import stats
 from statsmodels.stats.rates import confint_poisson_2indep
 
 from csplib.core.errors import DataError, ParamsError
-from csplib.methods.concentration import area_counts, concentration, gini, lorenz_curve
+from csplib.methods.concentration import (
+    area_counts,
+    chance_verdict,
+    concentration,
+    generalized_gini,
+    gini,
+    lorenz_curve,
+)
 from csplib.methods.measures.change import compare_survey
 from csplib.methods.measures.registry import load_registry
 from csplib.methods.risk_repeats import repeat_victimisation
@@ -55,8 +62,10 @@ __all__ = [
     # re-exported from csplib.methods.risk_repeats and csplib.methods.concentration
     "repeat_victimisation",
     "gini",
+    "generalized_gini",
     "area_counts",
     "concentration",
+    "chance_verdict",
     "lorenz_curve",
 ]
 

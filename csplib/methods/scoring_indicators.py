@@ -2,9 +2,17 @@
 
 :func:`theme_indicators` computes, for each theme over a period, its volume (count and rate
 per 1,000 residents), its change on the previous year (Poisson test), the risk indicators
-(repeat victims, concentration in the top 10% of LSOAs) and the harm indicators (Crime
-Severity Score weight per offence and share of all harm), and takes the values given by the
-analyst (forecast change, vulnerability, public concern, partnership response).
+(repeat victims, concentration in the top 10% of LSOAs and its excess over what chance
+alone gives) and the harm indicators (Crime Severity Score weight per offence and share of
+all harm), and takes the values given by the analyst (forecast change, vulnerability, public
+concern, partnership response).
+
+Concentration is scored on its **excess over chance**: a theme with one or two incidents per
+LSOA has a high top-10% share by chance alone (:mod:`csplib.methods.concentration`), so the
+raw share would rank sparse themes as concentrated. ``top10_excess`` is the share minus the
+mean share of 999 seeded random allocations of the theme's incidents to the same LSOAs (equal
+probabilities), and ``top10_p_value`` the one-sided Monte Carlo p-value, for an indicator's
+``significance`` rule (a share within chance then scores as no excess).
 """
 
 from __future__ import annotations
@@ -58,7 +66,9 @@ def theme_indicators(
     ``p_value`` (on the same period a year earlier, :func:`csplib.methods.themes.theme_volumes`:
     like-for-like months when a month of either year is missing, as every chapter compares),
     ``repeat_victim_share`` (themes whose rows carry ``victim_id``; else NaN),
-    ``top10_share`` (with ``lsoas``, the full LSOA list), ``harm_per_offence`` and
+    ``top10_share`` (with ``lsoas``, the full LSOA list), ``top10_excess`` (percentage
+    points above the mean share of random allocation) and ``top10_p_value`` (the chance of a
+    share at least as high under random allocation), ``harm_per_offence`` and
     ``harm_share`` (with weights, :func:`csplib.methods.harm.theme_harm`). Given by the analyst
     (mappings keyed by theme name; NaN when absent): ``forecast_change`` (e.g. from
     :mod:`csplib.methods.models`), ``vulnerability`` (1-5), ``public_concern`` (% from the survey,
@@ -82,6 +92,8 @@ def theme_indicators(
     ...                      vulnerability={"Burglary": 2})
     >>> t.loc["Burglary", ["count", "pct_change", "top10_share", "vulnerability"]].tolist()
     [12.0, 0.0, 100.0, 2.0]
+    >>> round(float(t.loc["Burglary", "top10_excess"]), 1)  # chance: 12 crimes over 2 LSOAs
+    38.7
     """
     specs = as_themes(themes)
     names = list(specs)
@@ -101,7 +113,7 @@ def theme_indicators(
                 out[col] = given.where(given.notna(), out[col])
     out["forecast_change"] = _per_theme(forecast_change, names, "forecast_change")
     out["vulnerability"] = _per_theme(vulnerability, names, "vulnerability")
-    repeat, top10 = [], []
+    repeat, top10, excess, p_value = [], [], [], []
     for spec in specs.values():
         rows = theme_incidents(spec, incidents, partner, period=period)
         has_victims = "victim_id" in rows.columns and rows["victim_id"].notna().any()
@@ -110,13 +122,18 @@ def theme_indicators(
             if has_victims
             else np.nan
         )
-        top10.append(
-            float(concentration(rows, lsoas, shares=(0.10,))["top_10pct_share"])
+        conc = (
+            concentration(rows, lsoas, shares=(0.10,))
             if lsoas is not None and "lsoa" in rows.columns
-            else np.nan
+            else pd.Series(dtype=float)
         )
+        top10.append(float(conc.get("top_10pct_share", np.nan)))
+        excess.append(float(conc.get("top_10pct_share_excess", np.nan)))
+        p_value.append(float(conc.get("top_10pct_share_p_value", np.nan)))
     out["repeat_victim_share"] = repeat
     out["top10_share"] = top10
+    out["top10_excess"] = excess
+    out["top10_p_value"] = p_value
     out["public_concern"] = _per_theme(public_concern, names, "public_concern")
     if category_weights is not None or code_weights is not None:
         harm = theme_harm(

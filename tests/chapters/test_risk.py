@@ -8,6 +8,7 @@ import pytest
 
 from csplib.chapters.result import ChapterResult
 from csplib.chapters.risk import (
+    CONCENTRATION_COLUMNS,
     CRIME,
     RiskAssessment,
     RiskResult,
@@ -325,17 +326,23 @@ def test_assess_without_partner_or_survey_shows_places_only(small_results):
     assert isinstance(result, ChapterResult) and result.chapter == "04_risk"
     assert list(result.tables) == [
         "concentration",
+        "concentration_by_category",
         "deprivation_gradient",
         "rates_by_deprivation_decile",
     ]
     assert result.notes["repeats"] and result.notes["concern"]
     conc = result.table("concentration")
     assert conc.counts == ("incidents",)
-    assert conc.derived == {
-        "top_5pct_share": ("incidents",),
-        "top_10pct_share": ("incidents",),
-        "gini": ("incidents",),
-    }
+    assert list(conc.frame.columns) == list(CONCENTRATION_COLUMNS)
+    # every measure, its chance range and the reading follow the count of incidents
+    plain = {"areas", "incidents", "zero_areas", "top_5pct_areas", "top_10pct_areas"}
+    assert conc.derived == {c: ("incidents",) for c in CONCENTRATION_COLUMNS if c not in plain}
+    # each crime type, then the all-crime row as their declared total
+    cats = result.table("concentration_by_category")
+    assert cats.totals == (CRIME,) and cats.frame.index[-1] == CRIME
+    assert cats.frame["incidents"].iloc[:-1].sum() == cats.frame.loc[CRIME, "incidents"]
+    assert cats.frame.loc[CRIME].equals(conc.frame.loc[CRIME])
+    assert cats.frame["incidents"].iloc[:-1].is_monotonic_decreasing
     assert result.table("deprivation_gradient").counts == ()
     rates = result.table("rates_by_deprivation_decile")
     assert rates.counts == ("incidents",) and set(rates.derived) == {"rate", "ci_low", "ci_high"}
@@ -412,7 +419,7 @@ def _area_context(la_codes, name, seed=11):
 
 def test_a_welsh_partnership_has_no_deprivation_gradient_and_says_why():
     result = assess(_area_context(["W06000015"], "Cardiff"))
-    assert list(result.tables) == ["concentration"]
+    assert list(result.tables) == ["concentration", "concentration_by_category"]
     assert result.gradients == {} and result.headline["deprivation_rate_ratio"] == {}
     assert result.headline["deprivation_edition"] is None
     (note,) = result.notes["places"]
@@ -449,3 +456,73 @@ def test_an_area_across_the_border_grades_its_english_lsoas_only():
     assert "covers the area's LSOAs in England only" in both.notes["places"][0]
     assert "218 of the 397 LSOAs of Nottingham, Cardiff are in Wales" in both.notes["places"][0]
     assert both.config["deprivation_edition"] == "IoD2025"
+
+
+# ----------------------------------------------------------------------------- against chance
+def test_incidents_spread_at_random_read_as_no_more_concentrated_than_chance():
+    """The Cardiff context's counts are Poisson with the same mean in every LSOA: random
+    allocation, so each group reads as chance (a one-sided 2.5% test each)."""
+    result = assess(_area_context(["W06000015"], "Cardiff"))
+    conc = result.table("concentration").frame
+    assert conc["pattern"].tolist() == ["no more concentrated than chance"] * 2
+    for group, row in conc.iterrows():
+        assert row["top_5pct_share_chance_low"] <= row["top_5pct_share"], group
+        assert row["top_5pct_share"] <= row["top_5pct_share_chance_high"], group
+    assert result.headline["concentration_pattern"] == {
+        CRIME: "no more concentrated than chance",
+        ASB: "no more concentrated than chance",
+    }
+    text = " ".join(f.text for f in result.findings)
+    assert "so crime was no more concentrated than chance" in text
+    assert "no more concentrated than chance: burglary" in text
+    assert "(chance alone " in result.figures["lorenz"]
+    assert set(result.chance_lorenz) == {CRIME, ASB}
+
+
+def test_a_planted_crime_type_is_found_and_a_sparse_random_one_is_not():
+    """Robbery: 160 crimes over 218 LSOAs, at random. Shoplifting: 30% of it in 3% of LSOAs.
+    Weapons: three crimes, too few to assess. Reported per crime type against chance."""
+    from types import SimpleNamespace
+
+    ctx = _area_context(["W06000015"], "Cardiff")
+    codes = ctx.store.geography.lsoa_table.index.to_numpy()
+    n = len(codes)
+    rng = np.random.default_rng(4)
+    hot = rng.choice(codes, size=7, replace=False)  # 3% of 218 LSOAs
+    shop = np.concatenate([rng.choice(hot, size=int(0.3 * 2 * n)), rng.choice(codes, size=305)])
+    lsoa = np.concatenate([rng.choice(codes, size=160), shop, codes[:3]])
+    rows = pd.DataFrame(
+        {
+            "month": pd.Timestamp("2019-07-01"),
+            "lsoa": lsoa,
+            "category": ["Robbery"] * 160
+            + ["Shoplifting"] * len(shop)
+            + ["Possession of weapons"] * 3,
+        }
+    )
+    store = SimpleNamespace(**{**vars(ctx.store), "incidents": rows})
+    result = assess(_Ctx(ctx.params, store))
+    cats = result.table("concentration_by_category").frame
+    assert cats.index.tolist() == ["Shoplifting", "Robbery", "Possession of weapons", CRIME]
+    assert cats.loc["Shoplifting", "pattern"] == "more concentrated than chance"
+    assert (
+        cats.loc["Shoplifting", "top_5pct_share"]
+        > 30
+        > cats.loc["Shoplifting", "top_5pct_share_chance_high"]
+    )
+    assert cats.loc["Robbery", "pattern"] == "no more concentrated than chance"
+    assert cats.loc["Robbery", "top_5pct_share"] > 14  # looks concentrated, by chance alone
+    assert cats.loc["Robbery", "gini"] > 0.5  # and by the Gini
+    # fewer crimes than places: the generalized Gini measures against one crime per place
+    assert cats.loc["Robbery", "generalized_gini"] < cats.loc["Robbery", "gini"]
+    (sentence,) = [f.text for f in result.findings if f.text.startswith("Each crime type")]
+    assert ": more concentrated than chance: shoplifting;" in sentence
+    assert "no more concentrated than chance: robbery (" in sentence
+    assert sentence.endswith("(1 crime type with fewer than 5 crimes not assessed).")
+    assert "possession of weapons" not in sentence
+    assert result.headline["category_pattern"]["Robbery"] == "no more concentrated than chance"
+    # the three weapons crimes are suppressed, and the total row does not give them away
+    shown, _ = protect(result.table("concentration_by_category"), threshold=5)
+    assert shown.loc["Possession of weapons", "incidents"] == "[c]"
+    assert shown.loc["Possession of weapons", "pattern"] == "[c]"
+    assert (shown["incidents"] == "[c]").sum() >= 2

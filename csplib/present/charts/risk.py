@@ -1,7 +1,10 @@
-"""Charts for the risk chapter: the deprivation gradient and repeat victimisation by year.
+"""Charts for the risk chapter: the deprivation gradient, repeat victimisation by year and
+the band chance alone gives on a Lorenz chart.
 
 Each function takes ``ax=None`` (a new house-style Axes is made) and returns the Axes; none
-calls ``plt.show()``. The Lorenz curve is :func:`csplib.present.charts.priorities.lorenz_chart`.
+calls ``plt.show()``. The Lorenz curve is :func:`csplib.present.charts.priorities.lorenz_chart`;
+:func:`chance_band` shades, under a curve drawn with it, the range of Lorenz curves random
+allocation of as many incidents gives (:func:`csplib.methods.concentration.chance_lorenz`).
 
 Examples
 --------
@@ -22,9 +25,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from csplib.present.charts.style import PALETTE, finish, new_axes
+from csplib.present.charts.style import PALETTE, finish, need_columns, new_axes
 
-__all__ = ["deprivation_chart", "repeat_victims_chart"]
+__all__ = ["deprivation_chart", "repeat_victims_chart", "chance_band"]
 
 
 def deprivation_chart(
@@ -115,3 +118,58 @@ def repeat_victims_chart(
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
     return finish(ax, title=title, xlabel="", ylabel=ylabel, source=source)
+
+
+def chance_band(
+    band: pd.DataFrame,
+    *,
+    color: str | None = None,
+    label: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Shade the range of Lorenz curves chance alone gives (a Lorenz chart's companion).
+
+    A curve inside the band is no more concentrated than random allocation of as many
+    incidents to the same places would make it; one above it is more concentrated.
+
+    Parameters
+    ----------
+    band : pandas.DataFrame
+        :func:`csplib.methods.concentration.chance_lorenz`: ``area_share``, ``low``, ``high``.
+    color : str, optional
+        Default: the colour of the last curve drawn on ``ax`` (so call it right after
+        :func:`~csplib.present.charts.priorities.lorenz_chart`), else the first of the palette.
+    label : str, optional
+        Legend entry; default ``"chance alone (<level>% of random allocations)"``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from csplib.methods.concentration import chance_lorenz
+    >>> ax = chance_band(chance_lorenz(20, [f"L{i}" for i in range(10)], draws=99))
+    >>> ax.get_legend_handles_labels()[1]
+    ['chance alone (95% of random allocations)']
+    """
+    need_columns(band, ["area_share", "low", "high"], "chance_band")
+    ax = ax if ax is not None else new_axes(5.0, 5.0)
+    if color is None:
+        curves = [line for line in ax.lines if line.get_gid() == "lorenz"]
+        color = curves[-1].get_color() if curves else PALETTE[0]
+    level = band.attrs.get("level", 0.95)
+    ax.fill_between(
+        band["area_share"].to_numpy(dtype=float),
+        band["low"].to_numpy(dtype=float),
+        band["high"].to_numpy(dtype=float),
+        color=color,
+        alpha=0.2,
+        linewidth=0,
+        label=label or f"chance alone ({level:.0%} of random allocations)",
+        gid="chance",
+    )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    return ax
