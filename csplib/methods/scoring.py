@@ -35,9 +35,13 @@ configuration and read by :mod:`csplib.chapters.priorities`.
 perturbations of the weights (each multiplied by U(1 - s, 1 + s), or Dirichlet draws around
 them) and of the breakpoints (each moved by U(-f, f) times its indicator's mean band width),
 with a fixed seed. Per theme it reports the median rank, the 90% range of ranks and the
-share of draws in the top k. A theme is **robust** when its top-k membership (in or out)
-is the same as in the base ranking in at least ``robust_share`` (90%) of draws; a theme
-whose rank flips under small weight changes is not.
+share of draws in the top k. A scale that no theme has a value for (an **unscored** scale,
+e.g. vulnerability when the parameters judge it for no theme) is covered over its whole
+range: in each draw each theme's score on it is drawn from the whole scale, and the lowest
+and highest are checked. A theme is **robust** when its top-k membership (in or out) is the
+same as in the base ranking, whatever values the unscored scales take, in at least
+``robust_share`` (90%) of draws; a theme whose rank flips under small weight changes, or
+could flip if an unscored scale were scored, is not.
 
 The parts, one concept each: the scheme and its checks (:mod:`csplib.params.priorities`),
 the scoring engine (:mod:`csplib.methods.scoring_engine`), the sensitivity analysis
@@ -53,7 +57,11 @@ Examples
 
 from csplib.methods.scoring_engine import score_indicator, score_themes
 from csplib.methods.scoring_indicators import theme_indicators
-from csplib.methods.scoring_sensitivity import SensitivityResult, sensitivity_analysis
+from csplib.methods.scoring_sensitivity import (
+    SensitivityResult,
+    sensitivity_analysis,
+    unscored_scales,
+)
 from csplib.params.priorities import (
     DEFAULT_CONFIG_FILE,
     DIRECTIONS,
@@ -78,5 +86,6 @@ __all__ = [
     "score_themes",
     "SensitivityResult",
     "sensitivity_analysis",
+    "unscored_scales",
     "theme_indicators",
 ]

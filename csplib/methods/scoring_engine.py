@@ -118,7 +118,7 @@ def scoring_inputs(indicators: pd.DataFrame, cfg: PriorityConfig) -> ScoringInpu
     return ScoringInputs(indicators.index, values, pd.DataFrame(shown, index=indicators.index))
 
 
-def score_draws(values, cfg: PriorityConfig, crit_w, ind_w, bps_list):
+def score_draws(values, cfg: PriorityConfig, crit_w, ind_w, bps_list, fill=None):
     """Scores of T themes under D draws of the weights and breakpoints.
 
     Parameters
@@ -130,6 +130,10 @@ def score_draws(values, cfg: PriorityConfig, crit_w, ind_w, bps_list):
         (D, C) criterion weights and (D, I) indicator weights.
     bps_list : list of numpy.ndarray
         Per indicator, (D, B) breakpoints.
+    fill : numpy.ndarray, optional
+        Indicator scores (on the scale) to use instead of those of the values, broadcast to
+        (D, T, I); NaN keeps the value's score. The sensitivity analysis fills the scales no
+        theme has a value for with scores over their whole range.
 
     Returns
     -------
@@ -145,6 +149,9 @@ def score_draws(values, cfg: PriorityConfig, crit_w, ind_w, bps_list):
         s = cfg.scale_min + lv if spec.direction == "higher_is_worse" else cfg.scale_max - lv
         s[:, np.isnan(v)] = cfg.midpoint if cfg.missing == "midpoint" else np.nan
         ind_scores[:, :, i] = s
+    if fill is not None:
+        fill = np.broadcast_to(np.asarray(fill, dtype=float), ind_scores.shape)
+        ind_scores = np.where(np.isnan(fill), ind_scores, fill)
     crit_scores = np.empty((n_draws, T, len(cfg.criteria)))
     for c, crit in enumerate(cfg.criteria):
         idx = [i for i, spec in enumerate(cfg.indicators) if spec.criterion == crit]

@@ -85,7 +85,9 @@ class IndicatorSpec:
 
 @dataclass(frozen=True)
 class SensitivitySpec:
-    """Settings of the sensitivity analysis (see the module notes)."""
+    """Settings of the sensitivity analysis (:mod:`csplib.methods.scoring_sensitivity`): a
+    theme is robust when its top-k membership matches the base ranking in at least
+    ``robust_share`` of ``draws``, whatever values the scales no theme was scored on take."""
 
     draws: int = 1000
     method: str = "uniform"

@@ -26,7 +26,7 @@ from csplib.methods.scoring import load_priority_config, score_themes, sensitivi
 from csplib.params import load_params
 
 SMALL = "tests/fixtures/params/small.yaml"
-MONTHS = pd.date_range("2021-04-01", "2024-03-01", freq="MS")
+MONTHS = pd.date_range("2022-04-01", "2025-03-01", freq="MS")
 
 
 def _incidents(means: dict, months=MONTHS, seed=0, lsoas=("A", "B", "C", "D")):
@@ -66,25 +66,25 @@ THEMES = {
 # ----------------------------------------------------------------------------- monthly counts
 def test_monthly_counts_missing_and_implausible_months_are_nan_not_zero():
     inc = _incidents({"Burglary": 20, "Drugs": 10, ASB: 50})
-    present = MONTHS.drop(pd.Timestamp("2022-08-01"))
-    inc = inc[inc["month"] != "2022-08-01"]
-    implausible = pd.DataFrame({"category": [ASB], "month": pd.to_datetime(["2023-06-01"])})
+    present = MONTHS.drop(pd.Timestamp("2023-08-01"))
+    inc = inc[inc["month"] != "2023-08-01"]
+    implausible = pd.DataFrame({"category": [ASB], "month": pd.to_datetime(["2024-06-01"])})
     m = theme_monthly_counts(
-        THEMES, inc, end="2024-03", months=36, months_present=present, implausible=implausible
+        THEMES, inc, end="2025-03", months=36, months_present=present, implausible=implausible
     )
     assert list(m.columns) == ["Burglary", "Drugs", "Anti-social behaviour"]
     assert m.index.freqstr == "MS" and len(m) == 36
-    assert m.loc["2022-08-01"].isna().all()  # missing for every theme
-    assert np.isnan(m.loc["2023-06-01", "Anti-social behaviour"])  # implausible for ASB only
+    assert m.loc["2023-08-01"].isna().all()  # missing for every theme
+    assert np.isnan(m.loc["2024-06-01", "Anti-social behaviour"])  # implausible for ASB only
     assert (
-        m.loc["2023-06-01", "Burglary"]
-        == ((inc["month"] == "2023-06-01") & (inc["category"] == "Burglary")).sum()
+        m.loc["2024-06-01", "Burglary"]
+        == ((inc["month"] == "2024-06-01") & (inc["category"] == "Burglary")).sum()
     )
-    assert m.attrs["excluded"]["Anti-social behaviour"] == [pd.Timestamp("2023-06-01")]
+    assert m.attrs["excluded"]["Anti-social behaviour"] == [pd.Timestamp("2024-06-01")]
     # a month with data but no rows of the theme is zero
-    inc2 = inc[~((inc["category"] == "Drugs") & (inc["month"] == "2023-01-01"))]
-    m2 = theme_monthly_counts(THEMES, inc2, end="2024-03", months_present=present)
-    assert m2.loc["2023-01-01", "Drugs"] == 0.0
+    inc2 = inc[~((inc["category"] == "Drugs") & (inc["month"] == "2024-01-01"))]
+    m2 = theme_monthly_counts(THEMES, inc2, end="2025-03", months_present=present)
+    assert m2.loc["2024-01-01", "Drugs"] == 0.0
 
 
 def test_monthly_counts_flag_theme_reads_partner_months_and_ignores_police_uk_defects():
@@ -97,20 +97,20 @@ def test_monthly_counts_flag_theme_reads_partner_months_and_ignores_police_uk_de
     implausible = pd.DataFrame(
         {
             "category": [ASB, "Violence and sexual offences"],
-            "month": pd.to_datetime(["2023-06-01", "2023-07-01"]),
+            "month": pd.to_datetime(["2024-06-01", "2024-07-01"]),
         }
     )
-    present = MONTHS.drop(pd.Timestamp("2022-08-01"))  # police.uk gap; partner has the month
+    present = MONTHS.drop(pd.Timestamp("2023-08-01"))  # police.uk gap; partner has the month
     m = theme_monthly_counts(
-        theme, inc, partner, end="2024-03", months_present=present, implausible=implausible
+        theme, inc, partner, end="2025-03", months_present=present, implausible=implausible
     )
     da = partner[partner["domestic"]].groupby("month").size()
     assert m["Domestic abuse"].tolist() == da.reindex(MONTHS).astype(float).tolist()
     # the mixed theme reads ASB from police.uk: its gap and its implausible ASB month are NaN,
     # but a police.uk violence defect does not touch the partner's crimes
-    assert np.isnan(m.loc["2022-08-01", "ASB and domestic"])
-    assert np.isnan(m.loc["2023-06-01", "ASB and domestic"])
-    assert not np.isnan(m.loc["2023-07-01", "ASB and domestic"])
+    assert np.isnan(m.loc["2023-08-01", "ASB and domestic"])
+    assert np.isnan(m.loc["2024-06-01", "ASB and domestic"])
+    assert not np.isnan(m.loc["2024-07-01", "ASB and domestic"])
 
 
 # ----------------------------------------------------------------------------- threat
@@ -135,7 +135,7 @@ def test_threat_recovers_a_known_trend_and_passes_the_models_through():
 
 
 def test_threat_fallbacks_short_series():
-    idx = pd.date_range("2023-04-01", periods=12, freq="MS")
+    idx = pd.date_range("2024-04-01", periods=12, freq="MS")
     frame = pd.DataFrame(
         {"Year": np.arange(40, 52, dtype=float), "Short": [5.0, 6.0, 7.0] + [np.nan] * 9}, index=idx
     )
@@ -155,49 +155,49 @@ def test_threat_fallbacks_short_series():
 
 # ----------------------------------------------------------------------------- prioritise
 def test_trend_window_stated_as_used_when_the_data_stop_before_the_period_ends():
-    """Data to Feb 2024 for 2023/24 (to Mar 2024), with a gap: every statement of the trend
-    window ends in Feb 2024 and says how many months had data."""
-    months = pd.date_range("2021-04-01", "2024-02-01", freq="MS").drop(pd.Timestamp("2022-08-01"))
+    """Data to Feb 2025 for 2024/25 (to Mar 2025), with a gap: every statement of the trend
+    window ends in Feb 2025 and says how many months had data."""
+    months = pd.date_range("2022-04-01", "2025-02-01", freq="MS").drop(pd.Timestamp("2023-08-01"))
     inc = _incidents({"Burglary": 40 * 1.2 ** (np.arange(34) / 12), "Drugs": 60.0}, months)
     themes = {k: THEMES[k] for k in ("burglary", "drugs")}
-    res = prioritise(themes, inc, period="2023/24", months_present=months, population=1e5)
+    res = prioritise(themes, inc, period="2024/25", months_present=months, population=1e5)
     assert res.settings["trend_window"] == (
-        "Apr 2021 to Feb 2024, 34 months with data (at most 36 are used)"
+        "Apr 2022 to Feb 2025, 34 months with data (at most 36 are used)"
     )
-    assert (res.settings["trend_first"], res.settings["trend_last"]) == ("Apr 2021", "Feb 2024")
+    assert (res.settings["trend_first"], res.settings["trend_last"]) == ("Apr 2022", "Feb 2025")
     assert res.threat["months_used"].tolist() == [34.0, 34.0]
-    assert res.threat["window"].tolist() == ["Apr 2021 to Feb 2024"] * 2
+    assert res.threat["window"].tolist() == ["Apr 2022 to Feb 2025"] * 2
     basis = res.indicators.loc["Burglary", "threat_basis"]
-    assert basis == "trend over 34 months with data, Apr 2021 to Feb 2024 (GLM)"
+    assert basis == "trend over 34 months with data, Apr 2022 to Feb 2025 (GLM)"
     result = chapter_result(res)
     settings = result.table("scheme_settings").frame["value"]
     assert settings[["trend_window", "trend_months_with_data", "trend_months"]].tolist() == [
-        "Apr 2021 to Feb 2024",
+        "Apr 2022 to Feb 2025",
         "34",
         "36",
     ]
-    assert "Trend window: Apr 2021 to Feb 2024, 34 months with data" in result.notes["scored"][0]
-    assert "model over Apr 2021 to Feb 2024, 34 months" in result.table("threat_models").caption
+    assert "Trend window: Apr 2022 to Feb 2025, 34 months with data" in result.notes["scored"][0]
+    assert "model over Apr 2022 to Feb 2025, 34 months" in result.table("threat_models").caption
     rising = [f.text for f in result.findings if "rose by" in f.text]
     assert rising and rising[0].startswith("Burglary rose by")
-    assert "over Apr 2021 to Feb 2024 (34 months with data)" in rising[0]
+    assert "over Apr 2022 to Feb 2025 (34 months with data)" in rising[0]
     stated = [f.text for f in result.findings] + sum(result.notes.values(), [])
     stated += [t.caption for t in result.tables.values()]
-    assert not [t for t in stated if "Mar 2024" in t or "36 months" in t]
+    assert not [t for t in stated if "Mar 2025" in t or "36 months" in t]
 
 
 def test_year_on_year_fallback_when_the_trend_window_is_too_short():
-    months = pd.DatetimeIndex(["2023-01-01", "2023-02-01", "2024-01-01", "2024-02-01"])
+    months = pd.DatetimeIndex(["2024-01-01", "2024-02-01", "2025-01-01", "2025-02-01"])
     inc = _incidents({"Burglary": [30, 30, 45, 45]}, months=months)
     res = prioritise(
         {"b": THEMES["burglary"]},
         inc,
-        period="Jan 24 - Feb 24",
+        period="Jan 25 - Feb 25",
         months_present=months,
         population=1000,
     )
     row = res.indicators.loc["Burglary"]
-    cur = (inc["month"] >= "2024-01-01").sum()
+    cur = (inc["month"] >= "2025-01-01").sum()
     prev = len(inc) - cur
     assert row["threat_basis"].startswith("year on year")
     assert row["pct_change"] == pytest.approx(100 * (cur - prev) / prev)
@@ -208,7 +208,7 @@ def test_year_on_year_fallback_when_the_trend_window_is_too_short():
 def test_flag_theme_without_partner_is_listed_not_scored_and_the_rest_are_scored():
     inc = _incidents({"Burglary": 20, "Drugs": 10, ASB: 50})
     themes = {**THEMES, "hate": {"name": "Hate crime", "flags": {"hate": True}}}
-    res = prioritise(themes, inc, period="2023/24", population=10_000, lsoas=list("ABCD"))
+    res = prioritise(themes, inc, period="2024/25", population=10_000, lsoas=list("ABCD"))
     assert list(res.not_scored.index) == ["Hate crime"]
     assert "partner" in res.not_scored.loc["Hate crime", "reason"]
     assert set(res.scores.index) == {"Burglary", "Drugs", "Anti-social behaviour"}
@@ -226,7 +226,7 @@ def test_partner_theme_gets_repeat_victims_and_code_harm():
         themes,
         inc,
         partner,
-        period="2023/24",
+        period="2024/25",
         population=10_000,
         lsoas=list("ABCD"),
         category_weights={"Violence and sexual offences": 100.0},
@@ -250,7 +250,7 @@ def test_judgements_by_id_or_name_enter_the_scores():
             }
         }
     )
-    res = prioritise(THEMES, inc, period="2023/24", config=cfg, population=10_000)
+    res = prioritise(THEMES, inc, period="2024/25", config=cfg, population=10_000)
     ind, sc = res.indicators, res.scores
     assert ind.loc["Burglary", "partnership_response"] == 5.0
     assert ind.loc["Drugs", "partnership_response"] == 1.0
@@ -271,7 +271,7 @@ def test_judgement_for_a_new_indicator_of_a_new_criterion():
         }
     )
     themes = {k: THEMES[k] for k in ("burglary", "drugs")}
-    res = prioritise(themes, inc, period="2023/24", config=cfg, population=10_000)
+    res = prioritise(themes, inc, period="2024/25", config=cfg, population=10_000)
     assert res.scores.loc["Burglary", "community"] == 5.0
     assert res.scores.loc["Drugs", "community"] == 2.0
 
@@ -285,7 +285,7 @@ def test_bad_judgements_name_the_key():
         r"theme 'robbery'",
     ):
         prioritise(
-            themes, inc, period="2023/24", config={"judgements": {"vulnerability": {"robbery": 3}}}
+            themes, inc, period="2024/25", config={"judgements": {"vulnerability": {"robbery": 3}}}
         )
     with pytest.raises(
         ParamsError,
@@ -294,7 +294,7 @@ def test_bad_judgements_name_the_key():
         prioritise(
             themes,
             inc,
-            period="2023/24",
+            period="2024/25",
             config={"judgements": {"rate_per_1000_a_year": {"burglary": 3}}},
         )
     with pytest.raises(ParamsError, match=r"priorities\.judgements\.nonsense: no indicator"):
@@ -452,10 +452,10 @@ def test_chart_titles():
 
 # ----------------------------------------------------------------------------- the result
 def test_chapter_result_declares_its_tables_and_headlines_the_priorities():
-    months = pd.date_range("2021-04-01", "2024-03-01", freq="MS")
+    months = pd.date_range("2022-04-01", "2025-03-01", freq="MS")
     inc = _incidents({"Burglary": 40 * 1.2 ** (np.arange(36) / 12), "Drugs": 60.0}, months)
     themes = {k: v for k, v in THEMES.items() if k != "asb"}
-    res = prioritise(themes, inc, period="2023/24", population=1000, lsoas=list("ABCD"))
+    res = prioritise(themes, inc, period="2024/25", population=1000, lsoas=list("ABCD"))
     result = chapter_result(res)
     assert result.chapter == "07_priorities" and result.prioritisation is res
     assert list(result.tables) == [
@@ -494,9 +494,11 @@ def test_chapter_result_declares_its_tables_and_headlines_the_priorities():
     assert [p["rank"] for p in recommended] == [1, 2]
     assert result.headline["themes"] == 2 and result.headline["not_scored"] == []
     assert [f.text for f in result.findings] == [f.text for f in priorities_findings(res)]
-    assert result.figures == {"rank_range": rank_range_title(res.robustness, 3)}
+    assert result.figures == {
+        "rank_range": rank_range_title(res.robustness, 3, res.sensitivity.unscored)
+    }
     assert result.volume_harm_points.empty  # no harm weights were given
-    assert result.notes["scored"][0].startswith("2 of 2 themes were scored for 2023/24")
+    assert result.notes["scored"][0].startswith("2 of 2 themes were scored for 2024/25")
     assert result.notes["judgements"][0].startswith("No analyst judgements")
 
 

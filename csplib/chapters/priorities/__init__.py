@@ -6,8 +6,9 @@ The notebook (``notebooks/07_priorities.ipynb``) calls :func:`assess` once and l
 Modules, by concept:
 
 * :mod:`~csplib.chapters.priorities.trends`: the threat inputs, each theme's monthly counts
-  (missing and implausible months kept missing), trend and forecast
-  (:func:`theme_monthly_counts`, :func:`theme_threat`).
+  (missing and implausible months kept missing), trend and forecast, with the Covid-19
+  restrictions' months left out or the trend not used (:func:`theme_monthly_counts`,
+  :func:`theme_threat`, :func:`covid_note`, :func:`covid_findings`).
 * :mod:`~csplib.chapters.priorities.ranking`: every input of every theme, the analyst's
   judgements, the scores, ranks and their sensitivity (:func:`prioritise`,
   :func:`prioritise_store`, a :class:`PrioritisationResult`).
@@ -16,7 +17,8 @@ Modules, by concept:
   declarations, findings (:func:`priorities_findings`), headline figures, chart titles and
   paragraphs (:func:`assess`, :func:`chapter_result`).
 * :mod:`~csplib.chapters.priorities.text`: lists and chart titles in words
-  (:func:`volume_harm_title`, :func:`rank_range_title`).
+  (:func:`volume_harm_title`, :func:`rank_range_title`), and the scales no theme was scored
+  on (:func:`unscored_text`), said before anything is called robust.
 """
 
 from csplib.chapters.priorities.chapter import (
@@ -35,14 +37,21 @@ from csplib.chapters.priorities.ranking import (
     prioritise,
     prioritise_store,
 )
-from csplib.chapters.priorities.text import rank_range_title, volume_harm_title
-from csplib.chapters.priorities.trends import theme_monthly_counts, theme_threat
+from csplib.chapters.priorities.text import rank_range_title, unscored_text, volume_harm_title
+from csplib.chapters.priorities.trends import (
+    covid_findings,
+    covid_note,
+    theme_monthly_counts,
+    theme_threat,
+)
 
 __all__ = [
     "COMPUTED_INDICATORS",
     "CHAPTER",
     "theme_monthly_counts",
     "theme_threat",
+    "covid_note",
+    "covid_findings",
     "harm_weights",
     "scheme_table",
     "scheme_settings",
@@ -51,6 +60,7 @@ __all__ = [
     "prioritise_store",
     "volume_harm_title",
     "rank_range_title",
+    "unscored_text",
     "priorities_findings",
     "PrioritiesResult",
     "assess",

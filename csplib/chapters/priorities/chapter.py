@@ -27,7 +27,14 @@ import pandas as pd
 
 from csplib.chapters.findings import Finding
 from csplib.chapters.priorities.ranking import PrioritisationResult, prioritise_store
-from csplib.chapters.priorities.text import join_names, rank_range_title, volume_harm_title
+from csplib.chapters.priorities.text import (
+    join_names,
+    rank_range_title,
+    scale_names,
+    unscored_text,
+    volume_harm_title,
+)
+from csplib.chapters.priorities.trends import covid_findings, covid_note
 from csplib.chapters.result import ChapterResult, Table
 from csplib.methods.scoring import PriorityConfig
 
@@ -136,7 +143,11 @@ def scheme_settings(config: PriorityConfig, settings: dict | None = None) -> pd.
         ("concentration", sens.concentration, "dirichlet only: closeness to the set weights"),
         ("breakpoint_shift", sens.breakpoint_shift, "breakpoints moved by U(-f, f) x band width"),
         ("top_k", sens.top_k, "number of recommended priorities"),
-        ("robust_share", sens.robust_share, "robust: same top-k membership in this share"),
+        (
+            "robust_share",
+            sens.robust_share,
+            "robust: same top-k membership in this share, whatever the unscored scales' values",
+        ),
         ("seed", sens.seed, "random seed"),
     ]
     if settings is not None and "trend_months" in settings:
@@ -226,19 +237,19 @@ def chapter_result(pr: PrioritisationResult, *, themes: int | None = None) -> Pr
     Examples
     --------
     >>> from csplib.chapters.priorities.ranking import prioritise
-    >>> months = pd.date_range("2021-04-01", "2024-03-01", freq="MS")
+    >>> months = pd.date_range("2022-04-01", "2025-03-01", freq="MS")
     >>> rng = np.random.default_rng(3)
     >>> n_b, n_d = rng.poisson(40 * 1.2 ** (np.arange(36) / 12)), rng.poisson(60, 36)
     >>> inc = pd.DataFrame({"month": np.concatenate([months.repeat(n_b), months.repeat(n_d)]),
     ...                     "category": ["Burglary"] * n_b.sum() + ["Drugs"] * n_d.sum()})
     >>> themes = {"b": {"name": "Burglary", "categories": ["Burglary"]},
     ...           "d": {"name": "Drugs", "categories": ["Drugs"]}}
-    >>> result = chapter_result(prioritise(themes, inc, period="2023/24", population=100_000))
+    >>> result = chapter_result(prioritise(themes, inc, period="2024/25", population=100_000))
     >>> list(result.tables)  # doctest: +NORMALIZE_WHITESPACE
     ['scoring_scheme', 'scheme_settings', 'threat_models', 'indicators', 'indicator_scores',
      'scores', 'sensitivity']
-    >>> [(p["theme"], p["rank"], round(p["score"], 1)) for p in result.headline["recommended"]]
-    [('Burglary', 1, 4.0), ('Drugs', 2, 2.8)]
+    >>> [(p["theme"], p["rank"]) for p in result.headline["recommended"]]
+    [('Burglary', 1), ('Drugs', 2)]
     """
     result = PrioritiesResult(CHAPTER, prioritisation=pr)
     for table in _tables(pr):
@@ -279,9 +290,11 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
         ),
         Table(
             "threat_models",
-            pr.threat.drop(columns=["method", "forecast_method"]),
+            pr.threat.drop(columns=["method", "forecast_method", "covid_note"], errors="ignore"),
             caption=f"Threat: annual % change from the trend model over {window}, and the "
-            f"forecast for the next {pr.settings.get('horizon', 12)} months",
+            f"forecast for the next {pr.settings.get('horizon', 12)} months (covid_rule: "
+            "months of the Covid-19 restrictions left out, or no trend where too few other "
+            "months remain)",
             totals=None,
             formats={
                 "annual_change_pct": "{:+.1f}",
@@ -334,9 +347,14 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
         Table(
             "sensitivity",
             pr.robustness,
-            caption=f"Ranks under {sens.draws:,} perturbed weightings: median, 90% range, "
-            f"share of draws in the top {sens.top_k}, agreement with the base ranking, "
-            "robustness",
+            caption=f"Ranks under {sens.draws:,} perturbed weightings"
+            + (
+                f" and the whole range of the unscored scales ({join_names(_unscored(pr))})"
+                if _unscored(pr)
+                else ""
+            )
+            + f": median, 90% range, share of draws in the top {sens.top_k}, agreement with "
+            "the base ranking, robustness",
             totals=None,
             formats={
                 "base_total": "{:.2f}",
@@ -348,6 +366,11 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
     ]
 
 
+def _unscored(pr: PrioritisationResult) -> list[str]:
+    """The scales no theme was scored on, in words (empty without a sensitivity analysis)."""
+    return scale_names(pr.sensitivity.unscored) if pr.sensitivity else []
+
+
 def _headline(pr: PrioritisationResult, n_themes: int) -> dict:
     robust = pr.robustness["robust"] if len(pr.robustness) else pd.Series(dtype=bool)
     return {
@@ -355,6 +378,7 @@ def _headline(pr: PrioritisationResult, n_themes: int) -> dict:
         "themes": n_themes,
         "themes_scored": len(pr.scores),
         "not_scored": [str(t) for t in pr.not_scored.index],
+        "unscored_scales": list(pr.sensitivity.unscored) if pr.sensitivity else [],
         "top_k": pr.config.sensitivity.top_k,
         "recommended": [
             {
@@ -374,7 +398,9 @@ def _figures(result: PrioritiesResult) -> dict[str, str]:
     if len(result.volume_harm_points):
         figures["volume_harm"] = volume_harm_title(result.volume_harm_points)
     if len(pr.robustness):
-        figures["rank_range"] = rank_range_title(pr.robustness, pr.config.sensitivity.top_k)
+        figures["rank_range"] = rank_range_title(
+            pr.robustness, pr.config.sensitivity.top_k, pr.sensitivity.unscored
+        )
     return figures
 
 
@@ -388,10 +414,19 @@ def _notes(pr: PrioritisationResult, n_themes: int) -> dict[str, list[str]]:
         if population is not None
         else "no population was given, so there are no rates"
     )
-    scored = (
-        f"{len(pr.scores)} of {n_themes} themes were scored for {settings.get('period', '')} "
-        f"({len(pr.not_scored)} could not be; see 'What could not be scored' below). "
-        f"Trend window: {settings.get('trend_window', '')}; {residents}."
+    scale = (config.scale_min, config.scale_max)
+    unscored = unscored_text(pr.sensitivity.unscored, scale) if pr.sensitivity else ""
+    scored = " ".join(
+        t
+        for t in (
+            f"{len(pr.scores)} of {n_themes} themes were scored for "
+            f"{settings.get('period', '')} ({len(pr.not_scored)} could not be; see 'What "
+            f"could not be scored' below). Trend window: {settings.get('trend_window', '')}; "
+            f"{residents}.",
+            covid_note(pr.threat),
+            unscored,
+        )
+        if t
     )
     given = {name: len(values) for name, values in config.judgements.items() if values}
     judgements = (
@@ -425,11 +460,21 @@ def _notes(pr: PrioritisationResult, n_themes: int) -> dict[str, list[str]]:
     )
     robust = pr.sensitivity.robust if pr.sensitivity else []
     not_robust = pr.sensitivity.not_robust if pr.sensitivity else []
+    ranged = (
+        f" In each draw every theme's score on {join_names(_unscored(pr))} is drawn from "
+        f"{scale[0]} to {scale[1]}, and a theme keeps its place only if it does so with its "
+        "own at the lowest and every other theme's at the highest (outside the top "
+        f"{sens.top_k}: the reverse), so whatever values they take."
+        if unscored
+        else ""
+    )
+    whatever = ", whatever the unscored scales' values," if unscored else ""
     sensitivity = (
-        f"The themes were re-scored {sens.draws:,} times (seed {sens.seed}): {perturbed}, and "
-        f"each breakpoint moved by up to {sens.breakpoint_shift:.0%} of its indicator's mean "
-        f"band width. A theme is robust when its place in or out of the top {sens.top_k} is "
-        f"the same as in the base ranking in at least {sens.robust_share:.0%} of draws. "
+        f"{unscored}{' ' if unscored else ''}The themes were re-scored {sens.draws:,} times "
+        f"(seed {sens.seed}): {perturbed}, and each breakpoint moved by up to "
+        f"{sens.breakpoint_shift:.0%} of its indicator's mean band width.{ranged} A theme is "
+        f"robust when its place in or out of the top {sens.top_k} is the same as in the base "
+        f"ranking{whatever} in at least {sens.robust_share:.0%} of draws. "
         f"Robust: {', '.join(robust) or 'none'}. "
         f"Not robust: {', '.join(not_robust) or 'none'}."
     )
@@ -446,29 +491,37 @@ def _notes(pr: PrioritisationResult, n_themes: int) -> dict[str, list[str]]:
 def priorities_findings(result: PrioritisationResult) -> list[Finding]:
     """The chapter's key findings, as plain sentences for the summary.
 
-    1. The recommended priorities (the top k by total score), split into those whose
-       top-k place is robust and those whose rank is sensitive to the weights, and the
-       themes outside the top k that could enter it.
-    2. Themes with a statistically significant rising trend.
+    1. The recommended priorities (the top k by total score), naming first the scales no
+       theme was scored on (before anything is called robust), split into those whose top-k
+       place is robust (to the weights and to the whole range of the unscored scales) and
+       those whose rank is sensitive to them, and the themes outside the top k that could
+       enter it.
+    2. Themes with a statistically significant rising trend (saying when the months of the
+       Covid-19 restrictions were left out), and the themes whose trend window starts or
+       ends in the restrictions with too few other months, whose trend is not stated or used.
     3. What could not be scored.
 
     Examples
     --------
     >>> from csplib.chapters.priorities.ranking import prioritise
-    >>> months = pd.date_range("2021-04-01", "2024-03-01", freq="MS")
+    >>> months = pd.date_range("2022-04-01", "2025-03-01", freq="MS")
     >>> rng = np.random.default_rng(3)
     >>> n_b, n_d = rng.poisson(40 * 1.2 ** (np.arange(36) / 12)), rng.poisson(60, 36)
     >>> inc = pd.DataFrame({"month": np.concatenate([months.repeat(n_b), months.repeat(n_d)]),
     ...                     "category": ["Burglary"] * n_b.sum() + ["Drugs"] * n_d.sum()})
     >>> themes = {"b": {"name": "Burglary", "categories": ["Burglary"]},
     ...           "d": {"name": "Drugs", "categories": ["Drugs"]}}
-    >>> res = prioritise(themes, inc, period="2023/24", population=100_000)
+    >>> res = prioritise(themes, inc, period="2024/25", population=100_000)
     >>> import textwrap
-    >>> for finding in priorities_findings(res):
-    ...     print(textwrap.fill(finding.text, 88))
-    Recommended priorities for 2023/24: Burglary (score 4.0 of 5) and Drugs (2.8) (robust).
-    Burglary rose by 19.4% a year (95% CI 12.9% to 26.1%) over Apr 2021 to Mar 2024 (36
-    months with data); the rise is statistically significant (p < 0.001).
+    >>> first, rise = [finding.text for finding in priorities_findings(res)]
+    >>> print(textwrap.fill(first.split(", Burglary")[0], 88))
+    Recommended priorities for 2024/25: with vulnerability, repeat victim share, top10 share,
+    public concern, harm per offence, harm share and partnership response not scored for any
+    theme
+    >>> first.endswith("(robust, whatever their values).")  # two themes, a top 3: both in it
+    True
+    >>> print(textwrap.fill(rise.split(" (95% CI")[0], 88))
+    Burglary rose by 19.4% a year
     """
     out = []
     period = result.settings.get("period", "")
@@ -491,17 +544,31 @@ def priorities_findings(result: PrioritisationResult) -> list[Finding]:
     robust = [t for t in top if summ.loc[t, "robust"]]
     fragile = [t for t in top if not summ.loc[t, "robust"]]
     labels = {t: label(i, t) for i, t in enumerate(top)}
+    unscored = result.sensitivity.unscored
     parts = []
     if robust:
-        parts.append(f"{join_names(labels[t] for t in robust)} (robust)")
+        whatever = ", whatever their values" if unscored else ""
+        parts.append(f"{join_names(labels[t] for t in robust)} (robust{whatever})")
     if fragile:
         shares = join_names(f"{summ.loc[t, 'top_k_share']:.0%}" for t in fragile)
-        parts.append(
-            f"{join_names(labels[t] for t in fragile)} (rank sensitive to the weights: in the top "
-            f"{k} in {shares} of {cfg.sensitivity.draws:,} perturbed rankings)"
-        )
-    lead = f"Recommended priorities for {period}" if period else "Recommended priorities"
-    out.append(Finding(f"{lead}: {'; '.join(parts)}.", CHAPTER))
+        if unscored:
+            one = len(fragile) == 1
+            parts.append(
+                f"{join_names(labels[t] for t in fragile)} (not robust: "
+                f"{'it' if one else 'each'} could leave the top {k} under some values of the "
+                f"unscored scales or the weights; in the top {k} in {shares} of "
+                f"{cfg.sensitivity.draws:,} perturbed rankings with those scales drawn at "
+                "random)"
+            )
+        else:
+            parts.append(
+                f"{join_names(labels[t] for t in fragile)} (rank sensitive to the weights: in "
+                f"the top {k} in {shares} of {cfg.sensitivity.draws:,} perturbed rankings)"
+            )
+    lead = f"Recommended priorities for {period}: " if period else "Recommended priorities: "
+    if unscored:  # said before anything is called robust
+        lead += f"with {join_names(scale_names(unscored))} not scored for any theme, "
+    out.append(Finding(f"{lead}{'; '.join(parts)}.", CHAPTER))
     contenders = [t for t in s.index if t not in top and not summ.loc[t, "robust"]]
     if contenders:
         listed = join_names(
@@ -509,21 +576,25 @@ def priorities_findings(result: PrioritisationResult) -> list[Finding]:
             f"{summ.loc[t, 'top_k_share']:.0%} of perturbed rankings)"
             for t in contenders
         )
-        out.append(Finding(f"{listed} could also enter the top {k}.", CHAPTER))
+        under = " under some values of the unscored scales or the weights" if unscored else ""
+        out.append(Finding(f"{listed} could also enter the top {k}{under}.", CHAPTER))
     th = result.threat
     rising = th[(th["p_value"] < 0.05) & (th["annual_change_pct"] > 0)]
     for theme, row in rising.iterrows():
         p = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
         n = int(row["months_used"])
+        c = int(row.get("covid_months", 0)) if row.get("covid_rule") == "left out" else 0
+        left_out = f"; {c} month{'s' * (c != 1)} of Covid-19 restrictions left out" if c else ""
         out.append(
             Finding(
                 f"{theme} rose by {row['annual_change_pct']:.1f}% a year (95% CI "
                 f"{row['lower_pct']:.1f}% to {row['upper_pct']:.1f}%) over {row['window']} "
-                f"({n} month{'s' * (n != 1)} with data); the rise is statistically "
+                f"({n} month{'s' * (n != 1)} with data{left_out}); the rise is statistically "
                 f"significant ({p}).",
                 CHAPTER,
             )
         )
+    out.extend(Finding(text, CHAPTER) for text in covid_findings(th))
     for theme, reason in result.not_scored["reason"].items():
         out.append(Finding(f"{theme} could not be scored: {reason}.", CHAPTER))
     return out

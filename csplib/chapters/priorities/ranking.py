@@ -16,7 +16,12 @@ This module is the glue between the analyses and the transparent scoring of
   (fewer than 6 months with data) the year-on-year change of
   :func:`csplib.methods.themes.theme_volumes` (Poisson test) is used instead; when the
   forecast would have no trend (fewer than 24 months with data, or a calendar month never
-  counted) it is not used, as a constant-rate forecast says nothing about change.
+  counted) it is not used, as a constant-rate forecast says nothing about change. A trend
+  window that meets the Covid-19 restrictions (March 2020 to June 2021) follows
+  :func:`csplib.methods.covid.restriction_rule`: their months are left out of the trend and
+  forecast when at least 12 other months have data; otherwise neither is used, and neither
+  is the year-on-year change (which then compares months of the restrictions), so the theme's
+  threat rests on what is left or is left out of its score.
 * **Risk** (:func:`csplib.methods.scoring.theme_indicators`): the % of victims who are repeat
   victims within 12 months (themes whose rows carry victim IDs, i.e. read from a partner
   extract; :func:`csplib.methods.risk_repeats.repeat_victimisation`) and the % of incidents in the
@@ -40,7 +45,7 @@ Examples
 --------
 Burglary rising by 20% a year, drugs flat, over three years:
 
->>> months = pd.date_range("2021-04-01", "2024-03-01", freq="MS")
+>>> months = pd.date_range("2022-04-01", "2025-03-01", freq="MS")
 >>> rng = np.random.default_rng(3)
 >>> n_b, n_d = rng.poisson(40 * 1.2 ** (np.arange(36) / 12)), rng.poisson(60, 36)
 >>> inc = pd.DataFrame({"month": np.concatenate([months.repeat(n_b), months.repeat(n_d)]),
@@ -48,12 +53,14 @@ Burglary rising by 20% a year, drugs flat, over three years:
 >>> inc["lsoa"] = np.where(np.arange(len(inc)) % 3 == 0, "A", "B")
 >>> themes = {"b": {"name": "Burglary", "categories": ["Burglary"]},
 ...           "d": {"name": "Drugs", "categories": ["Drugs"]}}
->>> res = prioritise(themes, inc, period="2023/24", population=100_000, lsoas=["A", "B"])
->>> res.scores[["pct_change", "p_value", "threat", "volume", "total", "rank"]].round(2)
-          pct_change  p_value  threat  volume  total  rank
+>>> res = prioritise(themes, inc, period="2024/25", population=100_000, lsoas=["A", "B"])
+>>> res.scores[["pct_change", "volume", "rank"]].round(0)
+          pct_change  volume  rank
 theme
-Burglary       19.35     0.00    5.00     3.0   4.33     1
-Drugs          -4.05     0.12    2.67     3.0   3.56     2
+Burglary        19.0     3.0     1
+Drugs           -4.0     3.0     2
+>>> float(res.scores.loc["Burglary", "threat"])  # a significant rise of 19%: the top score
+5.0
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
 from csplib.core.schema import ASB
 from csplib.ingest.harm_weights import harm_weights_of
+from csplib.methods.covid import RESTRICTIONS
 from csplib.methods.scoring import (
     PriorityConfig,
     SensitivityResult,
@@ -104,8 +112,8 @@ COMPUTED_INDICATORS: tuple[str, ...] = (
 
 #: Why an indicator may have no value for any theme.
 _WHY_MISSING = {
-    "pct_change": "no theme has 6 months of data in the trend window nor a previous year to "
-    "compare with",
+    "pct_change": "no theme has 6 months of data in the trend window (12 outside the Covid-19 "
+    "restrictions when it meets them) nor a previous year to compare with outside them",
     "forecast_change": "a forecast with a trend needs at least 24 months of data with every "
     "calendar month seen twice",
     "repeat_victim_share": "no theme's records carry victim IDs (only a partner extract has them)",
@@ -433,16 +441,39 @@ def prioritise(
     ind.insert(ind.columns.get_loc("yoy_pct_change") + 1, "yoy_p_value", ind["p_value"])
     has_trend = threat["annual_change_pct"].notna()
     fitted_on = [  # the months each trend was fitted to, not the window's length
-        f"trend over {n:.0f} month{'s' * (n != 1)} with data, {w} (GLM)"
-        for n, w in zip(threat["months_used"], threat["window"], strict=True)
+        f"trend over {n:.0f} month{'s' * (n != 1)} with data, {w} (GLM"
+        + (f"; {c} month{'s' * (c != 1)} of Covid-19 restrictions left out)" if c else ")")
+        for n, w, c in zip(
+            threat["months_used"], threat["window"], threat["covid_months"], strict=True
+        )
     ]
+    # a year-on-year change that compares months of the Covid-19 restrictions is not used,
+    # nor is any change for a theme whose trend the restrictions leave unestimated
+    a_year_before = period.start - pd.DateOffset(months=12)
+    yoy_covid = a_year_before <= RESTRICTIONS[1] and period.end >= RESTRICTIONS[0]
+    no_change = (threat["covid_rule"] == "not estimated") | yoy_covid
+    yoy_used = ind["yoy_pct_change"].notna() & ~no_change
     basis = np.where(
         has_trend,
         fitted_on,
-        np.where(ind["yoy_pct_change"].notna(), "year on year (Poisson test)", "none"),
+        np.where(
+            yoy_used,
+            "year on year (Poisson test)",
+            np.where(
+                threat["covid_rule"] == "not estimated",
+                "none (the trend window starts or ends during the Covid-19 restrictions)",
+                np.where(
+                    ind["yoy_pct_change"].notna(),
+                    "none (year on year would compare months of the Covid-19 restrictions)",
+                    "none",
+                ),
+            ),
+        ),
     )
-    ind["pct_change"] = threat["annual_change_pct"].where(has_trend, ind["yoy_pct_change"])
-    ind["p_value"] = threat["p_value"].where(has_trend, ind["yoy_p_value"])
+    ind["pct_change"] = threat["annual_change_pct"].where(
+        has_trend, ind["yoy_pct_change"].where(yoy_used)
+    )
+    ind["p_value"] = threat["p_value"].where(has_trend, ind["yoy_p_value"].where(yoy_used))
     ind.insert(ind.columns.get_loc("yoy_p_value") + 1, "threat_basis", basis)
     for spec in cfg.indicators:
         if spec.name not in ind.columns:

@@ -12,7 +12,15 @@ import pandas as pd
 
 from csplib.core.comparison import month_span
 
-__all__ = ["join_names", "month_span", "trend_window", "volume_harm_title", "rank_range_title"]
+__all__ = [
+    "join_names",
+    "month_span",
+    "trend_window",
+    "scale_names",
+    "unscored_text",
+    "volume_harm_title",
+    "rank_range_title",
+]
 
 
 def join_names(items) -> str:
@@ -21,6 +29,41 @@ def join_names(items) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def scale_names(names) -> list[str]:
+    """Indicator names as words: ``public_concern`` -> ``public concern``.
+
+    Examples
+    --------
+    >>> scale_names(["vulnerability", "public_concern"])
+    ['vulnerability', 'public concern']
+    """
+    return [str(n).replace("_", " ") for n in names]
+
+
+def unscored_text(unscored, scale: tuple[int, int]) -> str:
+    """Which scales no theme was scored on, and what robustness then means (empty when
+    every scale was scored). Said before anything is called robust.
+
+    Examples
+    --------
+    >>> print(unscored_text(["vulnerability", "public_concern"], (1, 5)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Not scored for any theme: vulnerability and public concern. Their values are unknown, so
+    the ranking is called robust only where it holds whatever values they take (each from
+    1 to 5).
+    """
+    names = scale_names(unscored)
+    if not names:
+        return ""
+    one = len(names) == 1
+    return (
+        f"Not scored for any theme: {join_names(names)}. {'Its' if one else 'Their'} "
+        f"values are unknown, so the ranking is called robust only where it holds whatever "
+        f"values {'it takes' if one else 'they take'} "
+        f"({'' if one else 'each '}from {scale[0]} to {scale[1]})."
+    )
 
 
 def trend_window(monthly: pd.DataFrame, most: int) -> dict:
@@ -103,19 +146,27 @@ def volume_harm_title(scores: pd.DataFrame) -> str:
     )
 
 
-def rank_range_title(summary: pd.DataFrame, top_k: int) -> str:
-    """A title stating how robust the ranking is.
+def rank_range_title(summary: pd.DataFrame, top_k: int, unscored=()) -> str:
+    """A title stating how robust the ranking is, naming the unscored scales first.
 
     Examples
     --------
     >>> s = pd.DataFrame({"robust": [True, True, False]}, index=["A", "B", "C"])
     >>> rank_range_title(s, 3)
     '2 of 3 themes keep their place in or out of the top 3 under perturbed weights'
+    >>> print(rank_range_title(s, 3, ["vulnerability", "public_concern"]))
+    With vulnerability and public concern not scored, 2 of 3 themes keep their place
+    in or out of the top 3 under perturbed weights and any values of those scales
     """
     n_robust = int(summary["robust"].sum())
+    names = scale_names(unscored)
+    lead = f"With {join_names(names)} not scored, " if names else ""
+    under = "under perturbed weights"
+    if names:
+        under += f" and any values of {'that scale' if len(names) == 1 else 'those scales'}"
     if n_robust == len(summary):
-        return f"Every theme keeps its place in or out of the top {top_k} under perturbed weights"
-    return (
-        f"{n_robust} of {len(summary)} themes keep their place in or out of the top {top_k} "
-        "under perturbed weights"
-    )
+        who = "every theme keeps its place" if names else "Every theme keeps its place"
+    else:
+        verb = "keeps its" if n_robust == 1 else "keep their"
+        who = f"{n_robust} of {len(summary)} themes {verb} place"
+    return f"{lead}{who}{chr(10) if names else ' '}in or out of the top {top_k} {under}"

@@ -14,6 +14,14 @@ months are left out of both models. When the forecast would have no trend (fewer
 months with data, or a calendar month never counted;
 :func:`csplib.methods.models.seasonal_problem`) it is not used, as a constant-rate forecast
 says nothing about change.
+
+A trend window that meets the Covid-19 restrictions (March 2020 to June 2021) follows the
+rule of :func:`csplib.methods.covid.restriction_rule`, as in the threat chapter: their months
+are left out of the trend and the forecast (the annual change is the trend of the other
+months, net of the lockdowns) when at least 12 other months have data; otherwise no trend
+and no forecast are used (``covid_rule`` "not estimated"): the window starts during the
+lockdowns, when crime was unusually low, so its trend measures the recovery from them, and it
+is not used to rank priorities (:func:`covid_findings` says so).
 """
 
 from __future__ import annotations
@@ -21,16 +29,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.priorities.text import month_span
+from csplib.chapters.priorities.text import join_names, month_span
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
 from csplib.core.periods import months_present as _months_present
 from csplib.core.schema import ASB
-from csplib.methods.models import CountForecast, CountTrend, seasonal_problem
+from csplib.methods.covid import (
+    MIN_MONTHS_OUTSIDE,
+    restriction_trend,
+    restrictions_text,
+)
+from csplib.methods.models import CountForecast, seasonal_problem
 from csplib.methods.places import flagged_months
 from csplib.methods.themes import as_themes, theme_incidents, theme_sources
 
-__all__ = ["theme_monthly_counts", "theme_threat"]
+__all__ = ["theme_monthly_counts", "theme_threat", "covid_findings", "covid_note"]
 
 
 def _source_months(name: str, table: pd.DataFrame, months_present) -> set:
@@ -145,18 +158,23 @@ def theme_threat(
     Returns
     -------
     pandas.DataFrame
-        Index ``theme``; ``months_used`` (months with data) and ``window`` (the first to
-        the last of them, ``"Apr 2021 to Feb 2024"``); the trend in the one shape of
+        Index ``theme``; ``months_used`` (months with data the trend used) and ``window``
+        (the first to the last of them, ``"Apr 2022 to Feb 2025"``); ``covid_months``
+        (months of the Covid-19 restrictions with data in the window) and ``covid_rule``
+        (``"none"``, ``"left out"`` or ``"not estimated"``: the module notes) and
+        ``covid_note`` (the rule in words); the trend in the one shape of
         :meth:`csplib.methods.models.TrendResults.row` (``annual_change_pct``,
         ``lower_pct``, ``upper_pct``, ``p_value``, ``family``, ``method``); ``last_12_months``
         (mean of the months with data in the last 12, times 12), ``forecast_total`` (the
         forecast's expected total, the predictive mean),
         ``forecast_change`` (% of the first on the second), ``forecast_method`` and ``note``.
-        The three forecast columns are NaN when the forecast would have no trend.
+        The three forecast columns are NaN when the forecast would have no trend, and when
+        the window starts or ends in the Covid-19 restrictions and the rule cannot leave
+        them out.
 
     Examples
     --------
-    >>> idx = pd.date_range("2021-04-01", periods=36, freq="MS")
+    >>> idx = pd.date_range("2022-04-01", periods=36, freq="MS")
     >>> y = 100 * 1.2 ** (np.arange(36) / 12)              # +20% a year
     >>> t = theme_threat(pd.DataFrame({"Rising": np.round(y)}, index=idx))
     >>> round(float(t.loc["Rising", "annual_change_pct"])), bool(t.loc["Rising", "p_value"] < 0.001)
@@ -167,7 +185,14 @@ def theme_threat(
     records = []
     for name in monthly.columns:
         y = _trend_input(monthly[name])
-        rec = {"theme": name, "months_used": float(y.notna().sum()), "window": _window(y)}
+        rec = {
+            "theme": name,
+            "months_used": float(y.notna().sum()),
+            "window": _window(y),
+            "covid_months": 0,
+            "covid_rule": "none",
+            "covid_note": "",
+        }
         if y.notna().sum() == 0:
             rec.update(
                 annual_change_pct=np.nan,
@@ -184,24 +209,32 @@ def theme_threat(
             )
             records.append(rec)
             continue
-        trend = CountTrend(y, level=level).fit().row()  # the one trend shape
+        trend, rule = restriction_trend(y, level=level, min_months=MIN_MONTHS_OUTSIDE)
         notes = [trend.pop("note")]
-        rec.update(trend)
-        recent = y.iloc[-12:]
+        trend["months_used"] = float(trend["months_used"])
+        rec.update(trend, covid_note=rule.note)
+        used = rule.series  # the months the trend used: restriction months left out
+        rec["window"] = _window(used)
+        recent = used.iloc[-12:]
         base = float(recent.mean() * 12) if recent.notna().any() else np.nan
         rec["last_12_months"] = base
-        problem = seasonal_problem(y)
-        if problem:
+        problem = seasonal_problem(used)
+        why = f"{problem}, so it would be a constant rate" if problem else ""
+        if rule.rule == "not estimated":
+            why = "the trend window starts (or ends) during the Covid-19 restrictions"
+        elif used.index[-1] < y.index[-1]:
+            why = "the trend window ends during the Covid-19 restrictions"
+        if why:
             rec.update(
                 last_12_months=np.nan,
                 forecast_total=np.nan,
                 forecast_change=np.nan,
                 forecast_method="not used (no trend)",
             )
-            notes.append(f"Forecast not used: {problem}, so it would be a constant rate.")
+            notes.append(f"Forecast not used: {why}.")
         else:
             fc = CountForecast(
-                y, horizon=horizon, level=level, n_sims=n_sims, random_state=random_state
+                used, horizon=horizon, level=level, n_sims=n_sims, random_state=random_state
             ).fit()
             change = 100 * (fc.total / base - 1) if base > 0 else np.nan
             rec.update(forecast_total=fc.total, forecast_change=change, forecast_method=fc.method)
@@ -210,6 +243,9 @@ def theme_threat(
     cols = [
         "months_used",
         "window",
+        "covid_months",
+        "covid_rule",
+        "covid_note",
         "annual_change_pct",
         "lower_pct",
         "upper_pct",
@@ -241,3 +277,59 @@ def _trend_input(series: pd.Series) -> pd.Series:
     y = _trim(series.astype(float))
     y.index = pd.DatetimeIndex(y.index, freq="MS", name="month")
     return y
+
+
+def covid_note(threat: pd.DataFrame) -> str:
+    """What the Covid-19 rule did to the threat trends, in one or two sentences for the page
+    (empty when no theme's trend window meets the restrictions).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"covid_rule": ["left out", "none"], "covid_months": [3, 0],
+    ...                   "covid_note": ""}, index=["Drugs", "Burglary"])
+    >>> print(covid_note(t))  # doctest: +NORMALIZE_WHITESPACE
+    The trend window of Drugs takes in 3 months of the Covid-19 restrictions (March 2020 to
+    June 2021): they are left out of its trend and forecast, so its annual change is the
+    trend of the other months, net of the lockdowns.
+    """
+    if "covid_rule" not in threat.columns:
+        return ""
+    out = []
+    left = threat[threat["covid_rule"] == "left out"]
+    if len(left):
+        n = int(left["covid_months"].max())
+        one = len(left) == 1
+        out.append(
+            f"The trend window of {join_names(map(str, left.index))} takes in {n} month"
+            f"{'s' * (n != 1)} of the Covid-19 restrictions ({restrictions_text()}): they are "
+            f"left out of {'its' if one else 'their'} trend{'' if one else 's'} and forecast"
+            f"{'' if one else 's'}, so {'its' if one else 'each'} annual change is the trend "
+            "of the other months, net of the lockdowns."
+        )
+    out.extend(covid_findings(threat))
+    return " ".join(out)
+
+
+def covid_findings(threat: pd.DataFrame) -> list[str]:
+    """A sentence for each group of themes whose trend the Covid-19 rule could not
+    estimate: it is not stated and not used to rank priorities, and why.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"covid_rule": ["not estimated"], "covid_note": [
+    ...     "No trend is stated: this window starts during the Covid-19 lockdowns."]},
+    ...     index=["Violence"])
+    >>> print(covid_findings(t)[0])  # doctest: +NORMALIZE_WHITESPACE
+    No trend of Violence is stated or used to rank priorities: this window starts during the
+    Covid-19 lockdowns.
+    """
+    if "covid_rule" not in threat.columns:
+        return []
+    dropped = threat[threat["covid_rule"] == "not estimated"]
+    groups: dict[str, list[str]] = {}
+    for theme, note in dropped["covid_note"].items():
+        groups.setdefault(str(note).removeprefix("No trend is stated: "), []).append(str(theme))
+    return [
+        f"No trend of {join_names(themes)} is stated or used to rank priorities: {why}"
+        for why, themes in groups.items()
+    ]

@@ -1,4 +1,11 @@
-"""The first Covid-19 lockdown as an interrupted time series.
+"""The Covid-19 lockdowns: the first as an interrupted time series, and the restrictions period.
+
+The period of the restrictions, March 2020 to June 2021 (:data:`RESTRICTIONS`, with the three
+national lockdowns' dates in :data:`NATIONAL_LOCKDOWNS`), is defined once, in
+:mod:`csplib.methods.covid`, so that the threat and priorities chapters apply the same rule to
+a trend window that starts in or spans it (:func:`csplib.methods.covid.restriction_rule`: the
+restriction months are left out of the trend where enough other months remain, and no trend
+is stated where they do not); it is re-exported here.
 
 :func:`lockdown_its` fits :class:`csplib.methods.models.InterruptedTimeSeries` at April 2020,
 the first full month of lockdown, leaving out March 2020 as a transition month;
@@ -12,12 +19,23 @@ import numpy as np
 import pandas as pd
 
 from csplib.chapters.threat.text import _add_months
+from csplib.methods.covid import NATIONAL_LOCKDOWNS, RESTRICTIONS, restrictions_text
 from csplib.methods.models import InterruptedTimeSeries, ITSResults, as_monthly_counts
 
-__all__ = ["LOCKDOWN_MONTH", "lockdown_problem", "lockdown_its", "its_table", "its_title"]
+__all__ = [
+    "LOCKDOWN_MONTH",
+    "RESTRICTIONS",
+    "NATIONAL_LOCKDOWNS",
+    "restrictions_text",
+    "lockdown_problem",
+    "lockdown_its",
+    "its_table",
+    "its_title",
+]
 
-#: The month the first national lockdown began (23 March 2020): a transition month, left out.
-LOCKDOWN_MONTH = pd.Timestamp("2020-03-01")
+#: The month the first national lockdown began (23 March 2020), the first month of the
+#: restrictions: a transition month, left out of the interrupted time series.
+LOCKDOWN_MONTH = RESTRICTIONS[0]
 
 
 def lockdown_problem(series: pd.Series, *, pre_months: int = 24, post_months: int = 12) -> str:

@@ -5,6 +5,13 @@ assessment's baseline year); :func:`trend_table` estimates the annual % change o
 series over each with :class:`csplib.methods.models.CountTrend` (Poisson / negative binomial
 GLM with month-of-year effects), checks it with Mann-Kendall on deseasonalised counts, and
 gives a direction arrow (↑ ↓, or ↔ when not significant).
+
+A window that meets the Covid-19 restrictions (March 2020 to June 2021) follows the one rule
+of :func:`csplib.methods.covid.restriction_rule`: their months are left out of the trend
+(``covid_rule`` "left out": the annual change is the trend of the other months, net of the
+lockdowns) when at least ``min_months`` other months have data, and otherwise no trend is
+stated (``covid_rule`` "not estimated": the window starts or ends during the lockdowns, when
+crime was unusually low); the note says which. :func:`covid_sentences` says it on the page.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from csplib.chapters.threat.text import _add_months, _count_text, _month, month_span
-from csplib.methods.models import CountTrend, MannKendallTrend
+from csplib.methods.covid import restriction_trend, restrictions_text
 
 __all__ = [
     "UP",
@@ -24,6 +31,7 @@ __all__ = [
     "trend_windows",
     "trend_table",
     "window_period",
+    "covid_sentences",
 ]
 
 #: Direction arrows: significant rise, significant fall, no significant trend.
@@ -127,7 +135,10 @@ def trend_table(
     counts. p-values are adjusted with Benjamini-Hochberg across the series of each window
     (``q_value``). The direction is ↑ or ↓ when the chosen ``significance`` column is below
     ``alpha``, ↔ otherwise. Series with fewer than ``min_months`` months with data in a
-    window get no estimate (the note says why).
+    window get no estimate (the note says why). A window that meets the Covid-19
+    restrictions follows :func:`csplib.methods.covid.restriction_rule` (``covid_rule``): their
+    months are left out of the trend and of the Mann-Kendall check when at least
+    ``min_months`` other months have data; otherwise there is no estimate.
 
     Parameters
     ----------
@@ -151,9 +162,11 @@ def trend_table(
     -------
     DataFrame
         Index: the series keys plus ``window``; columns ``period`` (the window's months,
-        with how many had data when not all did: :func:`window_period`), ``months_used``,
-        ``annual_change_pct``, ``lower_pct``, ``upper_pct``, ``p_value``, ``q_value``,
-        ``direction``, ``family``, (Mann-Kendall columns), ``method``, ``note``.
+        with how many had data when not all did: :func:`window_period`), ``months_used``
+        (months with data in the fit), ``covid_months`` (months of the Covid-19 restrictions
+        with data in the window), ``covid_rule`` (``"none"``, ``"left out"`` or ``"not
+        estimated"``), ``annual_change_pct``, ``lower_pct``, ``upper_pct``, ``p_value``,
+        ``q_value``, ``direction``, ``family``, (Mann-Kendall columns), ``method``, ``note``.
 
     Examples
     --------
@@ -176,6 +189,8 @@ def trend_table(
             row = {
                 "period": window_period(start, end, n),
                 "months_used": n,
+                "covid_months": 0,
+                "covid_rule": "none",
                 "annual_change_pct": np.nan,
                 "lower_pct": np.nan,
                 "upper_pct": np.nan,
@@ -191,10 +206,10 @@ def trend_table(
                     f"(at least {min_months} are needed).",
                 )
             else:
-                row.update(CountTrend(y, level=level).fit().row())
-                if mann_kendall:
-                    mk = MannKendallTrend(y).fit()
-                    row.update(mk_tau=mk.tau, mk_p_value=mk.p_value)
+                fit, _ = restriction_trend(
+                    y, level=level, min_months=min_months, mann_kendall=mann_kendall
+                )
+                row.update(fit)
             rows.append(row)
             index.append((*(key if isinstance(key, tuple) else (key,)), label))
     table = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=[*names, "window"]))
@@ -226,3 +241,55 @@ def _by_rise(trends: pd.DataFrame) -> pd.DataFrame:
     change = trends["annual_change_pct"]
     order = np.lexsort((-change.abs().to_numpy(), (change <= 0).to_numpy()))
     return trends.iloc[order]
+
+
+def covid_sentences(trends: pd.DataFrame) -> list[str]:
+    """What the Covid-19 rule did to the trends of a :func:`trend_table`, one sentence per
+    window that meets the restrictions (none when no window does).
+
+    Examples
+    --------
+    >>> idx = pd.date_range("2020-05-01", "2023-03-01", freq="MS", name="month")
+    >>> mu = np.where(idx <= "2021-06-01", 20, 40)  # flat but for the lockdown low
+    >>> wide = pd.DataFrame({"Violence": np.random.default_rng(0).poisson(mu)}, index=idx)
+    >>> t = trend_table(wide, {"since May 2020": (idx[0], idx[-1])}, mann_kendall=False)
+    >>> t[["months_used", "covid_months", "covid_rule"]].values.tolist()
+    [[21, 14, 'left out']]
+    >>> print(covid_sentences(t)[0])  # doctest: +NORMALIZE_WHITESPACE
+    The trend window 'since May 2020' takes in 14 months of the Covid-19 restrictions (March
+    2020 to June 2021): they are left out of its trends, so each annual change is the trend
+    of the other months, net of the lockdowns.
+    """
+    out: list[str] = []
+    if trends is None or not len(trends) or "covid_rule" not in trends.columns:
+        return out
+    for label in dict.fromkeys(trends.index.get_level_values("window")):
+        part = trends.xs(label, level="window")
+        touched = part[part["covid_rule"] != "none"]
+        if touched.empty:
+            continue
+        n = int(touched["covid_months"].max())
+        text = (
+            f"The trend window '{label}' takes in {_count_text(n, 'month')} of the Covid-19 "
+            f"restrictions ({restrictions_text()})"
+        )
+        dropped = touched[touched["covid_rule"] == "not estimated"]
+        if dropped.empty:
+            out.append(
+                f"{text}: they are left out of its trends, so each annual change is the trend "
+                "of the other months, net of the lockdowns."
+            )
+            continue
+        what = (
+            "no trend is stated for any series in it"
+            if len(dropped) == len(part)
+            else f"no trend is stated for {len(dropped)} of its {len(part)} series (the "
+            "others leave the restriction months out)"
+        )
+        out.append(
+            f"{text}, and too few of its months with data fall outside them: {what}. A trend "
+            "that starts (or ends) during the lockdowns, when crime was unusually low and "
+            "anti-social behaviour unusually high, measures the lockdowns, not the underlying "
+            "trend."
+        )
+    return out

@@ -171,6 +171,12 @@ def rank_range_chart(
 ) -> Axes:
     """Each theme's 90% range of ranks under perturbation, with its median and base rank.
 
+    The range is the one :func:`csplib.methods.scoring.sensitivity_analysis` reports: under
+    perturbed weights and breakpoints and, when some scales were not scored for any theme,
+    over their whole range (from the theme's best case to its worst), so a bar that crosses
+    the top-k line marks a place the unscored scales could change. The title should name
+    those scales (:func:`csplib.chapters.priorities.rank_range_title` does).
+
     Parameters
     ----------
     summary : pandas.DataFrame
