@@ -52,7 +52,7 @@ Examples
 --------
 >>> cfg = load_priority_config({"criteria": {"risk": {"public_concern": None}}})
 >>> [i.name for i in cfg.indicators if i.criterion == "risk"]
-['vulnerability', 'repeat_victim_share', 'top10_share']
+['vulnerability', 'repeat_victim_share', 'top10_excess']
 """
 
 from csplib.methods.scoring_engine import score_indicator, score_themes

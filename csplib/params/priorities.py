@@ -15,7 +15,7 @@ Examples
 --------
 >>> cfg = load_priority_config({"criteria": {"risk": {"public_concern": None}}})
 >>> [i.name for i in cfg.indicators if i.criterion == "risk"]
-['vulnerability', 'repeat_victim_share', 'top10_share']
+['vulnerability', 'repeat_victim_share', 'top10_excess']
 >>> cfg.scale_min, cfg.scale_max, cfg.sensitivity.top_k
 (1, 5, 3)
 """

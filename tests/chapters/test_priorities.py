@@ -477,6 +477,8 @@ def test_chapter_result_declares_its_tables_and_headlines_the_priorities():
         "forecast_change",
         "repeat_victim_share",
         "top10_share",
+        "top10_excess",
+        "top10_p_value",
         "harm_per_offence",
         "harm_share",
         "p_value",

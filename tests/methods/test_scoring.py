@@ -162,7 +162,7 @@ def test_overrides_merge_and_null_removes():
     assert [i.name for i in cfg.indicators if i.criterion == "risk"] == [
         "vulnerability",
         "repeat_victim_share",
-        "top10_share",
+        "top10_excess",
     ]
     assert [i.name for i in cfg.indicators if i.criterion == "volume"] == ["rate_per_1000_a_year"]
 

@@ -192,10 +192,10 @@ def test_the_page_names_the_unscored_scales_before_calling_anything_robust():
     texts = [f.text for f in result.findings]
     # the blank scales are named first; the recommendation, which they leave not robust
     assert texts[0].startswith(
-        "Recommended priorities for 2024/25: with vulnerability, repeat victim share, top10 "
-        "share, public concern, harm per offence, harm share and partnership response not "
-        "scored for any theme, Burglary (score 4.0 of 5) (not robust: it could leave the top 1 "
-        "under some values of the unscored scales or the weights"
+        "Recommended priorities for 2024/25: with vulnerability, repeat victims, concentration "
+        "beyond chance, public concern, harm per offence, share of harm and partnership "
+        "response not scored for any theme, Burglary (score 4.0 of 5) (not robust: it could "
+        "leave the top 1 under some values of the unscored scales or the weights"
     )
     assert not res.sensitivity.robust
     assert "vulnerability" in texts[0] and "public concern" in texts[0]
@@ -223,5 +223,5 @@ def test_the_page_names_the_unscored_scales_before_calling_anything_robust():
         res2.sensitivity.unscored
     )
     first = chapter_result(res2).findings[0].text
-    assert first.startswith("Recommended priorities for 2024/25: with repeat victim share")
+    assert first.startswith("Recommended priorities for 2024/25: with repeat victims")
     assert "vulnerability" not in first

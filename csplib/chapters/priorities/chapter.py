@@ -64,6 +64,8 @@ INDICATOR_DERIVED = {
         "forecast_change",
         "repeat_victim_share",
         "top10_share",
+        "top10_excess",
+        "top10_p_value",
         "harm_per_offence",
         "harm_share",
         "p_value",
@@ -324,6 +326,8 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
                 "rate_per_1000_a_year": "{:.2f}",
                 "repeat_victim_share": "{:.1f}",
                 "top10_share": "{:.1f}",
+                "top10_excess": "{:+.1f}",
+                "top10_p_value": "{:.3f}",
                 "harm_per_offence": "{:.1f}",
                 "harm_share": "{:.2f}",
             },
@@ -515,9 +519,9 @@ def priorities_findings(result: PrioritisationResult) -> list[Finding]:
     >>> import textwrap
     >>> first, rise = [finding.text for finding in priorities_findings(res)]
     >>> print(textwrap.fill(first.split(", Burglary")[0], 88))
-    Recommended priorities for 2024/25: with vulnerability, repeat victim share, top10 share,
-    public concern, harm per offence, harm share and partnership response not scored for any
-    theme
+    Recommended priorities for 2024/25: with vulnerability, repeat victims, concentration
+    beyond chance, public concern, harm per offence, share of harm and partnership response
+    not scored for any theme
     >>> first.endswith("(robust, whatever their values).")  # two themes, a top 3: both in it
     True
     >>> print(textwrap.fill(rise.split(" (95% CI")[0], 88))

@@ -24,8 +24,10 @@ This module is the glue between the analyses and the transparent scoring of
   threat rests on what is left or is left out of its score.
 * **Risk** (:func:`csplib.methods.scoring.theme_indicators`): the % of victims who are repeat
   victims within 12 months (themes whose rows carry victim IDs, i.e. read from a partner
-  extract; :func:`csplib.methods.risk_repeats.repeat_victimisation`) and the % of incidents in the
-  top 10% of the area's LSOAs (:func:`csplib.methods.concentration.concentration`).
+  extract; :func:`csplib.methods.risk_repeats.repeat_victimisation`) and how far the share of
+  incidents in the top 10% of the area's LSOAs exceeds what chance alone gives (percentage
+  points above random allocation; within chance scores as none;
+  :func:`csplib.methods.concentration.concentration`).
 * **Harm** (:func:`csplib.methods.harm.theme_harm`): the mean Crime Severity Score weight per
   offence and the theme's share of all harm; police.uk rows are weighted by their category's
   weight (rolled up over the force's offence mix), partner rows by their own offence code.
@@ -106,6 +108,8 @@ COMPUTED_INDICATORS: tuple[str, ...] = (
     "forecast_change",
     "repeat_victim_share",
     "top10_share",
+    "top10_excess",
+    "top10_p_value",
     "harm_per_offence",
     "harm_share",
 )
@@ -118,6 +122,8 @@ _WHY_MISSING = {
     "calendar month seen twice",
     "repeat_victim_share": "no theme's records carry victim IDs (only a partner extract has them)",
     "top10_share": "no list of the area's LSOAs was given",
+    "top10_excess": "no list of the area's LSOAs was given",
+    "top10_p_value": "no list of the area's LSOAs was given",
     "harm_per_offence": "no theme has a crime with a harm weight (anti-social behaviour has "
     "no Crime Severity Score weight), or no weights were given",
     "harm_share": "no theme has a crime with a harm weight (anti-social behaviour has no "

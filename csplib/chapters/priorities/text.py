@@ -31,15 +31,27 @@ def join_names(items) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+#: Indicator names as a reader says them; any other name is its words (``_`` -> space).
+SCALE_NAMES = {
+    "pct_change": "trend",
+    "forecast_change": "forecast change",
+    "repeat_victim_share": "repeat victims",
+    "top10_share": "concentration",
+    "top10_excess": "concentration beyond chance",
+    "harm_share": "share of harm",
+    "rate_per_1000_a_year": "rate per 1,000 residents",
+}
+
+
 def scale_names(names) -> list[str]:
     """Indicator names as words: ``public_concern`` -> ``public concern``.
 
     Examples
     --------
-    >>> scale_names(["vulnerability", "public_concern"])
-    ['vulnerability', 'public concern']
+    >>> scale_names(["vulnerability", "public_concern", "top10_excess"])
+    ['vulnerability', 'public concern', 'concentration beyond chance']
     """
-    return [str(n).replace("_", " ") for n in names]
+    return [SCALE_NAMES.get(str(n), str(n).replace("_", " ")) for n in names]
 
 
 def unscored_text(unscored, scale: tuple[int, int]) -> str:
