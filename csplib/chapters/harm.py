@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from csplib.chapters.findings import Finding
-from csplib.chapters.result import ChapterResult, Table
+from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
 from csplib.core.periods import Period, financial_year_of, months_present
-from csplib.core.schema import ASB
+from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
 from csplib.ingest.harm_weights import HarmWeights, harm_weights_of
 from csplib.methods.harm import HARM_COLUMNS, harm_rows
 from csplib.methods.harm_severity import css_change, harm_by_year, residents, severity_scores
@@ -458,6 +458,15 @@ def _tables(harm: HarmAssessment) -> list[Table]:
             },
             counts=_HARM_COUNTS,
             derived=_HARM_DERIVED,
+            # the same counts as the volume chapter's assessed period, by category
+            cells=CellKeys(
+                {
+                    "count": incidents_key(
+                        POLICE_UK_CATEGORIES, start=harm.period.start, end=harm.period.end
+                    )
+                },
+                over="categories",
+            ),
         ),
     ]
     if harm.by_code:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.result import ChapterResult, Table
+from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
 from csplib.core.comparison import month_span
 from csplib.core.errors import DataError
 from csplib.core.schema import ASB
@@ -144,6 +144,11 @@ def assess(ctx, theme: str) -> ChapterResult:
     result.artefacts["monthly"] = monthly
     result.figures["monthly"] = f"{spec.name}: recorded per month"
     residents = float(store.geography.population(period.period.population_year)["population"].sum())
+    key = incidents_key(spec.categories, spec.flags, period.start, period.end)
+    before = pd.Timestamp(period.start) - pd.DateOffset(years=1)
+    key_before = incidents_key(
+        spec.categories, spec.flags, before, pd.Timestamp(period.end) - pd.DateOffset(years=1)
+    )
     volumes = themes.theme_volumes(
         {theme: spec}, store.incidents, store.partner, period=period.period, population=residents
     )
@@ -168,6 +173,20 @@ def assess(ctx, theme: str) -> ChapterResult:
                 },
             },
             formats={"pct_change": "{:+.1f}%", "p_value": "{:.3f}"},
+            # the one row is the theme in the whole area: the wards below add up to it
+            cells=CellKeys(
+                {
+                    "count": key,
+                    "previous": key_before,
+                    # the months compared: the same counts when every month was compared
+                    **(
+                        {"count_compared": key, "previous_compared": key_before}
+                        if bool((volumes["months_compared"] == period.period.n_months).all())
+                        else {}
+                    ),
+                },
+                rows=dict.fromkeys(volumes.index, ""),
+            ),
         )
     )
 
@@ -251,6 +270,9 @@ def assess(ctx, theme: str) -> ChapterResult:
     wards = ward_table(
         rows, store.geography, period.start, period.end, period.period.population_year
     )
+    # every incident of the area lies in one of its wards: the wards add up to the pack's
+    # total (checked, so an incident without a ward never makes the audit misread them)
+    complete = bool(wards["count"].sum() == volumes["count"].sum())
     result.add(
         Table(
             "wards",
@@ -258,6 +280,7 @@ def assess(ctx, theme: str) -> ChapterResult:
             caption=f"{spec.name} by ward in {period.label}: counts and rates per 1,000 residents",
             counts=("count",),
             derived={"rate_per_1000": ("count",)},
+            cells=CellKeys({"count": key}, partition=complete),
         )
     )
     return result

@@ -6,7 +6,9 @@ A chapter module (``csplib.chapters.<name>``) has one entry point,
 - its **tables** (:class:`Table`): each declares which columns are counts of people or
   events, which are derived from them, and which rows or columns are totals, so that
   disclosure control (:func:`csplib.present.disclosure.protect`) needs no guessing and the
-  notebook passes no suppression arguments;
+  notebook passes no suppression arguments; and, where the same counts recur in other
+  tables (a ward's count in the pack and on the places page), what its cells count
+  (:class:`CellKeys`), so that no table gives back a count another hides;
 - its **findings** (:class:`~csplib.chapters.findings.Finding`): sentences with the chapter
   holding their evidence;
 - its **headline** figures (plain numbers and text, for the contents page and later years);
@@ -52,6 +54,9 @@ from csplib.core.errors import CspError
 __all__ = [
     "RESULT_FORMAT",
     "RESULT_VERSION",
+    "CellKeys",
+    "incidents_key",
+    "merge_key",
     "Table",
     "ChapterResult",
     "ResultVersionError",
@@ -67,6 +72,138 @@ RESULT_VERSION = 1
 
 class ResultVersionError(CspError):
     """A saved chapter result of another format or version than this csplib reads."""
+
+
+def incidents_key(
+    categories: Sequence[str] = (),
+    flags: Mapping[str, bool] | None = None,
+    start=None,
+    end=None,
+    *,
+    what: str = "incidents",
+) -> str:
+    """The identity of a count of incidents, the same wherever it is shown (:class:`CellKeys`).
+
+    ``what|categories=...|flags=...|period=YYYY-MM..YYYY-MM``: categories sorted (``crime``
+    for every police.uk crime category, ``all`` for those and ASB), flags as ``hate`` or
+    ``not hate``, the period as its first and last months. Two tables that count the same
+    incidents over the same months get the same key, so the disclosure audit knows they
+    show one number.
+
+    Examples
+    --------
+    >>> incidents_key(["Drugs"], start="2024-04-01", end="2025-03-01")
+    'incidents|categories=Drugs|period=2024-04..2025-03'
+    >>> incidents_key(flags={"hate": True})
+    'incidents|flags=hate'
+    """
+    from csplib.core.schema import CRIME_CATEGORIES, POLICE_UK_CATEGORIES
+
+    parts = [what]
+    cats = frozenset(categories)
+    if cats:
+        named = {frozenset(CRIME_CATEGORIES): "crime", frozenset(POLICE_UK_CATEGORIES): "all"}
+        parts.append("categories=" + named.get(cats, "+".join(sorted(cats))))
+    if flags:
+        parts.append("flags=" + "+".join(k if v else f"not {k}" for k, v in sorted(flags.items())))
+    if start is not None and end is not None:
+        a, b = pd.Timestamp(start), pd.Timestamp(end)
+        parts.append(f"period={a:%Y-%m}..{b:%Y-%m}")
+    return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class CellKeys:
+    """What a table's count cells count, so that cells of different tables that count the
+    same thing are audited as one number (:mod:`csplib.present.disclosure.joint`).
+
+    A key is ``what|dimension=value|...`` (:func:`incidents_key`). A cell's key is its
+    column's key with the row's own dimension added (``|ward=Bulwell``); a row labelled as a
+    total (``All``) is the column's key itself, the whole area.
+
+    Parameters
+    ----------
+    columns : mapping of str to str (or callable), or str
+        Count column -> key. A single string is the key of every count column (``{column}``
+        in it is replaced by the column's name). ``{name}`` is replaced by the row's value in
+        column ``name`` (long tables: ``"incidents|{measure_key}"``); a callable is given the
+        row's values (a dict, index levels included) and returns the key.
+    over : str, optional
+        The dimension the rows run over (``"ward"``, ``"categories"``): the row's label
+        becomes ``over=label`` in its cells' keys (a dimension already in the column's key is
+        replaced). Default: the index's name, else ``"row"``.
+    rows : mapping, optional
+        Row label -> the key part of that row instead (``{"Apr 2024":
+        "period=2024-04..2024-04"}``).
+    partition : bool
+        The rows (of each column key) are a complete partition of the area: they add up to
+        the column's key, so a total shown in any table is their sum.
+    rates : mapping of str to (str, float)
+        Rate columns shown without their count: ``{"rate_per_1000": ("population", 1000)}``.
+        With the population shown, a rate is a count (rate x population / per); it is keyed
+        (``columns``) and protected as one.
+    shares : tuple of str
+        Share columns of the partition total (``share_of_area``): a share shown beside its
+        count reveals the total, which is then taken as shown.
+
+    Examples
+    --------
+    >>> k = CellKeys({"count": "incidents|categories=Drugs"}, over="ward", partition=True)
+    >>> k.key_of("count", "Bulwell"), k.key_of("count", None)
+    ('incidents|categories=Drugs|ward=Bulwell', 'incidents|categories=Drugs')
+    """
+
+    columns: Mapping[str, Any] | str
+    over: str | None = None
+    rows: Mapping[Any, str] = field(default_factory=dict)
+    partition: bool = False
+    rates: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    shares: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not isinstance(self.columns, str):
+            object.__setattr__(self, "columns", dict(self.columns))
+        object.__setattr__(self, "rows", dict(self.rows))
+        object.__setattr__(self, "rates", {k: tuple(v) for k, v in dict(self.rates).items()})
+        object.__setattr__(self, "shares", tuple(self.shares))
+
+    def column_key(self, column, row: Mapping | None = None) -> str | None:
+        """The key of ``column`` (None when it has none), filled from ``row``'s values."""
+        if isinstance(self.columns, str):
+            template = self.columns.replace("{column}", str(column))
+        elif column in self.columns:
+            template = self.columns[column]
+            if callable(template):
+                return merge_key(template(row or {}), "")
+        else:
+            return None
+        return merge_key(template.format(**{str(k): v for k, v in (row or {}).items()}), "")
+
+    def key_of(self, column, label, row: Mapping | None = None, over: str = "row") -> str | None:
+        """The key of the cell in ``column`` and the row labelled ``label`` (None: a total
+        row, the column's key itself)."""
+        base = self.column_key(column, row)
+        if base is None or label is None:
+            return base
+        part = self.rows.get(label, f"{self.over or over}={label}")
+        return merge_key(base, part)
+
+
+def merge_key(base: str, part: str) -> str:
+    """``base`` with the dimensions of ``part`` added or replaced, dimensions sorted.
+
+    Examples
+    --------
+    >>> merge_key("incidents|period=2024-04..2025-03|categories=all", "categories=Drugs")
+    'incidents|categories=Drugs|period=2024-04..2025-03'
+    """
+    what, *dims = base.split("|")
+    found = dict(d.split("=", 1) if "=" in d else (d, "") for d in dims)
+    for d in part.split("|"):
+        if d:
+            name, _, value = d.partition("=")
+            found[name] = value
+    return "|".join([what, *(f"{k}={v}" if v else k for k, v in sorted(found.items()))])
 
 
 @dataclass(frozen=True)
@@ -96,6 +233,9 @@ class Table:
         Secondary suppression protects every hidden count against the totals.
     formats : mapping of str to str
         Display formats by column (``"{:.1f}%"``).
+    cells : CellKeys, optional
+        What the count cells count, so that the same count in other tables of the page, its
+        pack and the annex is audited as one number; a table without is audited alone.
     """
 
     name: str
@@ -105,6 +245,7 @@ class Table:
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     totals: str | tuple[str, ...] | None = "infer"
     formats: Mapping[str, str] = field(default_factory=dict)
+    cells: CellKeys | None = None
 
     def __post_init__(self):
         if not self.name.replace("_", "").isalnum():
@@ -133,6 +274,20 @@ class Table:
             raise ValueError(f"table {self.name!r}: derived column(s) {absent} are not in it")
         object.__setattr__(self, "derived", derived)
         object.__setattr__(self, "formats", dict(self.formats))
+        if self.cells is not None:
+            if not isinstance(self.cells, CellKeys):
+                raise TypeError(f"table {self.name!r}: cells must be a CellKeys")
+            named = [
+                *([] if isinstance(self.cells.columns, str) else self.cells.columns),
+                *self.cells.rates,
+                *(p for p, _ in self.cells.rates.values()),
+                *self.cells.shares,
+            ]
+            absent = [c for c in named if c not in self.frame.columns]
+            if absent and not self.frame.empty:
+                raise ValueError(
+                    f"table {self.name!r}: cells name column(s) {absent} that are not in it"
+                )
 
     def count_columns(self) -> list:
         """The count columns, with ``"all"`` resolved to the columns of whole numbers."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 import pandas as pd
 
 from csplib.chapters.findings import Finding, quality_findings, volume_findings
-from csplib.chapters.result import ChapterResult, Table
-from csplib.core.schema import ASB
+from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
+from csplib.core.periods import Period
+from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
 from csplib.methods import volume
 
 __all__ = ["CHAPTER", "TABLE_NAMES", "IMPLAUSIBLE_SETTINGS", "assess", "implausible_rule"]
@@ -84,7 +85,18 @@ def assess(ctx) -> ChapterResult:
     )
 
     monthly = volume.monthly_counts(incidents, months_present=store.months_present)
-    result.add(Table("monthly_counts", monthly, caption="Monthly counts by category", counts="all"))
+    result.add(
+        Table(
+            "monthly_counts",
+            monthly,
+            caption="Monthly counts by category",
+            counts="all",
+            cells=CellKeys(
+                {c: incidents_key([c]) for c in monthly.columns},
+                rows={m: _month_part(m) for m in monthly.index},
+            ),
+        )
+    )
     recent = monthly.tail(12).T
     recent.columns = [m.strftime("%b %Y") for m in recent.columns]
     result.add(
@@ -93,6 +105,13 @@ def assess(ctx) -> ChapterResult:
             recent,
             caption="Last 12 months by category (the full series is in the data annex)",
             counts="all",
+            cells=CellKeys(
+                {
+                    label: _ALL + "|" + _month_part(m)
+                    for label, m in zip(recent.columns, monthly.tail(12).index, strict=True)
+                },
+                over="categories",
+            ),
         )
     )
     result.figures["monthly"] = (
@@ -116,6 +135,10 @@ def assess(ctx) -> ChapterResult:
             counts=("count",),
             derived={"rate_per_1000": ("count",), "share": ("count",)},
             formats={"share": "{:.1%}"},
+            cells=CellKeys(
+                {"count": incidents_key(POLICE_UK_CATEGORIES, start=period.start, end=period.end)},
+                over="categories",
+            ),
         )
     )
     result.add(
@@ -127,12 +150,14 @@ def assess(ctx) -> ChapterResult:
             counts=(),
         )
     )
+    years = volume.period_counts(incidents)
     result.add(
         Table(
             "financial_year_counts",
-            volume.period_counts(incidents),
+            years,
             caption="Counts by financial year (read with the coverage table above)",
             counts="all",
+            cells=CellKeys({y: _period_key(y) for y in years.columns}, over="categories"),
         )
     )
 
@@ -205,3 +230,19 @@ def _findings(window: pd.DataFrame, covered, area_name, period, months_present) 
             ),
         )
     return found
+
+
+#: The key of every category's incidents (:func:`csplib.chapters.result.incidents_key`).
+_ALL = incidents_key(POLICE_UK_CATEGORIES)
+
+
+def _month_part(month) -> str:
+    """The key part of one month: ``period=2024-04..2024-04``."""
+    m = pd.Timestamp(month)
+    return f"period={m:%Y-%m}..{m:%Y-%m}"
+
+
+def _period_key(label) -> str:
+    """The key of every category's incidents in the period labelled ``label`` (``2024/25``)."""
+    p = Period.parse(str(label))
+    return incidents_key(POLICE_UK_CATEGORIES, start=p.start, end=p.end)

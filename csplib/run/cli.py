@@ -49,6 +49,8 @@ def _assess(args: argparse.Namespace) -> int:
             print(f"csp: {run.name}: {run.status_text}", file=sys.stderr)
     for problem in result.sharing_problems:
         print(f"csp: record-level data in a shared output: {problem}", file=sys.stderr)
+    for problem in result.disclosure_problems:
+        print(f"csp: a hidden count can be worked out across tables: {problem}", file=sys.stderr)
     print(result.summary(), file=sys.stderr)
     if result.interrupted:
         print(f"The finished chapters are in {result.out_dir}; the run log is run.log there.")

@@ -76,16 +76,35 @@ class Context:
         """The area's geography: LSOAs, wards, population, deprivation, boundaries."""
         return self.store.geography
 
-    def protect(self, table: Table) -> tuple[pd.DataFrame, str | None]:
-        """``table`` as it may be shared, and a note when anything was hidden
-        (:func:`csplib.present.disclosure.protect`, with this assessment's thresholds)."""
-        from csplib.present.disclosure import protect
+    @cached_property
+    def ledger(self):
+        """The page's tables as shared so far (:class:`csplib.present.disclosure.Ledger`):
+        each table is protected jointly with them, and the run's audit reads them from
+        ``results/<chapter>.disclosure.json``."""
+        from csplib.present.disclosure import Ledger
 
-        return protect(
-            table,
+        return Ledger(
+            self.chapter or "page",
             threshold=self.params.thresholds.suppress_below,
             suppress_zeros=self.params.thresholds.suppress_zeros,
         )
+
+    def protect(self, table: Table) -> tuple[pd.DataFrame, str | None]:
+        """``table`` as it may be shared, and a note when anything was hidden
+        (:func:`csplib.present.disclosure.protect`, with this assessment's thresholds),
+        protected jointly with the tables already shown on the page; the page's ledger
+        (``results/<chapter>.disclosure.json``) records it."""
+        from csplib.present.disclosure import protect
+
+        out = protect(
+            table,
+            threshold=self.params.thresholds.suppress_below,
+            suppress_zeros=self.params.thresholds.suppress_zeros,
+            page=self.ledger,
+        )
+        if self.output_dir is not None and table.name in self.ledger.tables:
+            self.ledger.save(self.output_dir)
+        return out
 
     def save_table(self, table: Table) -> Path | None:
         """Write ``table``, small counts suppressed, to the data annex

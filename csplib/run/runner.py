@@ -15,7 +15,10 @@ and ``packs/<theme>.html`` (one theme pack per theme), then ``index.html`` (the 
 page) and ``manifest.json`` (parameters, input checksums, versions, commit, per-chapter status
 and timings). Finally every shared file (``index.html``, ``html/``, ``packs/``, ``tables/``)
 is scanned for record-level data (crime IDs, coordinates, victim IDs, exact dates, street
-locations): any found fails the run.
+locations), and every table of the run is audited together for hidden counts a reader could
+narrow below the suppression band by combining tables
+(:func:`csplib.present.disclosure.audit_run`, over ``results/*.disclosure.json``): anything
+found fails the run.
 
 A failing chapter does not stop the others: its executed notebook and review page are kept
 (so the error can be read), the chapters that depend on it are skipped, and the run reports
@@ -44,7 +47,12 @@ from csplib.chapters.result import ResultVersionError, load_result, result_path
 from csplib.core.errors import CspError
 from csplib.core.provenance import csplib_version, git_commit, hash_inputs, package_versions
 from csplib.params import Params
-from csplib.present.disclosure import check_shared_outputs, find_record_level
+from csplib.present.disclosure import (
+    audit_run,
+    check_shared_outputs,
+    find_record_level,
+    ledger_path,
+)
 from csplib.present.pages import TEMPLATES, export_html
 from csplib.run.console import Console, duration_text, remaining_seconds
 from csplib.run.processes import (
@@ -125,6 +133,9 @@ class RunResult:
     chapters: list[ChapterRun]
     packs: list[ChapterRun] = field(default_factory=list)
     sharing_problems: list[str] = field(default_factory=list)
+    #: Counts a reader of the whole run could narrow below the suppression band
+    #: (:func:`csplib.present.disclosure.audit_run`); any fails the run.
+    disclosure_problems: list[str] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -133,6 +144,7 @@ class RunResult:
         return (
             not self.interrupted
             and not self.sharing_problems
+            and not self.disclosure_problems
             and all(c.status == "ok" for c in self.chapters + self.packs)
         )
 
@@ -435,6 +447,14 @@ def _finish_run(
     result.sharing_problems = [str(p) for p in problems]
     for problem in result.sharing_problems:
         say(f"record-level data in a shared output: {problem}")
+    # every table of the run together: no hidden count narrowed below the band
+    try:
+        exposed = [str(e) for e in audit_run(out)]
+    except CspError as exc:
+        exposed = [f"the disclosure audit could not run: {exc}"]
+    for problem in exposed:
+        say(f"disclosure audit across the run's tables: {problem}")
+    result.disclosure_problems = exposed
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     _write_manifest(params, result, started)
 
@@ -454,6 +474,7 @@ def _clear_outputs(out: Path, job: _Job) -> None:
     for table in (out / "tables").glob(f"{job.name}__*.csv"):
         table.unlink()
     result_path(out, job.name).unlink(missing_ok=True)
+    ledger_path(out, job.name).unlink(missing_ok=True)
 
 
 def _warm_store(params: Params, say: Callable[[str], None]) -> list[str]:
@@ -565,6 +586,7 @@ def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> 
         "chapters": [asdict(c) for c in result.chapters],
         "packs": [asdict(c) for c in result.packs],
         "sharing_problems": result.sharing_problems,
+        "disclosure_problems": result.disclosure_problems,
         "interrupted": result.interrupted,
         "seconds": round(result.seconds, 1),
         "ok": result.ok,

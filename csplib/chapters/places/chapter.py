@@ -33,8 +33,8 @@ from csplib.chapters.places.assessment import (
     group_noun,
 )
 from csplib.chapters.places.tables import emerging_table
-from csplib.chapters.result import ChapterResult, Table
-from csplib.core.schema import ASB
+from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
+from csplib.core.schema import ASB, CRIME_CATEGORIES, POLICE_UK_CATEGORIES
 
 __all__ = [
     "CHAPTER",
@@ -81,10 +81,12 @@ def assess(ctx) -> PlacesResult:
         See :func:`chapter_result`.
     """
     places = assess_places(ctx.params, ctx.store)
-    return chapter_result(places, threshold=ctx.params.thresholds.suppress_below)
+    return chapter_result(
+        places, threshold=ctx.params.thresholds.suppress_below, themes=ctx.params.themes
+    )
 
 
-def chapter_result(places: PlacesAssessment, *, threshold: int = 5) -> PlacesResult:
+def chapter_result(places: PlacesAssessment, *, threshold: int = 5, themes=None) -> PlacesResult:
     """What the chapter states from ``places``: tables, findings, headline, figures, notes.
 
     Parameters
@@ -105,7 +107,7 @@ def chapter_result(places: PlacesAssessment, *, threshold: int = 5) -> PlacesRes
         hotspots with the strongest evidence first; None when not computed).
     """
     result = PlacesResult(CHAPTER, assessment=places)
-    for table in _tables(places):
+    for table in _tables(places, themes):
         result.add(table)
     result.findings = places_findings(places, threshold=threshold)
     result.headline = _headline(places)
@@ -114,7 +116,39 @@ def chapter_result(places: PlacesAssessment, *, threshold: int = 5) -> PlacesRes
     return result
 
 
-def _tables(places: PlacesAssessment) -> list[Table]:
+def measure_key(measure: str, period, themes=None) -> str:
+    """The key of a ward profile's measure over ``period``
+    (:func:`csplib.chapters.result.incidents_key`), the same as the packs' and the volume
+    chapter's for the same incidents.
+
+    Examples
+    --------
+    >>> from csplib.core.periods import Period
+    >>> measure_key(ASB, Period.financial_year(2024))
+    'incidents|categories=Anti-social behaviour|period=2024-04..2025-03'
+    >>> measure_key(ALL_CRIME, Period.financial_year(2024))
+    'incidents|categories=crime|period=2024-04..2025-03'
+    """
+    start, end = period.start, period.end
+    if measure in POLICE_UK_CATEGORIES:
+        return incidents_key([measure], start=start, end=end)
+    if measure == ALL_CRIME:
+        return incidents_key(CRIME_CATEGORIES, start=start, end=end)
+    for spec in (themes or {}).values():
+        if getattr(spec, "name", None) == measure:
+            return incidents_key(spec.categories, spec.flags, start, end)
+    return incidents_key(start=start, end=end, what=f"incidents of {measure}")
+
+
+def _compared_key(row, period, themes=None) -> str:
+    """The key of a compared count: the period's own when every month was compared."""
+    key = measure_key(row["measure"], period, themes)
+    if row.get("months_compared") == period.n_months:
+        return key
+    return f"{key}|compared={row.get('comparison')}"
+
+
+def _tables(places: PlacesAssessment, themes=None) -> list[Table]:
     period = places.period
     out = [
         Table(
@@ -134,6 +168,20 @@ def _tables(places: PlacesAssessment) -> list[Table]:
                 "q_value": ("count_compared", "previous_compared"),
             },
             totals=None,
+            # each measure's wards add up to its area total, which the shares reveal
+            cells=CellKeys(
+                {
+                    "count": lambda row: measure_key(row["measure"], period, themes),
+                    # the months compared: the same counts when every month was compared
+                    "count_compared": lambda row: _compared_key(row, period, themes),
+                    "previous_compared": lambda row: _compared_key(
+                        row, period.previous_year(), themes
+                    ),
+                },
+                over="ward_name",
+                partition=True,
+                shares=("share_of_area",),
+            ),
             formats={
                 "population": "{:,.0f}",
                 "deprived_lsoa_share": "{:.0f}%",

@@ -21,10 +21,19 @@ that would let a reader work out a hidden count from the totals are then hidden 
    consistent with everything shown is found by linear programming
    (:func:`scipy.optimize.linprog`), knowing that hidden cells are whole numbers of at least
    1 (0 when zeros are suppressed too) and that totals add up; a reader cannot tell which
-   hidden cells are the small ones. A hidden count whose range is a single value could be
-   worked out (for instance across several rows and columns of a two-way table, or
-   ``[c] + [c] = 2``): the smallest shown cell of its rows and columns that removes the
-   certainty is hidden too, and so on until no hidden count can be worked out.
+   hidden cells are the small ones. **The criterion**: a reader must never narrow a hidden
+   count to fewer possible values than the suppression band itself, so its range must
+   satisfy ``hi - lo >= threshold - 2`` (1 to 4 by default: ``hi - lo >= 3``;
+   ``threshold - 1`` when zeros are hidden too; :func:`required_width`). A hidden count
+   worked out exactly (``[c] + [c] = 2``) fails it, and so does ``[c] + [c] = 3`` (each 1
+   or 2, which says more than "1 to 4"). The smallest shown cell of its rows and columns
+   that widens the range enough is hidden too, and so on until every hidden count passes.
+3. across tables (:mod:`~csplib.present.disclosure.joint`): a table that declares what its
+   cells count (:class:`csplib.chapters.result.CellKeys`: the same ward count in the pack
+   and the places page is one number; rows that add up to the area's total) is protected
+   jointly with the tables already shown on its page, and ``csp assess`` audits every
+   table of the run together after the chapters (:func:`audit_run`); a rate shown with its
+   population counts as the count it reveals.
 
 A total that is itself small is hidden like any other count. A missing count (NaN) is
 unknown to the reader and stays missing.
@@ -53,6 +62,16 @@ Examples
 (1, 1)
 """
 
+from csplib.present.disclosure.audit import required_width
+from csplib.present.disclosure.joint import (
+    Exposure,
+    Ledger,
+    TableCells,
+    audit_run,
+    audit_tables,
+    ledger_path,
+    protect_jointly,
+)
 from csplib.present.disclosure.protect import protect, safe_formats
 from csplib.present.disclosure.scan import (
     RECORD_LEVEL_KINDS,
@@ -78,6 +97,14 @@ __all__ = [
     "suppress_long",
     "protect",
     "safe_formats",
+    "required_width",
+    "Exposure",
+    "Ledger",
+    "TableCells",
+    "audit_run",
+    "audit_tables",
+    "ledger_path",
+    "protect_jointly",
     "RECORD_LEVEL_KINDS",
     "Problem",
     "find_record_level",

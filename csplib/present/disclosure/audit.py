@@ -3,7 +3,8 @@
 :class:`_Grid` is a table of counts with at most one total row and one total column;
 :func:`_protect` hides small counts (primary suppression), then hides further cells until no
 row or column has a single hidden cell (the line rule) and until no hidden count can be worked
-out exactly from what is shown, as the linear-programming audit (:class:`_Audit`) proves.
+out from what is shown more closely than the suppression band itself
+(:func:`required_width`), as the linear-programming audit (:class:`_Audit`) proves.
 See :mod:`csplib.present.disclosure` for the rules in words.
 """
 
@@ -20,6 +21,38 @@ from scipy.optimize import linprog
 from csplib.core.errors import DataError
 
 Cell = tuple[int, int]
+
+
+def required_width(threshold: int, suppress_zeros: bool = False) -> int:
+    """The narrowest range a reader may deduce for a hidden count: ``hi - lo``.
+
+    A hidden count is shown as "one of ``low`` .. ``threshold - 1``" (``low`` is 1, or 0 when
+    zeros are hidden too): ``threshold - low`` possible values. A reader must never narrow a
+    hidden count to fewer possible values than that, so its range ``[lo, hi]`` (whole
+    numbers) must satisfy ``hi - lo >= threshold - 1 - low``: 3 for the default threshold
+    of 5 (the range of ``[c] + [c] = 5``, each 1 to 4), 4 when zeros are hidden too; and
+    at least 1 for any threshold (a hidden count is never worked out exactly).
+
+    Examples
+    --------
+    >>> required_width(5), required_width(5, suppress_zeros=True), required_width(2)
+    (3, 4, 1)
+    """
+    low = 0 if suppress_zeros else 1
+    return max(int(threshold) - 1 - low, 1)
+
+
+def narrower_than(lo: float, hi: float, width: int) -> bool:
+    """Whether the whole numbers in ``[lo, hi]`` span less than ``width`` (``hi - lo``).
+
+    Examples
+    --------
+    >>> narrower_than(1, 4, 3), narrower_than(1.0, 3.5, 3), narrower_than(2, float("inf"), 3)
+    (False, True, False)
+    """
+    if not np.isfinite(hi):
+        return False
+    return bool(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) < width)
 
 
 @dataclass(frozen=True)
@@ -74,8 +107,8 @@ class _Grid:
 class _Audit:
     """Linear-programming audit: the range a reader can deduce for each hidden count."""
 
-    def __init__(self, grid: _Grid, mask: np.ndarray, low: float):
-        self.grid, self.mask, self.low = grid, mask, low
+    def __init__(self, grid: _Grid, mask: np.ndarray, low: float, width: int = 1):
+        self.grid, self.mask, self.low, self.width = grid, mask, low, width
         v = grid.values
         unknown = mask | np.isnan(v)
         cells = [(int(i), int(j)) for i, j in zip(*np.nonzero(unknown), strict=True)]
@@ -165,18 +198,21 @@ class _Audit:
             free[off] = np.abs(moves[off]).max(axis=1) > 1e-9
         return free
 
-    def determined(self, cell: Cell) -> bool:
-        """Whether a reader could work out ``cell`` exactly."""
-        if self._free is not None and self._free[self.index[cell]]:
+    def exposed(self, cell: Cell) -> bool:
+        """Whether a reader could narrow ``cell`` below ``width`` (:func:`required_width`;
+        1: work it out exactly)."""
+        if not self.constrained[cell]:
+            return False
+        if self.width <= 1 and self._free is not None and self._free[self.index[cell]]:
             return False
         lo, hi = self.range(cell)
-        return hi - lo < 0.5
+        return narrower_than(lo, hi, max(self.width, 1))
 
     def first_exposed(self) -> Cell | None:
-        """The first hidden count (not a missing one) a reader could work out exactly."""
+        """The first hidden count (not a missing one) a reader could narrow too far."""
         v = self.grid.values
         for c in self.index:
-            if self.mask[c] and not np.isnan(v[c]) and self.determined(c):
+            if self.mask[c] and not np.isnan(v[c]) and self.exposed(c):
                 return c
         return None
 
@@ -186,6 +222,7 @@ def _protect(grid: _Grid, threshold: int, suppress_zeros: bool) -> tuple[np.ndar
     v = grid.values
     known = ~np.isnan(v)
     low = 0.0 if suppress_zeros else 1.0
+    width = required_width(threshold, suppress_zeros)
     with np.errstate(invalid="ignore"):
         primary = known & (v >= low) & (v < threshold)
     mask = primary.copy()
@@ -219,7 +256,7 @@ def _protect(grid: _Grid, threshold: int, suppress_zeros: bool) -> tuple[np.ndar
         return mask, primary
     while True:
         line_rule()
-        cell = _Audit(grid, mask, low).first_exposed()
+        cell = _Audit(grid, mask, low, width).first_exposed()
         if cell is None:
             return mask, primary
         near = {c for plus, total in equations if cell in plus or cell == total for c in plus}
@@ -238,14 +275,14 @@ def _protect(grid: _Grid, threshold: int, suppress_zeros: bool) -> tuple[np.ndar
             i, j = cell
             raise DataError(
                 f"the count in row {grid.row_labels[i]!r}, column {grid.col_labels[j]!r} can "
-                "be worked out from the totals whatever else is hidden, because the other "
+                "be narrowed from the totals whatever else is hidden, because the other "
                 "cells are zeros; use suppress_zeros=True or combine rows or columns"
             )
         chosen = candidates[0]
         for cand in candidates[:25]:
             mask[cand] = True
-            lo, hi = _Audit(grid, mask, low).range(cell)  # one cell: LP beats the SVDs
-            fixed = hi - lo >= 0.5
+            lo, hi = _Audit(grid, mask, low, width).range(cell)  # one cell: LP beats the SVDs
+            fixed = not narrower_than(lo, hi, max(width, 1))
             mask[cand] = False
             if fixed:
                 chosen = cand
