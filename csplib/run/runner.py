@@ -47,6 +47,7 @@ from csplib.chapters.result import ResultVersionError, load_result, result_path
 from csplib.core.errors import CspError
 from csplib.core.provenance import csplib_version, git_commit, hash_inputs, package_versions
 from csplib.params import Params
+from csplib.present.annex import ANNEX_NAME, AnnexInfo, write_annex
 from csplib.present.disclosure import (
     audit_run,
     check_shared_outputs,
@@ -439,6 +440,7 @@ def _finish_run(
     """The contents page, the check of what is shared, and the manifest (a Ctrl-C here is
     only noted: these few seconds of writing are finished, so they are never half done)."""
     out = result.out_dir
+    _write_annex(params, result, started, say, data_notes)
     _write_index(params, result, started, data_notes)
     # shared outputs must hold aggregates only: a record-level value fails the run
     problems = check_shared_outputs(out)
@@ -457,6 +459,31 @@ def _finish_run(
     result.disclosure_problems = exposed
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     _write_manifest(params, result, started)
+
+
+def _write_annex(
+    params: Params, result: RunResult, started: dt.datetime, say, data_notes: list[str]
+) -> None:
+    """``annex.xlsx`` from the chapters and packs that finished (:func:`write_annex`); a
+    problem with it is said and the run goes on (the CSVs hold the same tables)."""
+    (result.out_dir / ANNEX_NAME).unlink(missing_ok=True)
+    done = [run.name for run in result.finished if run.status == "ok"]
+    if not done:
+        return
+    info = AnnexInfo.from_params(
+        params,
+        created=started,
+        version=csplib_version(),
+        commit=git_commit(params.root),
+        data_notes=data_notes,
+    )
+    try:
+        annex = write_annex(result.out_dir, info, chapters=done)
+    except CspError as exc:
+        say(f"data annex not written: {exc}")
+        return
+    for why in annex.skipped:
+        say(f"data annex: left out {why}")
 
 
 def _write_atomically(path: Path, text: str) -> None:
