@@ -18,7 +18,12 @@ The trend, expected-range, interrupted-time-series, forecast and seasonal-profil
 one engine: a Poisson GLM with month-of-year effects and a linear trend, switched to a
 negative binomial (NB2) GLM when the Pearson chi-squared test of the Poisson fit finds
 overdispersion at the 5% level (``family="auto"``; ``"poisson"`` or ``"negbin"`` force a
-family). Results say which family was used and why. Prediction intervals (expected range,
+family). The trend test (:class:`CountTrend`) is the exception: it always estimates the
+dispersion (NB2 where overdispersed, quasi-Poisson otherwise) and refers its test and interval
+to Student t, so that its size stays at 5% on overdispersed seasonal counts (measured in
+``benchmarks/trend_size.py``); :class:`MannKendallTrend` is the seasonal Mann-Kendall test
+corrected for autocorrelation. Results say which family was used and why. Prediction
+intervals (expected range,
 forecast) come from the predictive distribution including parameter uncertainty, with mid-p
 interval ends.
 
@@ -33,7 +38,7 @@ Examples
 >>> idx = pd.date_range("2020-01-01", periods=36, freq="MS")
 >>> y = pd.Series(np.random.default_rng(0).poisson(12, 36), index=idx)
 >>> CountTrend(y).fit().family
-'Poisson'
+'quasi-Poisson'
 """
 
 from csplib.methods.models._glm import seasonal_problem
