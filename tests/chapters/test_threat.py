@@ -12,6 +12,8 @@ from csplib.chapters import threat
 from csplib.chapters.findings import Finding
 from csplib.chapters.result import ChapterResult
 from csplib.chapters.threat import series as threat_series
+from csplib.chapters.threat.chapter import forecast_sentence
+from csplib.chapters.threat.outlook import total_range_text
 from csplib.core.schema import ASB
 from csplib.methods.models import as_monthly_counts
 from csplib.params import Window
@@ -192,7 +194,9 @@ def test_trend_table_recovers_known_trends_with_arrows_and_bh_q_values():
     assert ((down["lower_pct"] < -20) & (down["upper_pct"] > -20)).mean() >= 0.85
     assert (up["direction"] == threat.UP).all() and (down["direction"] == threat.DOWN).all()
     assert (full.loc["flat", "direction"] == threat.FLAT).mean() >= 0.8
-    assert (full["months_used"] == 48).all()
+    # the data start in April 2021: its three months of Covid-19 restrictions are left out
+    assert (full["months_used"] == 45).all() and (full["covid_months"] == 3).all()
+    assert (full["covid_rule"] == "left out").all()
     assert (table.xs("last 2 years", level="window")["months_used"] == 24).all()
     # q-values: Benjamini-Hochberg within each window
     q = multipletests(full["p_value"], method="fdr_bh")[1]
@@ -455,9 +459,17 @@ def test_forecasts_and_totals():
     assert np.isnan(
         threat.forecast_totals({"ASB": res}, gappy.to_frame("ASB")).iloc[0]["change_pct"]
     )
+    # the total's interval: from the simulated years, far narrower than the monthly bounds
+    # added up, and the table's numbers are the forecast's own
+    assert (row["total_lower"], row["total_upper"]) == res.total_interval()
+    assert row["total_lower"] < row["expected_total"] < row["total_upper"]
+    summed = res.table["upper"].sum() - res.table["lower"].sum()
+    assert row["total_upper"] - row["total_lower"] < 0.6 * summed
     title = threat.forecast_title("ASB", totals)
-    rounded = f"{round(row['expected_total'], -1):,.0f}"
-    assert title.startswith(f"ASB: about {rounded} expected in Apr 2025 to Mar 2026 (")
+    # about 1,200 (95% range 1,100 to 1,300): rounded to a step of 10 or 100
+    about = total_range_text(row["expected_total"], row["total_lower"], row["total_upper"])
+    assert re.fullmatch(r"about [\d,]+0 \(95% range [\d,]+0 to [\d,]+0\)", about)
+    assert title.startswith(f"ASB: {about} expected in Apr 2025 to Mar 2026 (")
 
 
 # ---------------------------------------------------------------------------- the analysis
@@ -568,9 +580,11 @@ def test_threat_findings_state_numbers(analysis):
     texts = [f.text for f in findings]
     assert texts[0] == analysis.screen_text()
     totals = threat.forecast_totals(analysis.forecasts, analysis.whole_area)
-    crime = totals.loc[threat.ALL_CRIME, "expected_total"]
-    assert any(t.startswith("Recorded crime is forecast at about") for t in texts)
-    assert any(f"about {float(f'{crime:.3g}'):,.0f} in" in t for t in texts)
+    crime = totals.loc[threat.ALL_CRIME]
+    sentence = forecast_sentence(threat.ALL_CRIME, crime)
+    assert sentence in texts
+    about = total_range_text(crime["expected_total"], crime["total_lower"], crime["total_upper"])
+    assert sentence.startswith(f"A{about[1:].replace(' (', ' recorded crimes (', 1)} are expected")
     recent = analysis.area_trends.xs("last 3 years", level="window")
     crime_trend = recent.loc[threat.ALL_CRIME]
     expected = (
@@ -788,6 +802,8 @@ def test_assess_headline_figures_and_notes(result, analysis):
     assert crime["annual_change_pct"] == recent["annual_change_pct"]
     assert crime["direction"] == recent["direction"]
     assert set(head["forecasts"]) == {threat.ALL_CRIME, ASB}
+    asb = head["forecasts"][ASB]
+    assert asb["total_lower"] < asb["expected_total"] < asb["total_upper"]
     assert "lockdown_level_change_pct" not in head
     assert result.figures["screen"] == analysis.screen_title()
     assert result.figures["expected_range: Drugs in B"] == analysis.details[0].expected_title

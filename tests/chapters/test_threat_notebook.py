@@ -57,8 +57,9 @@ def test_saved_result_names_the_annex_tables_and_states_the_findings(threat_run)
     ]
     totals = annex(threat_run, "forecast_totals", index_col=0)
     for name, row in totals.iterrows():
-        expected = result.headline["forecasts"][name]["expected_total"]
-        assert expected == pytest.approx(row["expected_total"])
+        for column in ("expected_total", "total_lower", "total_upper"):
+            stated = result.headline["forecasts"][name][column]
+            assert stated == pytest.approx(row[column])
     assert {f"forecast: {n}" for n in totals.index} <= set(result.figures)
     # the chapter's text is in the saved result, not computed again by its readers
     assert result.notes["coverage"][0].startswith("The analysis uses ")
@@ -150,7 +151,13 @@ def test_forecasts_cover_the_next_year(threat_run):
     assert (totals["forecast_period"] == "Apr 2025 to Mar 2026").all()
     assert (totals["months_with_data"] == 12).all()
     assert np.all(np.abs(totals["change_pct"]) < 20)
+    # the year's own interval, far narrower than the monthly bounds added up
+    assert (totals["total_lower"] < totals["expected_total"]).all()
+    assert (totals["expected_total"] < totals["total_upper"]).all()
     monthly = annex(threat_run, "forecast_monthly", index_col=[0, 1])
+    summed = monthly.groupby(level=0)[["lower", "upper"]].sum()
+    width = totals["total_upper"] - totals["total_lower"]
+    assert (width < 0.6 * (summed["upper"] - summed["lower"]).reindex(width.index)).all()
     assert len(monthly) == 24
     assert (monthly["lower"] < monthly["expected"]).all()
     assert (monthly["expected"] < monthly["upper"]).all()

@@ -35,11 +35,12 @@ from csplib.chapters.threat.outlook import (
     forecast_totals,
     profile_table,
     profile_title,
+    total_range_text,
 )
 from csplib.chapters.threat.screen import detail_tables, screen_table
 from csplib.chapters.threat.series import ALL_CRIME
-from csplib.chapters.threat.text import _about, month_span
-from csplib.chapters.threat.trends import DOWN, FLAT, UP, _by_rise
+from csplib.chapters.threat.text import month_span
+from csplib.chapters.threat.trends import DOWN, FLAT, UP, _by_rise, covid_sentences
 from csplib.core.schema import ASB
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "assess",
     "chapter_result",
     "threat_findings",
+    "forecast_sentence",
 ]
 
 #: The chapter's name (its notebook, annex tables and saved result).
@@ -69,6 +71,7 @@ TREND_COLUMNS = [
     "p_value",
     "q_value",
     "direction",
+    "covid_rule",
     "family",
 ]
 #: The screen tables' count column and the columns computed from it.
@@ -104,6 +107,8 @@ FORMATS = {
     **{c: "{:.2f}" for c in ("rate_ratio", "rr_lower", "rr_upper")},
     "expected": "{:,.1f}",
     "expected_total": "{:,.0f}",
+    "total_lower": "{:,.0f}",
+    "total_upper": "{:,.0f}",
     "last_total": "{:,.0f}",
 }
 
@@ -281,7 +286,9 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
                 "category_trends",
                 a.area_trends[[*TREND_COLUMNS, "mk_p_value", "mk_agrees"]],
                 "Area-wide annual % change by category, with 95% confidence interval, "
-                "p-value and direction (↑ ↓ significant at 5%, ↔ not); Mann-Kendall as a check",
+                "p-value and direction (↑ ↓ significant at 5%, ↔ not); Mann-Kendall as a check; "
+                "covid_rule: the months of the Covid-19 restrictions left out, or no trend where "
+                "too few other months remain",
             )
         )
     if a.ward_trends is not None:
@@ -325,7 +332,9 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
             _table(
                 "forecast_totals",
                 totals,
-                f"Expected totals for the next {a.settings['horizon']} months against "
+                f"Expected totals for the next {a.settings['horizon']} months, with "
+                f"{a.settings['level']:.0%} prediction intervals (total_lower to total_upper, "
+                "from the model's simulated years, not the monthly bounds added up), against "
                 + (
                     f"the last {a.settings['horizon']} months recorded"
                     if (totals["months_with_data"] == a.settings["horizon"]).all()
@@ -338,7 +347,9 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
             _table(
                 "forecast_monthly",
                 forecast_table(a.forecasts),
-                "Forecast of each of the next 12 months, with 95% prediction intervals",
+                f"Forecast of each of the next {a.settings['horizon']} months, with "
+                f"{a.settings['level']:.0%} prediction intervals (each month's own: adding "
+                "them up overstates the range of the total, given in forecast_totals)",
             )
         )
     return out
@@ -363,7 +374,7 @@ def _notes(a: ThreatAnalysis) -> dict[str, list[str]]:
         "coverage": [a.coverage_text()],
         "screen": [a.screen_text()],
         "concern": [a.concern_text()],
-        "trends": reason("trends"),
+        "trends": reason("trends") + covid_sentences(a.area_trends),
         "ward_trends": ward_trends,
         "profiles": reason("profiles"),
         "lockdown_estimates": a.lockdown_sentences(),
@@ -391,7 +402,7 @@ def _figures(a: ThreatAnalysis) -> dict[str, str]:
     if a.forecasts:
         totals = forecast_totals(a.forecasts, a.whole_area)
         for name in a.forecasts:
-            figures[f"forecast: {name}"] = forecast_title(name, totals)
+            figures[f"forecast: {name}"] = forecast_title(name, totals, a.settings["level"])
     return figures
 
 
@@ -438,7 +449,9 @@ def _headline(a: ThreatAnalysis) -> dict:
     if a.forecasts:
         totals = forecast_totals(a.forecasts, a.whole_area)
         head["forecasts"] = {
-            name: row[["forecast_period", "expected_total", "change_pct"]].to_dict()
+            name: row[
+                ["forecast_period", "expected_total", "total_lower", "total_upper", "change_pct"]
+            ].to_dict()
             for name, row in totals.iterrows()
         }
     return head
@@ -447,12 +460,20 @@ def _headline(a: ThreatAnalysis) -> dict:
 # ---------------------------------------------------------------------------- findings
 
 
+def _covid_text(row: pd.Series) -> str:
+    """The restriction months a trend left out, in words (empty when it left none out)."""
+    if row.get("covid_rule") != "left out":
+        return ""
+    n = int(row["covid_months"])
+    return f" (its {n} month{'s' * (n != 1)} of Covid-19 restrictions left out)"
+
+
 def _trend_sentence(name: str, row: pd.Series, qualifier: str = "") -> str:
     change = row["annual_change_pct"]
     verb = "rose" if change > 0 else "fell"
     return (
         f"{name} {verb} by {abs(change):.0f}% a year (95% CI {row['lower_pct']:+.0f}% to "
-        f"{row['upper_pct']:+.0f}%){qualifier} over {row['period']}; the "
+        f"{row['upper_pct']:+.0f}%){qualifier} over {row['period']}{_covid_text(row)}; the "
         f"{'rise' if change > 0 else 'fall'} is statistically significant"
     )
 
@@ -490,14 +511,19 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
     if ct is not None:
         part = ct.xs(recent, level="window")
         for name in (ALL_CRIME, ASB):
+            label = "Recorded crime" if name == ALL_CRIME else "Anti-social behaviour"
+            if name in part.index and part.loc[name, "covid_rule"] == "not estimated":
+                why = str(part.loc[name, "note"]).removeprefix("No trend is stated: ")
+                out.append(
+                    f"No trend of {label.lower()} is stated over {part.loc[name, 'period']}: {why}"
+                )
             if name in part.index and np.isfinite(part.loc[name, "annual_change_pct"]):
                 row = part.loc[name]
-                label = "Recorded crime" if name == ALL_CRIME else "Anti-social behaviour"
                 if row["direction"] == FLAT:
                     out.append(
                         f"{label} showed no statistically significant trend over "
-                        f"{row['period']}: {row['annual_change_pct']:+.0f}% a year (95% CI "
-                        f"{row['lower_pct']:+.0f}% to {row['upper_pct']:+.0f}%)."
+                        f"{row['period']}{_covid_text(row)}: {row['annual_change_pct']:+.0f}% a "
+                        f"year (95% CI {row['lower_pct']:+.0f}% to {row['upper_pct']:+.0f}%)."
                     )
                 else:
                     out.append(_trend_sentence(label, row) + " (across the whole area).")
@@ -519,16 +545,44 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
     if analysis.forecasts:
         totals = forecast_totals(analysis.forecasts, analysis.whole_area)
         for name, row in totals.iterrows():
-            label = "Recorded crime" if name == ALL_CRIME else "Anti-social behaviour"
-            text = (
-                f"{label} is forecast at about {_about(row['expected_total'])} in "
-                f"{row['forecast_period']}"
-            )
-            if np.isfinite(row["change_pct"]):
-                text += (
-                    f", {abs(row['change_pct']):.0f}% "
-                    f"{'more' if row['change_pct'] > 0 else 'fewer'} than the "
-                    f"{row['last_total']:,.0f} recorded in {row['last_period']}"
-                )
-            out.append(text + " if the recent trend and season continue.")
+            out.append(forecast_sentence(name, row, analysis.settings["level"]))
     return [Finding(text, EVIDENCE) for text in out]
+
+
+def forecast_sentence(name: str, row: pd.Series, level: float = 0.95) -> str:
+    """The finding on a forecast total: the expected total and its prediction interval in
+    plain words, and how it compares with the last period recorded (a row of
+    :func:`~csplib.chapters.threat.outlook.forecast_totals`).
+
+    Examples
+    --------
+    >>> row = pd.Series({"expected_total": 4132.4, "total_lower": 3817.5,
+    ...                  "total_upper": 4441.2, "forecast_period": "Apr 2025 to Mar 2026",
+    ...                  "last_total": 4320.0, "last_period": "Apr 2024 to Mar 2025",
+    ...                  "change_pct": -4.3})
+    >>> print(forecast_sentence(ALL_CRIME, row))  # doctest: +NORMALIZE_WHITESPACE
+    About 4,100 recorded crimes (95% range 3,800 to 4,400) are expected in Apr 2025 to
+    Mar 2026 if the recent trend and season continue: 4% fewer than the 4,320 recorded in
+    Apr 2024 to Mar 2025, which is within that range.
+    """
+    noun = "recorded crimes" if name == ALL_CRIME else "incidents of anti-social behaviour"
+    if name not in (ALL_CRIME, ASB):
+        noun = f"{name} crimes"
+    about = total_range_text(
+        row["expected_total"], row["total_lower"], row["total_upper"], level, noun=noun
+    )
+    text = (
+        f"{about[0].upper()}{about[1:]} are expected in {row['forecast_period']} if the "
+        "recent trend and season continue"
+    )
+    if np.isfinite(row["change_pct"]):
+        text += (
+            f": {abs(row['change_pct']):.0f}% "
+            f"{'more' if row['change_pct'] > 0 else 'fewer'} than the "
+            f"{row['last_total']:,.0f} recorded in {row['last_period']}"
+        )
+        lower, upper, last = row["total_lower"], row["total_upper"], row["last_total"]
+        if np.isfinite(lower) and np.isfinite(upper):
+            where = "below" if last < lower else "above" if last > upper else "within"
+            text += f", which is {where} that range"
+    return text + "."

@@ -3,7 +3,9 @@
 :func:`seasonal_profiles` (:class:`csplib.methods.models.SeasonalProfile`) gives each calendar
 month relative to a typical month; :func:`forecast_series`
 (:class:`csplib.methods.models.CountForecast`) extrapolates the recent trend and season, and
-:func:`forecast_totals` compares the expected year with the last one recorded.
+:func:`forecast_totals` gives the expected total of the coming year with its 95% prediction
+interval (from the model's simulated futures, not the monthly bounds added up) against the
+last one recorded; :func:`total_range_text` words it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "forecast_table",
     "forecast_totals",
     "forecast_title",
+    "total_range_text",
 ]
 
 
@@ -158,14 +161,17 @@ def forecast_table(results: dict[str, ForecastResults]) -> pd.DataFrame:
 
 
 def forecast_totals(results: dict[str, ForecastResults], wide: pd.DataFrame) -> pd.DataFrame:
-    """Expected totals over the forecast horizon against the same number of months before.
+    """Expected totals over the forecast horizon, with their prediction intervals, against
+    the same number of months before.
 
     Returns
     -------
     DataFrame
-        Index ``series``; ``forecast_period``, ``expected_total``, ``last_period``,
-        ``last_total`` (recorded), ``months_with_data`` (in the last period) and
-        ``change_pct`` (only when every month of the last period has data).
+        Index ``series``; ``forecast_period``, ``expected_total`` (the predictive mean),
+        ``total_lower`` and ``total_upper`` (the total's prediction interval at the
+        forecast's level, :meth:`~csplib.methods.models.ForecastResults.total_interval`),
+        ``last_period``, ``last_total`` (recorded), ``months_with_data`` (in the last period)
+        and ``change_pct`` (only when every month of the last period has data).
 
     Examples
     --------
@@ -174,6 +180,9 @@ def forecast_totals(results: dict[str, ForecastResults], wide: pd.DataFrame) -> 
     >>> t = forecast_totals({"ASB": forecast_series(y)}, y.to_frame("ASB"))
     >>> t.loc["ASB", ["forecast_period", "last_period"]].tolist()
     ['Apr 2025 to Mar 2026', 'Apr 2024 to Mar 2025']
+    >>> row = t.loc["ASB"]
+    >>> bool(row["total_lower"] < row["expected_total"] < row["total_upper"])
+    True
     """
     rows = {}
     for name, res in results.items():
@@ -182,10 +191,13 @@ def forecast_totals(results: dict[str, ForecastResults], wide: pd.DataFrame) -> 
         n = int(last.notna().sum())
         last_total = float(last.sum()) if n else np.nan
         expected = res.total
+        lower, upper = res.total_interval() if res.total_draws.size else (np.nan, np.nan)
         change = 100 * (expected / last_total - 1) if n == len(future) and last_total else np.nan
         rows[name] = {
             "forecast_period": month_span(future[0], future[-1]),
             "expected_total": expected,
+            "total_lower": lower,
+            "total_upper": upper,
             "last_period": month_span(last.index[0], last.index[-1]),
             "last_total": last_total,
             "months_with_data": n,
@@ -194,18 +206,58 @@ def forecast_totals(results: dict[str, ForecastResults], wide: pd.DataFrame) -> 
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("series")
 
 
-def forecast_title(name: str, totals: pd.DataFrame) -> str:
-    """Chart title stating a forecast total (from :func:`forecast_totals`).
+def total_range_text(
+    expected: float, lower: float, upper: float, level: float = 0.95, noun: str = ""
+) -> str:
+    """``"about 4,100 (95% range 3,800 to 4,400)"``: a forecast total and its interval.
+
+    The three numbers are rounded to one step, a power of ten no bigger than a quarter of
+    the interval's width (at least 1), so the range shows what is uncertain and no more:
+    ``4,100 (3,800 to 4,400)`` rather than ``4,132 (3,817 to 4,441)``. Without an interval
+    the total is rounded to three significant figures. ``noun`` goes after the total
+    (``"about 4,100 crimes (95% range ...)"``).
 
     Examples
     --------
-    >>> totals = pd.DataFrame({"expected_total": [11264.8], "change_pct": [-7.7],
+    >>> total_range_text(4132.4, 3817.5, 4441.2)
+    'about 4,100 (95% range 3,800 to 4,400)'
+    >>> total_range_text(1203.7, 1141.0, 1268.5, noun="incidents")
+    'about 1,200 incidents (95% range 1,140 to 1,270)'
+    >>> total_range_text(40.2, 26.3, 54.4)
+    'about 40 (95% range 26 to 54)'
+    >>> total_range_text(11264.8, np.nan, np.nan)
+    'about 11,300'
+    """
+    noun = f" {noun}" if noun else ""
+    if not (np.isfinite(lower) and np.isfinite(upper) and upper > lower):
+        return f"about {_about(expected)}{noun}"
+    step = 10.0 ** max(0, int(np.floor(np.log10((upper - lower) / 4))))
+
+    def rounded(x: float) -> str:
+        return f"{step * np.floor(x / step + 0.5):,.0f}"
+
+    return (
+        f"about {rounded(expected)}{noun} ({level:.0%} range {rounded(lower)} to {rounded(upper)})"
+    )
+
+
+def forecast_title(name: str, totals: pd.DataFrame, level: float = 0.95) -> str:
+    """Chart title stating a forecast total and its interval (from :func:`forecast_totals`).
+
+    Examples
+    --------
+    >>> totals = pd.DataFrame({"expected_total": [11264.8], "total_lower": [10583.0],
+    ...                        "total_upper": [11987.5], "change_pct": [-7.7],
     ...                        "forecast_period": ["Apr 2025 to Mar 2026"]}, index=["ASB"])
-    >>> forecast_title("ASB", totals)
-    'ASB: about 11,300 expected in Apr 2025 to Mar 2026 (-8% on the last 12 months)'
+    >>> forecast_title("ASB", totals)  # doctest: +NORMALIZE_WHITESPACE
+    'ASB: about 11,300 (95% range 10,600 to 12,000) expected in Apr 2025 to Mar 2026
+     (-8% on the last 12 months)'
     """
     row = totals.loc[name]
-    text = f"{name}: about {_about(row['expected_total'])} expected in {row['forecast_period']}"
+    about = total_range_text(
+        row["expected_total"], row.get("total_lower", np.nan), row.get("total_upper", np.nan), level
+    )
+    text = f"{name}: {about} expected in {row['forecast_period']}"
     if np.isfinite(row["change_pct"]):
         text += f" ({row['change_pct']:+.0f}% on the last 12 months)"
     return text
