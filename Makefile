@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PARAMS ?= parameters/default.yaml
 
 .DEFAULT_GOAL := help
-.PHONY: help assessment test lab lint format benchmarks clean
+.PHONY: help assessment test lab lint format benchmarks screenshots check-pages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,12 @@ format: $(STAMP) ## Format code and strip notebook outputs
 
 benchmarks: $(STAMP) ## Run the performance benchmarks and print their figures
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+screenshots: $(STAMP) ## Pages at 1280/390 px as PNG, threat as PDF -> <OUT>/screenshots/ (OUT: newest outputs/<year>)
+	$(BIN)/python -m csplib.present.browser screenshots $(OUT)
+
+check-pages: $(STAMP) ## Check the shared pages in Chromium at 1280/390 px (overflow, tables, code names, axe)
+	$(BIN)/python -m csplib.present.browser check $(OUT)
 
 clean: ## Remove generated outputs and caches (not the virtualenv)
 	rm -rf outputs/*/ .cache .pytest_cache

@@ -1,20 +1,41 @@
 """Notebook pages in the house style: an executed notebook as HTML to share or to review.
 
 The templates are in ``csplib/present/templates/`` (``csp_html``: the page; the contents
-page is ``index.html.j2``).
+page is ``index.html.j2``). A chapter page links to the chapters before and after it in
+reading order (:data:`csplib.chapters.registry.CHAPTERS`) and opens with a list of its
+sections, made from its ``h2`` headings.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from IPython.display import HTML
 
-__all__ = ["TEMPLATES", "DATA_USED_CLASS", "data_used_html", "export_html"]
+from csplib.chapters.registry import CHAPTERS
+
+__all__ = [
+    "TEMPLATES",
+    "DATA_USED_CLASS",
+    "TOC_MARKER",
+    "data_used_html",
+    "neighbours",
+    "add_contents",
+    "export_html",
+]
 
 #: The folder of the page templates.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: Where the page template leaves room for the on-page contents list.
+TOC_MARKER = "<!--csp-toc-->"
+
+_H2 = re.compile(r"<h2(?P<attrs>\s[^>]*)?>(?P<inner>.*?)</h2>", re.DOTALL | re.IGNORECASE)
+_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_ANCHOR = re.compile(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 
 #: The CSS class of a page's **Data used** line (styled small in ``templates/csp_html``).
 DATA_USED_CLASS = "csp-data-used"
@@ -38,6 +59,85 @@ def data_used_html(text: str) -> HTML:
     )
 
 
+def neighbours(name: str) -> tuple[dict | None, dict | None]:
+    """The chapters before and after ``name`` in reading order, as ``{"href", "title"}``
+    (the page's file name beside it and the short title), or None at either end and for a
+    page that is not a chapter (a theme pack).
+
+    Examples
+    --------
+    >>> neighbours("01_volume")
+    ({'href': '00_summary.html', 'title': 'Summary'}, {'href': '02_threat.html', 'title': 'Threat'})
+    >>> neighbours("asb")
+    (None, None)
+    """
+    names = [c.name for c in CHAPTERS]
+    if name not in names:
+        return None, None
+    k = names.index(name)
+
+    def link(i):
+        if not 0 <= i < len(CHAPTERS):
+            return None
+        return {"href": f"{CHAPTERS[i].name}.html", "title": CHAPTERS[i].title.split(":")[0]}
+
+    return link(k - 1), link(k + 1)
+
+
+def _slug(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "section"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def add_contents(page: str, *, minimum: int = 2) -> str:
+    """A list of links to the page's ``h2`` headings, after the page's ``h1`` (or at the
+    template's marker when there is none), giving each heading an ``id`` when it has none;
+    a page with fewer than ``minimum`` headings gets no list.
+
+    Examples
+    --------
+    >>> page = "<main><!--csp-toc--><h2>Key findings</h2><h2 id='m'>Method &amp; data</h2>"
+    >>> out = add_contents(page)
+    >>> '<h2 id="Key-findings">' in out, '<a href="#m">Method &amp; data</a>' in out
+    (True, True)
+    """
+    taken = {m.group(1) or m.group(2) for m in _ID.finditer(page)}
+    entries = []
+
+    def visit(m: re.Match) -> str:
+        attrs = m.group("attrs") or ""
+        text = html.unescape(_TAG.sub("", _ANCHOR.sub("", m.group("inner")))).strip()
+        found = _ID.search(attrs)
+        if found:
+            anchor = found.group(1) or found.group(2)
+        else:
+            anchor = _slug(text, taken)
+            attrs = f' id="{anchor}"' + attrs
+        if text:
+            entries.append((anchor, text))
+        return f"<h2{attrs}>{m.group('inner')}</h2>"
+
+    page = _H2.sub(visit, page)
+    if len(entries) < minimum:
+        return page.replace(TOC_MARKER, "")
+    items = "".join(
+        f'<li><a href="#{html.escape(a)}">{html.escape(t, quote=False)}</a></li>'
+        for a, t in entries
+    )
+    nav = (
+        f'<nav class="csp-toc" aria-label="On this page"><p>On this page</p><ol>{items}</ol></nav>'
+    )
+    h1 = page.find("</h1>", max(page.find(TOC_MARKER), 0))
+    if h1 < 0:
+        return page.replace(TOC_MARKER, nav, 1)
+    end = h1 + len("</h1>")
+    return (page[:end] + nav + page[end:]).replace(TOC_MARKER, "", 1)
+
+
 def export_html(
     notebook: Path,
     target: Path,
@@ -47,7 +147,9 @@ def export_html(
     banner: str | None,
     home: str = "../index.html",
 ):
-    """Write a notebook as house-style HTML (see ``templates/csp_html``).
+    """Write a notebook as house-style HTML (see ``templates/csp_html``): links to the
+    contents page and to the previous and next chapters (:func:`neighbours`, from the
+    target's file name) and a list of the page's sections (:func:`add_contents`).
 
     Parameters
     ----------
@@ -77,8 +179,15 @@ def export_html(
     )
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"csp_title": title, "csp_banner": banner, "csp_home": home}
-    )
+    previous, following = neighbours(Path(target).stem)
+    resources = {
+        "csp_title": title,
+        "csp_banner": banner,
+        "csp_home": home,
+        "csp_previous": previous,
+        "csp_next": following,
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body = add_contents(body)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
