@@ -340,6 +340,31 @@ def test_shares_reveal_the_total_and_two_pages_agree_on_the_same_wards(tmp_path)
     assert audit_run(tmp_path) == []  # both pages hid the same second ward
 
 
+def test_pages_listing_the_same_wards_in_another_order_hide_the_same_second_ward(tmp_path):
+    # W2 and W3 are small (1..2 each once the total is shown); W4 and W5 tie as the
+    # smallest ward to hide with them. Chosen by row order, one page would hide W4 and the
+    # other W5, and the two pages together would give both back (found on Mansfield's run).
+    counts = [40, 30, 2, 1, 5, 5]
+    pages = []
+    for name, order in (("pack_drugs", slice(None)), ("05_places", slice(None, None, -1))):
+        volume, wards = pack(counts)
+        wards = Table(
+            "wards",
+            wards.frame.iloc[order],
+            counts=wards.counts,
+            derived=wards.derived,
+            totals=None,
+            cells=wards.cells,
+        )
+        page = Ledger(name, threshold=5)
+        for t in (volume, wards):
+            shown = protect(t, page=page)[0]
+        pages.append(set(shown.index[shown["count"] == C]))
+        page.save(tmp_path)
+    assert pages[0] == pages[1] == {"W2", "W3", "W4"}
+    assert audit_run(tmp_path) == []
+
+
 def test_a_count_shown_again_in_another_column_is_hidden_there_too():
     # the places profile shows each ward's count and, when every month was compared, the same
     # count again as count_compared: one key, so hiding the count hides its copy

@@ -164,6 +164,8 @@ def _stated(out: Path) -> list[str]:
     """Every sentence the chapters state: findings and notes of each saved result."""
     texts = []
     for path in (out / "results").glob("*.json"):
+        if path.name.endswith(".disclosure.json"):
+            continue
         result = json.loads(path.read_text())
         texts += [f["text"] for f in result.get("findings", [])]
         texts += [line for lines in (result.get("notes") or {}).values() for line in lines]

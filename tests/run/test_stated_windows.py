@@ -105,7 +105,9 @@ def _pages(out: Path) -> dict[str, str]:
 
 
 def _results(out: Path) -> dict[str, dict]:
-    return {p.stem: json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))}
+    """Each page's saved result (``results/<page>.json``; not its disclosure ledger)."""
+    paths = sorted((out / "results").glob("*.json"))
+    return {p.stem: json.loads(p.read_text()) for p in paths if "." not in p.stem}
 
 
 def _stated(result: dict) -> list[str]:

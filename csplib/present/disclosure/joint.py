@@ -595,7 +595,7 @@ def protect_jointly(
                 keys[i] not in near,
                 keys[i] not in in_comp,
                 values[i],
-                i,
+                keys[i],  # not row order: tables sharing a total choose the same cell
             ),
         )
         if not candidates:
