@@ -16,7 +16,7 @@ import pytest
 
 from csplib.chapters import threat
 from csplib.chapters.priorities import chapter_result, prioritise
-from csplib.methods.models import CountTrend
+from csplib.methods.models import CountForecast, CountTrend
 from csplib.params import Window
 from tests.methods.test_covid import _mu  # the lockdown profile of the simulations
 
@@ -83,6 +83,12 @@ def test_threat_leaves_the_restriction_months_out_of_a_window_starting_at_the_lo
         "(March 2020 to June 2021): they are left out of its trends, so each annual change is the "
         "trend of the other months, net of the lockdowns.",
     ]
+    # the forecast's 36 months of history leave the same 3 months out: flat, it expects the
+    # last year's total again, where the low months would have tilted it upwards
+    recent = a.whole_area[threat.ALL_CRIME].iloc[-12:].sum()
+    assert a.forecasts[threat.ALL_CRIME].total == pytest.approx(recent, rel=0.01)
+    with_the_low = CountForecast(a.whole_area[threat.ALL_CRIME], history_months=36).fit()
+    assert with_the_low.total > 1.01 * recent
 
 
 def test_threat_states_no_trend_when_too_few_months_follow_the_restrictions():
@@ -101,6 +107,11 @@ def test_threat_states_no_trend_when_too_few_months_follow_the_restrictions():
         "of March 2020 to June 2021), when crime was unusually low"
     ) in " ".join(texts)
     assert "no trend is stated for any series in it" in result.notes["trends"][0]
+    # nor a forecast from a history that is mostly the restrictions
+    assert not a.forecasts
+    assert a.reasons["forecast"].startswith(
+        "No forecast was made. The forecast's history starts during the Covid-19"
+    )
 
 
 def test_threat_still_finds_a_real_rise_through_the_lockdowns():

@@ -49,9 +49,23 @@ from csplib.chapters.threat.trends import (
     window_period,
 )
 from csplib.core.schema import ASB
+from csplib.methods.covid import restriction_months
 from csplib.methods.models import ScreenResults
 
 __all__ = ["ThreatAnalysis", "analyse_threat"]
+
+
+def _covid_clause(n: int) -> str:
+    """The end of a sentence on the months a model used: which restriction months it left out.
+
+    Examples
+    --------
+    >>> _covid_clause(0), _covid_clause(3)
+    ('.', ' (its 3 months of Covid-19 restrictions left out).')
+    """
+    if not n:
+        return "."
+    return f" (its {n} month{'s' * (n != 1)} of Covid-19 restrictions left out)."
 
 
 @dataclass
@@ -156,8 +170,11 @@ class ThreatAnalysis:
             )
         if self.area_trends is not None:
             for label, (start, end) in self.windows.items():
+                has = self.has_data(start, end)
+                covid = has & restriction_months(has.index)
                 out.append(
-                    f"The trend window '{label}' uses {months_used(self.has_data(start, end))}."
+                    f"The trend window '{label}' uses {months_used(has & ~covid)}"
+                    + _covid_clause(int(covid.sum()))
                 )
         if self.profiles:
             label = next(iter(self.windows))
@@ -175,13 +192,17 @@ class ThreatAnalysis:
             used = {}
             for name, res in self.forecasts.items():
                 history = res.history
-                used.setdefault(
-                    months_used(history.notna(), relation=f"to {history.index[-1]:%b %Y}"), []
-                ).append(name)
+                has = history.notna() | restriction_months(history.index)
+                has &= self.has_data(history.index[0], history.index[-1]).reindex(
+                    history.index, fill_value=False
+                )
+                covid = has & restriction_months(history.index)
+                text = months_used(has & ~covid, relation=f"to {history.index[-1]:%b %Y}")
+                used.setdefault(text + _covid_clause(int(covid.sum())), []).append(name)
             for text, names in used.items():
                 out.append(
                     f"The forecast of {' and '.join(names)} (fitted to at most the last "
-                    f"{self.settings['trend_months']} months) uses {text}."
+                    f"{self.settings['trend_months']} months) uses {text}"
                 )
         return out or [
             "No model could be fitted to these data, so no window was used; each section says why."
@@ -483,7 +504,7 @@ def analyse_threat(
     problems = {}
     for name in (ALL_CRIME, ASB):
         if name in whole_area.columns:
-            problem = forecast_problem(whole_area[name])
+            problem = forecast_problem(whole_area[name], history_months=trend_months)
             if problem:
                 problems[name] = problem
             else:

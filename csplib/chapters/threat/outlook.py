@@ -5,7 +5,10 @@ month relative to a typical month; :func:`forecast_series`
 (:class:`csplib.methods.models.CountForecast`) extrapolates the recent trend and season, and
 :func:`forecast_totals` gives the expected total of the coming year with its 95% prediction
 interval (from the model's simulated futures, not the monthly bounds added up) against the
-last one recorded; :func:`total_range_text` words it.
+last one recorded; :func:`total_range_text` words it. A forecast's history that meets the
+Covid-19 restrictions follows the trend rule (:func:`csplib.methods.covid.restriction_rule`):
+their months are left out of the fit, or no forecast is made when too few months are left or
+the data end during them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pandas as pd
 
 from csplib.chapters.threat.text import _about, _month, month_span
 from csplib.chapters.threat.trends import MIN_MONTHS
+from csplib.methods.covid import restriction_rule
 from csplib.methods.models import (
     CountForecast,
     ForecastResults,
@@ -106,18 +110,42 @@ def profile_title(name: str, res: ProfileResults, sep: str = " ") -> str:
 # ---------------------------------------------------------------------------- forecasts
 
 
-def forecast_problem(series: pd.Series, *, min_months: int = MIN_MONTHS) -> str:
+def forecast_problem(
+    series: pd.Series, *, min_months: int = MIN_MONTHS, history_months: int = 36
+) -> str:
     """Why no forecast is made from ``series``; empty when one is.
+
+    Its last ``history_months`` months are the forecast's history; when they meet the
+    Covid-19 restrictions and the trend rule cannot leave those months out (too few others,
+    :func:`csplib.methods.covid.restriction_rule`), or the data end during them, no forecast
+    is made.
 
     Examples
     --------
     >>> idx = pd.date_range("2024-01-01", periods=3, freq="MS")
     >>> forecast_problem(pd.Series([1.0, 2, 3], index=idx))
     'A forecast needs at least 12 months with data; there are 3.'
+    >>> since_may_2020 = pd.date_range("2020-05-01", periods=20, freq="MS")
+    >>> print(forecast_problem(pd.Series(50.0, index=since_may_2020)))  # doctest: +ELLIPSIS
+    The forecast's history starts during the Covid-19 lockdowns (14 months, ...
+    >>> to_march_2021 = pd.date_range("2018-04-01", periods=36, freq="MS")
+    >>> print(forecast_problem(pd.Series(50.0, index=to_march_2021)))  # doctest: +ELLIPSIS
+    The data end during the Covid-19 restrictions, ...
     """
-    n = int(as_monthly_counts(series).notna().sum())
+    y = as_monthly_counts(series)
+    n = int(y.notna().sum())
     if n < min_months:
         return f"A forecast needs at least {min_months} months with data; there are {n}."
+    rule = restriction_rule(y.iloc[-history_months:])
+    if rule.rule == "none":
+        return ""
+    if y.index[y.notna()][-1] <= rule.left_out[-1]:
+        return (
+            "The data end during the Covid-19 restrictions, so the "
+            "months to forecast would follow unusually low crime and high anti-social behaviour."
+        )
+    if rule.rule == "not estimated":
+        return "The forecast's history" + rule.note.split("this window", 1)[1]
     return ""
 
 
@@ -127,7 +155,10 @@ def forecast_series(
     """Forecast the next ``horizon`` months (:class:`csplib.methods.models.CountForecast`).
 
     The model (month of year + linear trend, Poisson or negative binomial) is fitted to the
-    last ``history_months`` months, so the trend extrapolated is the recent one.
+    last ``history_months`` months, so the trend extrapolated is the recent one; months of
+    the Covid-19 restrictions among them are left out of the fit, as in the trends
+    (:func:`csplib.methods.covid.restriction_rule`; :func:`forecast_problem` says when no
+    forecast is made at all).
 
     Examples
     --------
@@ -137,7 +168,11 @@ def forecast_series(
     >>> res.table.index[0].strftime("%Y-%m"), len(res.table)
     ('2025-04', 12)
     """
-    return CountForecast(series, horizon=horizon, level=level, history_months=history_months).fit()
+    y = as_monthly_counts(series)
+    rule = restriction_rule(y.iloc[-history_months:])
+    if rule.rule == "left out":
+        y = y.where(~y.index.isin(rule.left_out))
+    return CountForecast(y, horizon=horizon, level=level, history_months=history_months).fit()
 
 
 def forecast_table(results: dict[str, ForecastResults]) -> pd.DataFrame:
