@@ -17,17 +17,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csplib.chapters.findings import Finding, count_words
 from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
 from csplib.core.comparison import month_span
 from csplib.core.errors import DataError
 from csplib.core.schema import ASB
 from csplib.ingest.harm_weights import harm_weights_of
 from csplib.methods import harm, risk, themes
+from csplib.methods.covid import restriction_rule
 from csplib.methods.models import CountTrend, SPCChart
 from csplib.methods.themes import theme_incidents
 from csplib.params import ThemeSpec
 
-__all__ = ["assess", "definition", "theme_rows", "theme_monthly", "ward_table", "TREND_MONTHS"]
+__all__ = [
+    "assess",
+    "definition",
+    "theme_rows",
+    "theme_monthly",
+    "ward_table",
+    "volume_sentence",
+    "trend_sentence",
+    "ward_sentence",
+    "TREND_MONTHS",
+]
 
 #: Months of the trend and the SPC chart: the last three years.
 TREND_MONTHS = 36
@@ -122,6 +134,105 @@ def ward_table(rows: pd.DataFrame, geography, start, end, population_year: int) 
     return out.sort_values("count", ascending=False, kind="stable")
 
 
+def _noun(theme: ThemeSpec) -> str:
+    """What the theme counts: ASB incidents, crimes, or incidents when it mixes them."""
+    asb = [c == ASB for c in theme.categories]
+    if asb and all(asb):
+        return "incidents"
+    return "incidents" if any(asb) else "crimes"
+
+
+def volume_sentence(name: str, noun: str, row: pd.Series, label: str, threshold: int) -> str:
+    """The pack's first finding: how many, at what rate, and the change on a year earlier.
+
+    A count below ``threshold`` is said as "fewer than", without its rate or change (they
+    would give it back).
+
+    Examples
+    --------
+    >>> row = pd.Series({"count": 1043.0, "rate_per_1000": 9.54, "pct_change": -12.3,
+    ...     "direction": "down", "previous_compared": 1189.0, "count_compared": 1043.0,
+    ...     "comparison": "all 3 months", "complete": True})
+    >>> print(volume_sentence("Violence", "crimes", row, "Jan 24 - Mar 24", 5))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Violence: 1,043 crimes in Jan 24 - Mar 24 (9.5 per 1,000 residents), 12.3% fewer than a
+    year earlier, a significant fall.
+    >>> row["direction"], row["pct_change"] = "none", 2.0
+    >>> volume_sentence("Violence", "crimes", row, "Jan 24 - Mar 24", 5).split("), ")[1]
+    '2.0% more than a year earlier, within what chance gives (no significant change).'
+    """
+    n = float(row["count"])
+    text = f"{name}: {count_words(n, threshold)} {noun} in {label}"
+    if n < threshold:
+        return text + "."
+    text += f" ({float(row['rate_per_1000']):,.1f} per 1,000 residents)"
+    compared = [float(row.get(c, np.nan)) for c in ("count_compared", "previous_compared")]
+    change = float(row.get("pct_change", np.nan))
+    if not np.isfinite(change) or any(not np.isfinite(c) or c < threshold for c in compared):
+        reason = str(row.get("comparison", ""))
+        if reason.startswith("not compared: "):
+            return f"{text}; not compared with a year earlier ({reason[14:]})."
+        return text + "."
+    more = "more" if change > 0 else "fewer"
+    like = "" if bool(row.get("complete", False)) else f" ({row['comparison']})"
+    verdict = {
+        "up": "a significant rise",
+        "down": "a significant fall",
+    }.get(str(row["direction"]), "within what chance gives (no significant change)")
+    return f"{text}, {abs(change):.1f}% {more} than a year earlier{like}, {verdict}."
+
+
+def trend_sentence(name: str, trend, used: str, p_value_below: float = 0.05) -> str:
+    """The trend as a reader needs it: rising, falling or no significant trend.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> t = NS(annual_change=0.081, ci=(0.02, 0.15), p_value=0.01)
+    >>> print(trend_sentence("ASB", t, "the last 36 months with data (Apr 2021 to Mar 2024)"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Over the last 36 months with data (Apr 2021 to Mar 2024), ASB rose by about 8% a year
+    (95% CI 2% to 15%).
+    >>> trend_sentence("ASB", NS(annual_change=0.03, ci=(-0.02, 0.08), p_value=0.3), "x")
+    'Over x, ASB shows no significant trend (+3% a year, 95% CI -2% to +8%).'
+    """
+    change = 100 * trend.annual_change
+    lo, hi = (100 * v for v in trend.ci)
+    if trend.p_value < p_value_below:
+        word = "rose" if change > 0 else "fell"
+        return (
+            f"Over {used}, {name} {word} by about {abs(change):.0f}% a year "
+            f"(95% CI {abs(lo) if change > 0 else abs(hi):.0f}% to "
+            f"{abs(hi) if change > 0 else abs(lo):.0f}%)."
+        )
+    return (
+        f"Over {used}, {name} shows no significant trend ({change:+.0f}% a year, "
+        f"95% CI {lo:+.0f}% to {hi:+.0f}%)."
+    )
+
+
+def ward_sentence(wards: pd.DataFrame, noun: str, threshold: int) -> str | None:
+    """Where most of the theme was: the ward with the largest count, its share and rate;
+    None when no ward reaches ``threshold``.
+
+    Examples
+    --------
+    >>> wards = pd.DataFrame({"count": [87, 81, 3], "rate_per_1000": [39.9, 23.0, 1.2]},
+    ...                      index=pd.Index(["Central", "West Bank", "Oak"], name="ward_name"))
+    >>> ward_sentence(wards, "crimes", 5)
+    'Central had the most: 87 crimes, 51% of the theme (39.9 per 1,000 residents).'
+    """
+    total = float(wards["count"].sum())
+    top = wards["count"].idxmax() if len(wards) else None
+    if top is None or wards.loc[top, "count"] < threshold:
+        return None
+    n = float(wards.loc[top, "count"])
+    return (
+        f"{top} had the most: {n:,.0f} {noun}, {n / total:.0%} of the theme "
+        f"({float(wards.loc[top, 'rate_per_1000']):,.1f} per 1,000 residents)."
+    )
+
+
 def assess(ctx, theme: str) -> ChapterResult:
     """The pack of ``theme`` (a key of the parameters' ``themes``) for a context.
 
@@ -190,27 +301,56 @@ def assess(ctx, theme: str) -> ChapterResult:
         )
     )
 
-    recent = monthly.loc[: pd.Timestamp(period.end)].tail(TREND_MONTHS)
-    trend = CountTrend(recent).fit()
-    spc = SPCChart(recent).fit()
-    result.artefacts.update(trend=trend, spc=spc)
-    used = _months_with_data(recent)  # the months the trend had, not the window's length
-    result.headline.update(
-        trend_months=int(recent.notna().sum()),
-        annual_change=trend.annual_change,
-        annual_change_ci=list(trend.ci),
-        trend_p_value=trend.p_value,
-    )
-    if np.isfinite(trend.annual_change):
-        stated = (
-            f"Trend over {used}: {100 * trend.annual_change:+.1f}% a year "
-            f"(95% CI {100 * trend.ci[0]:+.1f}% to {100 * trend.ci[1]:+.1f}%, "
-            f"p = {trend.p_value:.3f}; {trend.method}). {trend.note}"
+    threshold = params.thresholds.suppress_below
+    noun = _noun(spec)
+    result.findings.append(
+        Finding(
+            volume_sentence(spec.name, noun, volumes.iloc[0], period.label, threshold),
+            "01_volume",
         )
+    )
+
+    recent = monthly.loc[: pd.Timestamp(period.end)].tail(TREND_MONTHS)
+    covid = restriction_rule(recent)  # the one Covid-19 rule of every trend
+    spc = SPCChart(recent).fit()
+    used = _months_with_data(recent)  # the months the trend had, not the window's length
+    if covid.rule == "not estimated":
+        trend = None
+        stated = covid.note
     else:
-        stated = f"No trend over {used}. {trend.note}"
-    result.notes["trend"] = [stated.strip()]
-    result.figures["spc"] = f"{spec.name}: statistical process control chart, {used}"
+        trend = CountTrend(covid.series).fit()
+        if covid.rule == "left out":
+            used = _months_with_data(covid.series) + " without the Covid-19 restrictions"
+        if np.isfinite(trend.annual_change):
+            stated = (
+                f"Trend over {used}: {100 * trend.annual_change:+.1f}% a year "
+                f"(95% CI {100 * trend.ci[0]:+.1f}% to {100 * trend.ci[1]:+.1f}%, "
+                f"p = {trend.p_value:.3f}; {trend.method}). {trend.note} {covid.note}"
+            )
+            result.findings.append(Finding(trend_sentence(spec.name, trend, used), "02_threat"))
+        else:
+            stated = f"No trend over {used}. {trend.note}"
+    result.artefacts.update(trend=trend, spc=spc)
+    result.headline.update(
+        trend_months=int(recent.notna().sum() if trend is None else covid.used),
+        annual_change=None if trend is None else trend.annual_change,
+        annual_change_ci=[None, None] if trend is None else list(trend.ci),
+        trend_p_value=None if trend is None else trend.p_value,
+        spc=spc.classification(),
+    )
+    result.notes["trend"] = [" ".join(stated.split())]
+    result.figures["spc"] = (
+        f"{spec.name}: statistical process control chart, {_months_with_data(recent)}"
+    )
+    if spc.variation != "none":
+        month = spc.classification()["month"]
+        result.findings.append(
+            Finding(
+                f"Latest month on the chart ({pd.Timestamp(month):%b %Y}): "
+                f"{spc.variation_label.lower()} (the NHS Making Data Count reading).",
+                "02_threat",
+            )
+        )
 
     if spec.categories != [ASB]:
         weights = harm_weights_of(params)  # as the harm chapter weighs crimes
@@ -270,6 +410,9 @@ def assess(ctx, theme: str) -> ChapterResult:
     wards = ward_table(
         rows, store.geography, period.start, period.end, period.period.population_year
     )
+    top_ward = ward_sentence(wards, noun, threshold)
+    if top_ward:
+        result.findings.append(Finding(top_ward, "05_places"))
     # every incident of the area lies in one of its wards: the wards add up to the pack's
     # total (checked, so an incident without a ward never makes the audit misread them)
     complete = bool(wards["count"].sum() == volumes["count"].sum())

@@ -23,6 +23,7 @@ __all__ = [
     "data_used_html",
     "neighbours",
     "add_contents",
+    "retitle",
     "export_html",
 ]
 
@@ -32,6 +33,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Where the page template leaves room for the on-page contents list.
 TOC_MARKER = "<!--csp-toc-->"
 
+_H1 = re.compile(r"<h1(?P<attrs>\s[^>]*)?>(?P<inner>.*?)</h1>", re.DOTALL | re.IGNORECASE)
 _H2 = re.compile(r"<h2(?P<attrs>\s[^>]*)?>(?P<inner>.*?)</h2>", re.DOTALL | re.IGNORECASE)
 _ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _ANCHOR = re.compile(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.DOTALL)
@@ -138,6 +140,22 @@ def add_contents(page: str, *, minimum: int = 2) -> str:
     return (page[:end] + nav + page[end:]).replace(TOC_MARKER, "", 1)
 
 
+def retitle(page: str, heading: str) -> str:
+    """The page with its first ``h1`` reading ``heading`` (escaped): a notebook run once
+    per theme has one heading in its source, and each page names its own theme.
+
+    Examples
+    --------
+    >>> retitle('<h1 id="Theme-pack">Theme pack<a class="anchor-link">¶</a></h1>', "ASB & you")
+    '<h1 id="Theme-pack">ASB &amp; you</h1>'
+    """
+    return _H1.sub(
+        lambda m: f"<h1{m.group('attrs') or ''}>{html.escape(heading, quote=False)}</h1>",
+        page,
+        count=1,
+    )
+
+
 def export_html(
     notebook: Path,
     target: Path,
@@ -146,6 +164,7 @@ def export_html(
     title: str,
     banner: str | None,
     home: str = "../index.html",
+    heading: str | None = None,
 ):
     """Write a notebook as house-style HTML (see ``templates/csp_html``): links to the
     contents page and to the previous and next chapters (:func:`neighbours`, from the
@@ -165,6 +184,8 @@ def export_html(
         Warning banner shown at the top (e.g. synthetic data).
     home : str
         Link back to the contents page, relative to ``target``.
+    heading : str, optional
+        The page's main heading, in place of the notebook's own (:func:`retitle`).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -188,6 +209,8 @@ def export_html(
         "csp_next": following,
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
+    if heading:
+        body = retitle(body, heading)
     body = add_contents(body)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")

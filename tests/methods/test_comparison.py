@@ -66,6 +66,7 @@ def pack_volume(geo, inc):
     params = SimpleNamespace(
         themes={"asb": ThemeSpec(name="Anti-social behaviour", categories=[ASB])},
         assessment=SimpleNamespace(period=window),
+        thresholds=SimpleNamespace(suppress_below=5),
     )
     store = SimpleNamespace(
         incidents=inc, partner=None, months_present=sorted(inc["month"].unique()), geography=geo
