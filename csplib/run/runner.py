@@ -40,10 +40,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from csplib.chapters.registry import CHAPTERS, PACK_NOTEBOOK, Chapter, select_chapters
-from csplib.chapters.result import ResultVersionError, load_result, result_path
+from csplib.chapters.result import result_path
 from csplib.core.errors import CspError
 from csplib.core.provenance import csplib_version, git_commit, hash_inputs, package_versions
 from csplib.params import Params
@@ -54,8 +52,9 @@ from csplib.present.disclosure import (
     find_record_level,
     ledger_path,
 )
-from csplib.present.pages import TEMPLATES, export_html
+from csplib.present.pages import export_html
 from csplib.run.console import Console, duration_text, remaining_seconds
+from csplib.run.contents import render_contents
 from csplib.run.processes import (
     ChapterProcess,
     StopRequests,
@@ -323,6 +322,7 @@ def run_assessment(
                         title=job.title,
                         banner=banner,
                         home="../" * rel.count("/") + "index.html",
+                        heading=job.title if job.kind == "pack" else None,
                     )
                 except Exception as exc:  # a damaged notebook: the chapter fails, not the run
                     (out / job.html).unlink(missing_ok=True)
@@ -441,7 +441,10 @@ def _finish_run(
     only noted: these few seconds of writing are finished, so they are never half done)."""
     out = result.out_dir
     _write_annex(params, result, started, say, data_notes)
-    _write_index(params, result, started, data_notes)
+    banner = SYNTHETIC_BANNER if params.data.synthetic else None
+    _write_atomically(
+        out / "index.html", render_contents(params, result, started, data_notes, banner)
+    )
     # shared outputs must hold aggregates only: a record-level value fails the run
     problems = check_shared_outputs(out)
     for page in sorted((out / "review").rglob("*.html")):
@@ -526,73 +529,6 @@ def _warm_store(params: Params, say: Callable[[str], None]) -> list[str]:
     for note in notes:
         say(note)
     return notes
-
-
-def _data_period(params: Params) -> str:
-    from csplib.ingest.store import load_store
-
-    try:
-        months = load_store(params).months_present  # built once by _warm_store
-    except Exception as exc:  # the contents page must still be written
-        return f"unknown ({type(exc).__name__})"
-    return f"{months.min():%B %Y} to {months.max():%B %Y}"
-
-
-def _first_finding(out: Path, name: str) -> str | None:
-    """The first key finding a chapter saved in this run (the contents page shows it)."""
-    try:
-        saved = load_result(out, name)
-    except ResultVersionError:
-        return None
-    return saved.findings[0].text if saved is not None and saved.findings else None
-
-
-def _write_index(
-    params: Params, result: RunResult, started: dt.datetime, data_notes: list[str]
-) -> None:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
-    )
-    by_name = {c.name: c for c in CHAPTERS}
-    rows = [
-        {
-            "title": run.title,
-            "question": by_name[run.name].question,
-            "html": run.outputs.get("html"),
-            "review": run.outputs.get("review"),
-            "status": run.status,
-            "status_text": run.short_status,
-            "finding": _first_finding(result.out_dir, run.name),
-        }
-        for run in result.chapters
-    ]
-    commit = git_commit(params.root)
-    html = env.get_template("index.html.j2").render(
-        title=f"{params.area.name} {params.assessment.title} {params.assessment.year}",
-        area=params.area.name,
-        period=params.assessment.period.label,
-        banner=SYNTHETIC_BANNER if params.data.synthetic else None,
-        chapters=rows,
-        packs=[
-            {
-                "title": run.title,
-                "question": "Volume, threat, harm, repeat victims and places for this theme only",
-                "html": run.outputs.get("html"),
-                "status": run.status,
-                "status_text": run.short_status,
-            }
-            for run in result.packs
-        ],
-        summary=params.summary(),
-        interrupted=result.interrupted,
-        finished=[run.title for run in result.finished],
-        data_period=_data_period(params),
-        data_notes=data_notes,
-        run_date=f"{started:%d %B %Y}",
-        version=csplib_version(),
-        commit=commit["commit"] if commit else None,
-    )
-    _write_atomically(result.out_dir / "index.html", html)
 
 
 def _write_manifest(params: Params, result: RunResult, started: dt.datetime) -> None:

@@ -207,8 +207,10 @@ def test_every_page_ends_with_the_data_used_line(mansfield):
     assert year == 2020
     expected = (
         "counts by 2021 LSOA; 2024 wards, each the union of its LSOAs, by the ONS best-fit "
-        "lookup lookup_lsoa21_ward24_ltla24; the partnership (Mansfield, E22000255) and its "
-        "police force (Nottinghamshire) from lookup_ltla24_csp24_pfa24; population: ONS "
+        "lookup LSOA (2021) to Electoral Ward (2024) to LAD (2024); the partnership "
+        "(Mansfield, E22000255) and its police force (Nottinghamshire) from the ONS lookup "
+        "LAD (2024) to Community Safety Partnership (2024) to Police Force Area (2024); "
+        "population: ONS "
         f"mid-year estimate for {year} (the nearest available to 2024)"
     )
     for name, html in _pages(out).items():
@@ -222,3 +224,25 @@ def test_every_page_ends_with_the_data_used_line(mansfield):
     for chapter, result in _results(out).items():
         (line,) = result["notes"]["data_used"]
         assert line.startswith(f"Data used: {expected}"), chapter
+
+
+def test_the_contents_page_leads_with_the_answers(mansfield):
+    """The contents page opens with the recommended priorities and the chapters' headline
+    findings, each linked to its chapter, before the list of chapters; no run times."""
+    out, _ = mansfield
+    page = (out / "index.html").read_text(encoding="utf-8")
+    results = _results(out)
+    brief, rest = page.split("<h2>Chapters</h2>")
+    themes = [r["theme"] for r in results["07_priorities"]["headline"]["recommended"]]
+    listed = re.findall(r"<li>(.*?) \(score [\d.]+ of 5\)</li>", brief)
+    assert [unescape(t) for t in listed] == themes and len(themes) == 3
+    for name in ("01_volume", "02_threat", "03_harm", "05_places", "06_performance"):
+        first = results[name]["findings"][0]["text"]
+        assert unescape(brief).count(first) == 1, name
+        assert f'href="html/{name}.html"' in brief
+    assert "Not scored for any theme: trend" in unescape(brief)
+    assert not re.search(r"ok \(\d+ s\)", page) and "Status" not in rest
+    assert 'href="annex.xlsx"' in page and (out / "annex.xlsx").is_file()
+    # the packs name their theme, as does each pack's own heading
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", (out / "packs" / "drugs.html").read_text())
+    assert heading and heading[1] == "Theme pack: Drugs"
