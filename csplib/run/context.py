@@ -175,6 +175,33 @@ class Context:
         return path
 
 
+_GEOGRAPHIES = {
+    "lsoa": "LSOA",
+    "ward": "Electoral Ward",
+    "ltla": "LAD",
+    "csp": "Community Safety Partnership",
+    "pfa": "Police Force Area",
+}
+
+
+def lookup_title(stem: str) -> str:
+    """An ONS lookup file's name as ONS titles it, from the geographies and years in it.
+
+    Examples
+    --------
+    >>> lookup_title("lookup_lsoa21_ward24_ltla24")
+    'LSOA (2021) to Electoral Ward (2024) to LAD (2024)'
+    >>> lookup_title("lookup_ltla24_csp24_pfa24")
+    'LAD (2024) to Community Safety Partnership (2024) to Police Force Area (2024)'
+    >>> lookup_title("my_lookup")
+    'my_lookup'
+    """
+    parts = re.findall(r"_([a-z]+)(\d\d)(?=_|$)", stem)
+    if not stem.startswith("lookup_") or not parts or any(g not in _GEOGRAPHIES for g, _ in parts):
+        return stem
+    return " to ".join(f"{_GEOGRAPHIES[g]} (20{y})" for g, y in parts)
+
+
 def data_used(params: Params, geography=None) -> str:
     """The **Data used** line every page ends with, from the values the run uses.
 
@@ -197,30 +224,31 @@ def data_used(params: Params, geography=None) -> str:
     >>> print(data_used(load_params("tests/fixtures/params/small.yaml")))
     ... # doctest: +NORMALIZE_WHITESPACE
     Data used: counts by 2021 LSOA; 2024 wards, each the union of its LSOAs, by the ONS
-    best-fit lookup lookup_lsoa21_ward24_ltla24; the partnership (Nottingham, E22000257) and
-    its police force (Nottinghamshire) from lookup_ltla24_csp24_pfa24; population: ONS
-    mid-year estimate for 2020 (the nearest available to 2024), LSOA11 estimates converted
-    to LSOA21; deprivation: IoD2025.
+    best-fit lookup LSOA (2021) to Electoral Ward (2024) to LAD (2024); the partnership
+    (Nottingham, E22000257) and its police force (Nottinghamshire) from the ONS lookup LAD
+    (2024) to Community Safety Partnership (2024) to Police Force Area (2024); population:
+    ONS mid-year estimate for 2020 (the nearest available to 2024), LSOA11 estimates
+    converted to LSOA21; deprivation: IoD2025.
     """
     from csplib.ingest.geography import REFERENCE_FILES, Geography
 
     geo = geography if geography is not None else Geography.from_params(params)
 
     def stem(key: str) -> str:
-        return Path(REFERENCE_FILES[key]).name.split(".")[0]
+        return lookup_title(Path(REFERENCE_FILES[key]).name.split(".")[0])
 
     wards = stem("lsoa21_ward")
-    year = re.search(r"ward(\d\d)", wards)
+    year = re.search(r"Ward \((\d{4})\)", wards)
     text = (
         f"Data used: counts by {geo.vintage} LSOA; "
-        f"{'20' + year.group(1) + ' wards' if year else 'wards'}, each the union of its LSOAs, "
+        f"{year.group(1) + ' wards' if year else 'wards'}, each the union of its LSOAs, "
         f"by the ONS best-fit lookup {wards}"
     )
     if geo.vintage != "2021":
         text += f" (through {stem('lsoa11_lsoa21')})"
     csp = f"{geo.csp_name}, {geo.csp_code}" if geo.csp_code else ", ".join(geo.la_codes)
     force = f" and its police force ({geo.force_name})" if geo.force_name else ""
-    text += f"; the partnership ({csp}){force} from {stem('la_csp')}"
+    text += f"; the partnership ({csp}){force} from the ONS lookup {stem('la_csp')}"
     wanted = params.assessment.period.period.population_year
     attrs = geo.population(wanted).attrs
     text += f"; population: ONS mid-year estimate for {attrs['year']}"

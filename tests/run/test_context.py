@@ -106,7 +106,9 @@ def test_finish_saves_the_result_and_ends_the_page_with_the_data_used(ctx, tmp_p
     (line,) = saved.notes["data_used"]
     assert line == ctx.data_used()
     assert line.startswith("Data used: counts by 2021 LSOA; 2024 wards, each the union of ")
-    assert "lookup_lsoa21_ward24_ltla24" in line and "lookup_ltla24_csp24_pfa24" in line
+    assert "lookup LSOA (2021) to Electoral Ward (2024) to LAD (2024);" in line
+    assert "LAD (2024) to Community Safety Partnership (2024) to Police Force Area (2024)" in line
+    assert "lookup_" not in line  # ONS's titles, not our file names
     # Jan - Mar 2024: the 2024 estimate is wanted and the nearest shipped is 2020's
     assert "ONS mid-year estimate for 2020 (the nearest available to 2024)" in line
     assert ctx.params.area.lsoa_vintage == "2021" and line.endswith("deprivation: IoD2025.")
@@ -130,8 +132,8 @@ def test_data_used_names_the_vintage_population_year_and_edition_used(tmp_path):
     path.write_text(text)
     line = data_used(load_params(path))
     assert "counts by 2011 LSOA" in line
-    assert "by the ONS best-fit lookup lookup_lsoa21_ward24_ltla24 (through " in line
-    assert "lookup_lsoa11_lsoa21_ltla22)" in line
+    assert "best-fit lookup LSOA (2021) to Electoral Ward (2024) to LAD (2024) (through " in line
+    assert "(through LSOA (2011) to LSOA (2021) to LAD (2022))" in line
     assert "the partnership (Cardiff, W14000015) and its police force (South Wales)" in line
     assert "population: ONS mid-year estimate for 2019;" in line
     assert "converted" not in line
