@@ -30,34 +30,15 @@ import pandas as pd
 from csplib.methods.models._glm import design
 from csplib.methods.models.kendall import kendall_tests
 from csplib.methods.models.trend import trend_fits
+from csplib.synth.seasonal import seasonal_counts
 
 MEANS = (3.0, 5.0, 30.0, 300.0)
 LENGTHS = (36, 48, 60)
 
 
-def simulate(rng, reps, n, mean, *, alpha=0.0, annual=0.0, rho=0.0):
-    """``reps`` series of ``n`` months of seasonal counts (see the module docstring)."""
-    idx = pd.date_range("2019-04-01", periods=n, freq="MS")
-    m = idx.month.to_numpy()
-    season = np.exp(0.3 * np.sin(2 * np.pi * m / 12) + 0.1 * np.cos(4 * np.pi * m / 12))
-    mu = mean * season * (1 + annual) ** (np.arange(n) / 12)
-    if rho:
-        s = np.sqrt(np.log1p(alpha))
-        e = np.empty((reps, n))
-        e[:, 0] = rng.standard_normal(reps)
-        for k in range(1, n):
-            e[:, k] = rho * e[:, k - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(reps)
-        rate = mu * np.exp(s * e - s**2 / 2)
-    elif alpha:
-        rate = mu * rng.gamma(1 / alpha, alpha, size=(reps, n))
-    else:
-        rate = np.broadcast_to(mu, (reps, n))
-    return idx, rng.poisson(rate).astype(float)
-
-
 def cell(rng, reps, n, mean, *, alpha=0.0, annual=0.0, rho=0.0, glm=True):
     """Percent rejected: (count-trend test of the true trend, seasonal Mann-Kendall of none)."""
-    idx, y = simulate(rng, reps, n, mean, alpha=alpha, annual=annual, rho=rho)
+    idx, y = seasonal_counts(rng, reps, n, mean, alpha=alpha, annual=annual, rho=rho)
     out = [np.nan, np.nan]
     if glm:
         fits = trend_fits(y, design(idx, idx[0], seasonal=True, trend=True))

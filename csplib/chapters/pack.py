@@ -26,6 +26,7 @@ from csplib.ingest.harm_weights import harm_weights_of
 from csplib.methods import harm, risk, themes
 from csplib.methods.covid import restriction_rule
 from csplib.methods.models import CountTrend, SPCChart
+from csplib.methods.risk_repeats import REPEAT_COUNTS, REPEAT_SHARES
 from csplib.methods.themes import theme_incidents
 from csplib.params import ThemeSpec
 
@@ -388,17 +389,8 @@ def assess(ctx, theme: str) -> ChapterResult:
                 "repeat_victims",
                 repeats.to_frame().T,
                 caption=f"Repeat victims of {spec.name.lower()} in {period.label}",
-                counts=(
-                    "incidents",
-                    "victims",
-                    "repeat_victims",
-                    "incidents_by_repeat_victims",
-                    "blank_victim_excluded",
-                ),
-                derived={
-                    "repeat_victim_share": ("repeat_victims", "victims"),
-                    "repeat_incident_share": ("incidents_by_repeat_victims", "incidents"),
-                },
+                counts=REPEAT_COUNTS,
+                derived=REPEAT_SHARES,
             )
         )
     else:

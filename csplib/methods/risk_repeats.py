@@ -44,6 +44,8 @@ from csplib.methods.themes import in_period
 
 __all__ = [
     "REPEAT_GROUPS",
+    "REPEAT_COUNTS",
+    "REPEAT_SHARES",
     "repeat_victimisation",
     "repeats_by_year",
     "repeats_in_period",
@@ -52,6 +54,20 @@ __all__ = [
 
 #: The kinds of victimisation whose repeats are reported: display name -> partner flag.
 REPEAT_GROUPS: dict[str, str] = {"Hate crime": "hate", "Domestic abuse": "domestic"}
+
+#: The count columns of a repeat-victimisation table (:func:`repeat_victimisation`).
+REPEAT_COUNTS: tuple[str, ...] = (
+    "incidents",
+    "victims",
+    "repeat_victims",
+    "incidents_by_repeat_victims",
+    "blank_victim_excluded",
+)
+#: Its shares, each with the counts it is computed from (a table hides them together).
+REPEAT_SHARES: dict[str, tuple[str, str]] = {
+    "repeat_victim_share": ("repeat_victims", "victims"),
+    "repeat_incident_share": ("incidents_by_repeat_victims", "incidents"),
+}
 
 
 def _repeat_flags(victims: np.ndarray, dates: pd.Series, window: int, k: int) -> pd.Series:

@@ -372,8 +372,8 @@ def test_assess_with_a_partner_extract_shows_repeats(small_results):
         "blank_victim_excluded",
     )
     assert detail.derived == {
-        "repeat_victim_share": ("victims", "repeat_victims"),
-        "repeat_incident_share": ("incidents", "incidents_by_repeat_victims"),
+        "repeat_victim_share": ("repeat_victims", "victims"),
+        "repeat_incident_share": ("incidents_by_repeat_victims", "incidents"),
     }
     # the headline is the assessed period's share, counted here with plain pandas
     hate = partner[partner["hate"] & (partner["month"] >= "2024-01-01")]

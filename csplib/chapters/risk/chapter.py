@@ -17,7 +17,7 @@ from csplib.chapters.risk.assessment import (
 )
 from csplib.chapters.risk.text import chart_titles, risk_findings
 from csplib.methods.risk import gradient_summary, gradient_table
-from csplib.methods.risk_repeats import repeat_measure_table
+from csplib.methods.risk_repeats import REPEAT_COUNTS, REPEAT_SHARES, repeat_measure_table
 
 __all__ = ["RiskResult", "assess"]
 
@@ -103,17 +103,8 @@ def _tables(risk: RiskAssessment) -> list[Table]:
                 caption="Victims, repeat victims and their incidents by financial year (months: "
                 "months of the year with partner data)",
                 formats={"repeat_victim_share": "{:.1f}", "repeat_incident_share": "{:.1f}"},
-                counts=(
-                    "incidents",
-                    "victims",
-                    "repeat_victims",
-                    "incidents_by_repeat_victims",
-                    "blank_victim_excluded",
-                ),
-                derived={
-                    "repeat_victim_share": ("victims", "repeat_victims"),
-                    "repeat_incident_share": ("incidents", "incidents_by_repeat_victims"),
-                },
+                counts=REPEAT_COUNTS,
+                derived=REPEAT_SHARES,
             )
         )
     how = {"equal probabilities": "each LSOA equally likely"}.get(

@@ -18,39 +18,15 @@ docstrings of ``CountTrend`` and ``MannKendallTrend``.
 """
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from csplib.methods.models._glm import design
 from csplib.methods.models.trend import kendall_tests, trend_fits
+from csplib.synth.seasonal import seasonal_counts
 
 LEVELS = {"low": (3.0, 5.0, 3.0), "middle": (30.0,) * 3, "high": (300.0,) * 3}
 ALPHAS = (0.02, 0.05, 0.1)
 LENGTHS = (36, 48, 60)
-
-
-def months(n):
-    return pd.date_range("2019-04-01", periods=n, freq="MS")
-
-
-def simulate(rng, reps, n, mean, *, alpha=0.0, annual=0.0, rho=0.0):
-    """``reps`` series of ``n`` months: seasonal NB2 (or Poisson-lognormal AR(1)) counts."""
-    idx = months(n)
-    m = idx.month.to_numpy()
-    season = np.exp(0.3 * np.sin(2 * np.pi * m / 12) + 0.1 * np.cos(4 * np.pi * m / 12))
-    mu = mean * season * (1 + annual) ** (np.arange(n) / 12)
-    if rho:
-        s = np.sqrt(np.log1p(alpha))  # lognormal rate with the NB2 variance mu + alpha mu^2
-        e = np.empty((reps, n))
-        e[:, 0] = rng.standard_normal(reps)
-        for k in range(1, n):
-            e[:, k] = rho * e[:, k - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(reps)
-        rate = mu * np.exp(s * e - s**2 / 2)
-    elif alpha:
-        rate = mu * rng.gamma(1 / alpha, alpha, size=(reps, n))
-    else:
-        rate = np.broadcast_to(mu, (reps, n))
-    return idx, rng.poisson(rate).astype(float)
 
 
 def run(rng, reps, *, annual=0.0, rho=0.0, poisson=False, glm_too=True, level=0.95):
@@ -61,7 +37,7 @@ def run(rng, reps, *, annual=0.0, rho=0.0, poisson=False, glm_too=True, level=0.
         glm, mk = [], []
         for n in LENGTHS:
             for mean, alpha in zip(means, (0.0,) * 3 if poisson else ALPHAS, strict=True):
-                idx, y = simulate(rng, reps, n, mean, alpha=alpha, annual=annual, rho=rho)
+                idx, y = seasonal_counts(rng, reps, n, mean, alpha=alpha, annual=annual, rho=rho)
                 X = design(idx, idx[0], seasonal=True, trend=True)
                 if glm_too:
                     fits = trend_fits(y, X)
@@ -126,7 +102,7 @@ def test_a_real_fall_of_15_percent_a_year_is_found():
     # mean 30 a month, NB2 alpha 0.05 (variance 2.5 times Poisson), four years: the count
     # test finds it in about 98% of series, the seasonal Mann-Kendall in about 89% (over
     # three years, about 70% and 52%)
-    idx, y = simulate(np.random.default_rng(5), 400, 48, 30.0, alpha=0.05, annual=-0.15)
+    idx, y = seasonal_counts(np.random.default_rng(5), 400, 48, 30.0, alpha=0.05, annual=-0.15)
     fits = trend_fits(y, design(idx, idx[0], seasonal=True, trend=True))
     found = (fits.p_values() < 0.05) & (fits.beta < 0)
     assert found.mean() >= 0.93
