@@ -17,9 +17,7 @@ def test_sections_and_evidence_links(synthetic_run):
     page = (synthetic_run / "html" / "00_summary.html").read_text()
     for section in SECTIONS:
         heading = rf"<h2[^>]*>{re.escape(section)}</h2>"  # the page gives each heading an id
-        assert re.search(heading, page.replace("&amp;", "&")) or section.startswith(
-            "What the data"
-        )
+        assert re.search(heading, page.replace("&amp;", "&")) or section.startswith("What the data")
     # the findings' evidence links (not the previous/next links of the page)
     links = set(re.findall(r'href="(\d\d_[a-z]+)\.html">\[evidence', page))
     assert {
