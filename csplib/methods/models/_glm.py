@@ -525,6 +525,7 @@ def project_counts(
     family: str,
     n_sims: int,
     rng: np.random.Generator,
+    test_level: float = 0.05,
 ) -> Projection:
     """Fit month-of-year effects (and a trend, when asked) to ``history`` and simulate the
     counts of the months in ``new_index``.
@@ -532,14 +533,15 @@ def project_counts(
     Seasonality, and with it the trend, is left out when the history cannot support it
     (:func:`seasonal_problem`); the fit is then a constant rate. Shared by the expected
     range (:class:`csplib.methods.models.ExpectedRange`) and the forecast
-    (:class:`csplib.methods.models.CountForecast`).
+    (:class:`csplib.methods.models.CountForecast`). ``test_level`` is the level of the
+    overdispersion pre-test of ``family="auto"`` (:func:`fit_counts`).
     """
     problem = seasonal_problem(history)
     seasonal = not problem
     trend = trend and seasonal
     origin = history.index[0]
     X = design(history.index, origin, seasonal=seasonal, trend=trend)
-    fit = fit_counts(history, X, origin=origin, family=family)
+    fit = fit_counts(history, X, origin=origin, family=family, test_level=test_level)
     X_new = design(new_index, origin, seasonal=seasonal, trend=trend)
     pred = Predictive.from_fit(fit, X_new, n_sims=n_sims, rng=rng)
     return Projection(fit, pred, seasonal, trend, problem)

@@ -19,9 +19,20 @@ from csplib.methods.models._series import (
     format_months,
 )
 
-__all__ = ["CountForecast", "ForecastResults", "midp_quantiles", "simulate_totals"]
+__all__ = [
+    "CountForecast",
+    "ForecastResults",
+    "DISPERSION_TEST_LEVEL",
+    "midp_quantiles",
+    "simulate_totals",
+]
 
 FAMILIES = ("auto", "poisson", "negbin")
+
+
+#: Level of the overdispersion pre-test of a forecast with ``family="auto"``: negative
+#: binomial unless the Pearson test's p value is at least this (see :class:`CountForecast`).
+DISPERSION_TEST_LEVEL = 0.5
 
 
 class CountForecast:
@@ -47,6 +58,15 @@ class CountForecast:
     needed, from their own stream of the seed. With the default 10,000 draws the ends vary
     from one seed to another by about 0.2-0.7% (one standard deviation, on 36 months of
     negative binomial counts with means of 4 to 300 a month): stable to about 1%.
+
+    With ``family="auto"`` the forecast allows for overdispersion unless the Pearson test
+    finds the counts close to Poisson (:data:`DISPERSION_TEST_LEVEL`, 0.5, not the usual
+    0.05): in a forecast, missing overdispersion narrows every interval, while allowing it
+    for Poisson counts costs little (the dispersion is then estimated near zero). Simulated
+    on 600 series of 36 months each (``tests/methods/models/test_forecast.py``), the total's
+    95% interval then covers 95.0% of negative binomial counts with a mean of 4 a month
+    (NB2 alpha 0.1; 90.7% with the pre-test at 0.05, which keeps Poisson for most of
+    them), 96.2% of Poisson counts with that mean, and 94.7% and 95.8% at a mean of 30.
 
     Fallbacks (stated in ``method`` and ``note``): fewer than 24 months with data (or a
     calendar month never counted) give a constant-rate forecast with no seasonality or trend;
@@ -174,7 +194,13 @@ class CountForecast:
                 ),
             )
         p = project_counts(
-            history, future, trend=self.trend, family=self.family, n_sims=self.n_sims, rng=rng
+            history,
+            future,
+            trend=self.trend,
+            family=self.family,
+            n_sims=self.n_sims,
+            rng=rng,
+            test_level=DISPERSION_TEST_LEVEL,
         )
         if p.problem:
             notes.append(f"No seasonality or trend: {p.problem}; the forecast is a constant rate.")
