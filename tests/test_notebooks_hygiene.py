@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from csplib.chapters.registry import CHAPTERS, EXPLORATION_NOTEBOOKS, PACK_NOTEBOOK
+from csplib.present.pages import METHOD_TAG
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -61,15 +62,17 @@ def test_committed_without_outputs(path):
 
 @pytest.mark.parametrize("path", sorted(CHAPTER_FILES | {PACK_FILE}), ids=ids)
 def test_reads_like_a_chapter(path):
-    """A title, what the chapter answers, a method note for reviewers (in the text, or
-    folded under "How this was calculated" by ``report.method_note``), caveats at the end."""
+    """A title, what the chapter answers, method notes for reviewers (markdown tagged
+    ``method``: the shared page folds them under "How this was calculated"), caveats at the
+    end."""
     nb = nbformat.read(path, as_version=4)
     markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
     assert markdown and markdown[0].startswith("# ")
     text = "\n".join(markdown)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert re.search(r"What this (chapter|pack) answers", text)
-    assert "Method note" in text or any("report.method_note(" in src for src in code)
+    method = [c.source for c in nb.cells if METHOD_TAG in c.metadata.get("tags", [])]
+    assert method and method[0].startswith("## How this was calculated")
     assert "Caveats" in markdown[-1] or "Caveats" in markdown[-2]
     assert any("load_context(params_path, output_dir" in src for src in code)
     # thin notebooks: no function or class definitions, logic lives in csplib

@@ -40,7 +40,6 @@ __all__ = [
     "p_text",
     "plain_text",
     "bullets",
-    "method_note",
     "findings_html",
     "alt_text",
     "install_display_hooks",
@@ -118,24 +117,6 @@ def bullets(items) -> HTML:
     """A bulleted list of escaped text items."""
     inner = "".join(f"<li>{html.escape(plain_text(i), quote=False)}</li>" for i in items)
     return HTML(f"<ul>{inner}</ul>")
-
-
-def method_note(*paragraphs: str, summary: str = "How this was calculated") -> HTML:
-    """Method detail for reviewers, folded away under ``summary`` at the end of a shared
-    page (a ``details`` block: one click opens it); each paragraph escaped.
-
-    Examples
-    --------
-    >>> print(method_note("Rates per 1,000 residents & trends.").data)
-    ... # doctest: +NORMALIZE_WHITESPACE
-    <details class="csp-method"><summary>How this was calculated</summary><p>Rates per
-    1,000 residents &amp; trends.</p></details>
-    """
-    inner = "".join(f"<p>{html.escape(plain_text(p), quote=False)}</p>" for p in paragraphs)
-    return HTML(
-        f'<details class="csp-method"><summary>{html.escape(summary, quote=False)}</summary>'
-        f"{inner}</details>"
-    )
 
 
 _SCI = r"[-+]?\d+(?:\.\d+)?[eE][-+]?\d+"

@@ -24,11 +24,18 @@ __all__ = [
     "neighbours",
     "add_contents",
     "retitle",
+    "METHOD_TAG",
+    "fold_method_notes",
     "export_html",
 ]
 
 #: The folder of the page templates.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: The cell tag of a chapter's method notes: in place in the review copy, folded under
+#: "How this was calculated" at the end of the shared page (:func:`fold_method_notes`).
+METHOD_TAG = "method"
+_METHOD_HEADING = re.compile(r"^\s*##\s+How this was calculated\s*\n", re.IGNORECASE)
 
 #: Where the page template leaves room for the on-page contents list.
 TOC_MARKER = "<!--csp-toc-->"
@@ -156,6 +163,49 @@ def retitle(page: str, heading: str) -> str:
     )
 
 
+def fold_method_notes(nb):
+    r"""The notebook for sharing: its method-note cells (markdown tagged :data:`METHOD_TAG`)
+    taken out of their place and put, as one collapsed block headed "How this was
+    calculated", before the last cell (the page's **Data used** line). A notebook without
+    them is returned as it is.
+
+    Examples
+    --------
+    >>> import nbformat.v4 as v4
+    >>> nb = v4.new_notebook(cells=[v4.new_markdown_cell("# T"),
+    ...     v4.new_markdown_cell("## How this was calculated\n\nRates use ONS estimates.",
+    ...                          metadata={"tags": ["method"]}),
+    ...     v4.new_markdown_cell("## Caveats"), v4.new_code_cell("ctx.finish(result)")])
+    >>> [c.source[:28] for c in fold_method_notes(nb).cells]
+    ['# T', '## Caveats', '<details class="csp-method">', 'ctx.finish(result)']
+    """
+    import copy
+
+    import nbformat.v4 as v4
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    def is_method(cell) -> bool:
+        return cell.cell_type == "markdown" and METHOD_TAG in cell.get("metadata", {}).get(
+            "tags", []
+        )
+
+    notes = [_METHOD_HEADING.sub("", c.source, count=1).strip() for c in nb.cells if is_method(c)]
+    if not notes:
+        return nb
+    folded = copy.deepcopy(nb)
+    cells = [c for c in folded.cells if not is_method(c)]
+    # one HTML block, with no blank line in it, so the page's markdown renderer keeps the
+    # notes inside the details element
+    body = re.sub(r"\n\s*\n", "\n", markdown2html_mistune("\n\n".join(notes)))
+    block = v4.new_markdown_cell(
+        '<details class="csp-method">\n<summary>How this was calculated</summary>\n'
+        + body
+        + "</details>"
+    )
+    folded.cells = [*cells[:-1], block, *cells[-1:]]
+    return folded
+
+
 def export_html(
     notebook: Path,
     target: Path,
@@ -168,7 +218,8 @@ def export_html(
 ):
     """Write a notebook as house-style HTML (see ``templates/csp_html``): links to the
     contents page and to the previous and next chapters (:func:`neighbours`, from the
-    target's file name) and a list of the page's sections (:func:`add_contents`).
+    target's file name) and a list of the page's sections (:func:`add_contents`); the
+    shared copy folds the method notes away (:func:`fold_method_notes`).
 
     Parameters
     ----------
@@ -199,6 +250,8 @@ def export_html(
         embed_images=True,
     )
     nb = nbformat.read(notebook, as_version=4)
+    if not with_code:
+        nb = fold_method_notes(nb)
     nb.metadata["title"] = title
     previous, following = neighbours(Path(target).stem)
     resources = {
