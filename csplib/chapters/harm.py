@@ -445,8 +445,8 @@ def _tables(harm: HarmAssessment) -> list[Table]:
         Table(
             "harm_by_category",
             harm.by_category,
-            caption=f"Crimes and harm by category, {label}. weight: the category's weight (its "
-            "codes averaged over the offence mix); harm_per_offence: the mean weight of these "
+            caption=f"Crimes and harm by category, {label}. Weight: the category's weight (its "
+            "codes averaged over the offence mix); harm per offence: the mean weight of these "
             "crimes (by their own offence codes where the partner extract has them). Shares are "
             "of all crime with a weight; a harm/volume ratio above 1 means more harmful than "
             "its volume suggests.",

@@ -86,7 +86,7 @@ CSS_WEIGHTS_FILE = "harm/ons_css_weights_by_offence_code.csv"
 NOTES: dict[str, str] = {
     ASB: (
         "ASB incidents are not notifiable crimes and have no offence code or CSS weight: "
-        "harm for ASB is not defined by the CSS, so it is left out of harm (NaN), not zero"
+        "harm for ASB is not defined by the CSS, so ASB is left out of harm (no value), not zero"
     ),
     "Other crime": (
         "fraud (Action Fraud, CIFAS, UK Finance codes) is recorded nationally, not by the "

@@ -63,6 +63,14 @@ REJECTION_REASONS: tuple[str, ...] = (
     "no_lsoa",
     "duplicate_crime_id",
 )
+#: Each rejection reason as a sentence says it.
+REJECTION_WORDS: dict[str, str] = {
+    "malformed": "malformed",
+    "month_outside_file": "month not the file's",
+    "unknown_category": "unknown category",
+    "no_lsoa": "no LSOA",
+    "duplicate_crime_id": "crime ID repeated",
+}
 
 #: Version of the parsing rules and cached schema; part of the cache key.
 CACHE_VERSION = "policeuk-2"

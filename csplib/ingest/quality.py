@@ -62,6 +62,7 @@ from csplib.ingest.gaps import (
     gap_category,
     missing_months,
 )
+from csplib.ingest.policeuk_schema import REJECTION_WORDS
 
 __all__ = [
     "INGEST_STAGE",
@@ -450,7 +451,9 @@ class QualityReport:
             + (
                 " ("
                 + ", ".join(
-                    f"{r.reason} {r.rows:,}" for r in self.rejections.itertuples() if r.rows > 0
+                    f"{REJECTION_WORDS.get(r.reason, r.reason)} {r.rows:,}"
+                    for r in self.rejections.itertuples()
+                    if r.rows > 0
                 )
                 + ")."
                 if self.rows_rejected

@@ -213,7 +213,7 @@ def test_flag_theme_without_partner_is_listed_not_scored_and_the_rest_are_scored
     assert "partner" in res.not_scored.loc["Hate crime", "reason"]
     assert set(res.scores.index) == {"Burglary", "Drugs", "Anti-social behaviour"}
     assert res.notes[0].startswith("Hate crime could not be scored")
-    assert any("repeat_victim_share" in n and "victim IDs" in n for n in res.notes)
+    assert any("for repeat victims (" in n and "victim IDs" in n for n in res.notes)
     findings = [f.text for f in priorities_findings(res)]
     assert any(f.startswith("Hate crime could not be scored") for f in findings)
 

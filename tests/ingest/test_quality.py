@@ -82,7 +82,7 @@ def test_real_2018_nothing_implausible_or_missing():
     assert report.implausible.empty and report.missing.empty
     assert report.rows_read == 56_032 and report.rows_kept == 55_337
     assert report.summary().splitlines() == [
-        "Read 56,032 rows; kept 55,337; rejected 695 (no_lsoa 616, duplicate_crime_id 79).",
+        "Read 56,032 rows; kept 55,337; rejected 695 (no LSOA 616, crime ID repeated 79).",
         "Missing months: none.",
         "Implausible months: none.",
     ]
@@ -427,7 +427,7 @@ def test_report_composes_with_later_stages():
     ]
     assert table["rows"].tolist() == [1000, 10, 600, 5, 385]
     assert table["rows"].iloc[0] == table["rows"].iloc[1:].sum()
-    assert "rejected 615 (no_lsoa 10, LSOA outside the area 600, no ward 5)" in later.summary()
+    assert "rejected 615 (no LSOA 10, LSOA outside the area 600, no ward 5)" in later.summary()
 
 
 def test_report_invariant_is_checked():

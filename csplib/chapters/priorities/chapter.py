@@ -294,8 +294,8 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
             "threat_models",
             pr.threat.drop(columns=["method", "forecast_method", "covid_note"], errors="ignore"),
             caption=f"Threat: annual % change from the trend model over {window}, and the "
-            f"forecast for the next {pr.settings.get('horizon', 12)} months (covid_rule: "
-            "months of the Covid-19 restrictions left out, or no trend where too few other "
+            f"forecast for the next {pr.settings.get('horizon', 12)} months (the Covid-19 "
+            "rule: the months of the restrictions left out, or no trend where too few other "
             "months remain)",
             totals=None,
             formats={
@@ -311,8 +311,8 @@ def _tables(pr: PrioritisationResult) -> list[Table]:
         Table(
             "indicators",
             pr.indicators,
-            caption=f"Indicator values by theme, {period} (empty: no value; pct_change and "
-            "p_value are those scored)",
+            caption=f"Indicator values by theme, {period} (empty: no value; the trend's change "
+            "and its p value are those scored)",
             counts=tuple(c for c in INDICATOR_COUNTS if c in pr.indicators.columns),
             derived={c: v for c, v in INDICATOR_DERIVED.items() if c in pr.indicators.columns},
             totals=None,

@@ -73,7 +73,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.priorities.text import join_names, trend_window
+from csplib.chapters.priorities.text import join_names, scale_names, trend_window
 from csplib.chapters.priorities.trends import theme_monthly_counts, theme_threat
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period
@@ -280,13 +280,14 @@ def _missing_notes(ind: pd.DataFrame, config: PriorityConfig, judged) -> list[st
         if spec.name in _WHY_MISSING:
             why = _WHY_MISSING[spec.name]
         elif spec.name in judged:
-            why = f"no value was given under priorities.judgements.{spec.name}"
+            why = "the parameters' judgements (under priorities) give it no value"
         else:
             why = (
-                f"it is an analyst's judgement: give it under priorities.judgements."
-                f"{spec.name} in the parameters"
+                "it is an analyst's judgement, and the parameters give none (the judgements "
+                "under priorities)"
             )
-        notes.append(f"No theme has a value for {spec.name} ({spec.label}): {why}.")
+        name = scale_names([spec.name])[0]
+        notes.append(f"No theme has a value for {name} ({spec.label}): {why}.")
     if config.missing != "exclude":
         return notes
     for crit in config.criteria:
@@ -509,8 +510,8 @@ def prioritise(
     if period.n_months != 12:
         notes.append(
             f"The assessed period has {period.n_months} month{'s' * (period.n_months != 1)}: "
-            "volume is scored on its rate per 1,000 residents scaled to a year "
-            "(rate_per_1000_a_year), as the breakpoints are set for a year."
+            "volume is scored on its rate per 1,000 residents scaled to a year, as the "
+            "breakpoints are set for a year."
         )
     if ind.empty:
         scores, sens = pd.DataFrame(index=pd.Index([], name="theme")), None
