@@ -31,6 +31,7 @@ import pandas as pd
 import pytest
 
 from csplib.ingest.quality import QualityReport, implausible_months
+from csplib.present.browser import browser_missing, check_pages, shared_pages
 from csplib.run.init import init_parameters
 
 REPO = Path(__file__).resolve().parents[2]
@@ -246,3 +247,15 @@ def test_the_contents_page_leads_with_the_answers(mansfield):
     # the packs name their theme, as does each pack's own heading
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", (out / "packs" / "drugs.html").read_text())
     assert heading and heading[1] == "Theme pack: Drugs"
+
+
+@pytest.mark.skipif(browser_missing() is not None, reason=f"no browser: {browser_missing()}")
+def test_every_shared_page_reads_cleanly_in_a_browser(mansfield):
+    """Every shared page of a real assessment, in Chromium at 1280 and 390 px: no overflow, no
+    table wider than its container, no code names, scientific notation, NaN or None, every
+    image with alt text, and no serious or critical axe-core violation."""
+    out, _ = mansfield
+    pages = shared_pages(out)
+    assert len(pages) == 1 + 8 + 6  # the contents page, the chapters and the packs
+    found = check_pages(pages, root=out)
+    assert {page: [str(p) for p in problems] for page, problems in found.items() if problems} == {}
