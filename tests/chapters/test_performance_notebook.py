@@ -199,7 +199,7 @@ def test_the_thinned_month_is_named_and_absent_data_keep_their_row(synthetic_run
     others = table(synthetic_run, "other_measures_values").set_index("measure")
     young = others.loc["numbers_in_treatment_young_people"]
     assert math.isnan(young["Performance"]) and young["DOT"] == "n/a"
-    assert "no rows for 'treatment_numbers_young_people'" in young["Note"]
+    assert "the indicators file holds no rows for this measure" in young["Note"]
 
 
 def test_store_targets_and_findings_match_the_truth(store_results, truth):

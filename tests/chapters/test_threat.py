@@ -814,7 +814,7 @@ def test_assess_headline_figures_and_notes(result, analysis):
     assert notes["screen"] == [analysis.screen_text()]
     assert notes["lockdown"] == [analysis.reasons["lockdown"]]
     assert notes["lockdown_estimates"] == [] and notes["forecast"] == []
-    assert notes["ward_trends"][0].endswith("in the data annex (ward_trends).")
+    assert notes["ward_trends"][0].endswith("in the data annex (its table of ward trends).")
     # the saved form keeps all of it but the table values
     saved = ChapterResult.from_json(result.to_json())
     assert saved.findings == result.findings and saved.notes == result.notes

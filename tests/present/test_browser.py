@@ -8,7 +8,14 @@ import struct
 
 import pytest
 
-from csplib.present.browser import browser_missing, check_pages, main, screenshots, text_problems
+from csplib.present.browser import (
+    browser_missing,
+    check_pages,
+    main,
+    screenshots,
+    shared_pages,
+    text_problems,
+)
 
 from .pagekit import bad_page, good_page
 
@@ -90,3 +97,14 @@ def test_screenshots_write_pngs_at_both_widths_and_a_pdf(tmp_path):
 def test_the_command_line_names_a_folder_without_an_assessment(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 2
     assert f"{tmp_path}: no index.html" in capsys.readouterr().err
+
+
+@needs_browser
+def test_the_default_assessment_reads_cleanly_in_a_browser(synthetic_run):
+    """Every shared page of the default assessment (contents, chapters, theme packs) at 1280
+    and 390 px: no problem the check knows (a real assessment of another partnership is
+    checked in tests/run/test_stated_windows.py)."""
+    pages = shared_pages(synthetic_run)
+    assert len(pages) == 1 + 8 + 7  # the contents page, the chapters, the seven themes
+    found = check_pages(pages, root=synthetic_run)
+    assert {page: [str(p) for p in problems] for page, problems in found.items() if problems} == {}

@@ -289,6 +289,11 @@ def _defined_in(framework: Framework, source: str) -> str:
     return f"the measure library {LIBRARY} (the sections and targets: {source})"
 
 
+#: Columns of a measure's definition that say how it is computed (source, filter, method):
+#: in the data annex (``measure_definitions_all``), not in the page's headline table.
+_DEFINITION_DETAIL = ("id", "source", "filter", "aggregation", "test")
+
+
 def _definitions(framework: Framework, defined_in: str) -> list[Table]:
     registry = framework.registry
     return [
@@ -300,9 +305,11 @@ def _definitions(framework: Framework, defined_in: str) -> list[Table]:
         ),
         Table(
             "measure_definitions",
-            measure_definitions(framework.headline, registry),
-            caption=f"Headline measures as defined in {defined_in}; every reported measure is "
-            "in the data annex",
+            measure_definitions(framework.headline, registry).drop(
+                columns=list(_DEFINITION_DETAIL), errors="ignore"
+            ),
+            caption=f"Headline measures as defined in {defined_in}; how each is computed, and "
+            "every reported measure, are in the data annex",
             totals=None,
         ),
     ]

@@ -283,7 +283,7 @@ def _indicator_spans(measure: Measure, data: PerformanceData) -> list[Period]:
     if data.area is not None:
         rows = rows.loc[(rows["area"] == data.area).fillna(False).to_numpy(bool)]
     if rows.empty:
-        raise DataError(f"the indicators table has no rows for '{measure.filter.indicator}'")
+        raise DataError("the indicators file holds no rows for this measure")
     start = pd.to_datetime(rows["period_start"])
     end = pd.to_datetime(rows["period_end"])
     return sorted({Period.window(s, e) for s, e in zip(start, end, strict=True)})

@@ -435,7 +435,9 @@ def _notes(pr: PrioritisationResult, n_themes: int) -> dict[str, list[str]]:
     given = {name: len(values) for name, values in config.judgements.items() if values}
     judgements = (
         "Analyst judgements given in the parameters: "
-        + ", ".join(f"{name} for {n} theme(s)" for name, n in given.items())
+        + ", ".join(
+            f"{scale_names([name])[0]} for {n} theme{'s' * (n != 1)}" for name, n in given.items()
+        )
         + "."
         if given
         else "No analyst judgements were given in the parameters (partnership response, "

@@ -287,7 +287,7 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
                 a.area_trends[[*TREND_COLUMNS, "mk_p_value", "mk_agrees"]],
                 "Area-wide annual % change by category, with 95% confidence interval, "
                 "p-value and direction (↑ ↓ significant at 5%, ↔ not); Mann-Kendall as a check; "
-                "covid_rule: the months of the Covid-19 restrictions left out, or no trend where "
+                "Covid-19 rule: the months of the restrictions left out, or no trend where "
                 "too few other months remain",
             )
         )
@@ -333,8 +333,8 @@ def _tables(a: ThreatAnalysis) -> list[Table]:
                 "forecast_totals",
                 totals,
                 f"Expected totals for the next {a.settings['horizon']} months, with "
-                f"{a.settings['level']:.0%} prediction intervals (total_lower to total_upper, "
-                "from the model's simulated years, not the monthly bounds added up), against "
+                f"{a.settings['level']:.0%} prediction intervals (from the model's simulated "
+                "years, not the monthly bounds added up), against "
                 + (
                     f"the last {a.settings['horizon']} months recorded"
                     if (totals["months_with_data"] == a.settings["horizon"]).all()
@@ -368,7 +368,7 @@ def _notes(a: ThreatAnalysis) -> dict[str, list[str]]:
             f"{len(a.significant_ward_trends())} of {a.wards.shape[1]} category x ward series "
             f"have a significant trend over {a.window_period(next(iter(a.windows)))} after "
             "controlling the false discovery rate at 5% (below, rises first); every series and "
-            "every window are in the data annex (ward_trends)."
+            "every window are in the data annex (its table of ward trends)."
         ]
     return {
         "coverage": [a.coverage_text()],
