@@ -409,7 +409,7 @@ def test_survey_row_uses_the_survey_interval():
         "2019 Survey",
         "+0.7pp",
         "n/a",
-        "↔",
+        "↔ no significant change",
     ]
 
 

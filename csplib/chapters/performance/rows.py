@@ -452,7 +452,7 @@ def format_performance_rows(frame: pd.DataFrame, *, note: bool = True) -> pd.Dat
     >>> inc = pd.DataFrame({"month": months.repeat(3), "category": "Burglary"})
     >>> rows = assess_rows(PerformanceData({"incidents": inc}), "2019/20", ["burglary"])
     >>> format_performance_rows(performance_rows_frame(rows)).iloc[0, 3:8].tolist()
-    ['36', '2019/20', '0.0%', '0', '↔']
+    ['36', '2019/20', '0.0%', '0', '↔ no significant change']
     """
     hidden = frame[list(NUMBER_COLUMNS)].map(lambda v: isinstance(v, str))
     numbers = frame.copy()

@@ -39,6 +39,7 @@ from csplib.methods.measures.tracking import TargetStatus
 
 __all__ = [
     "PERFORMANCE_COLUMNS",
+    "DOT_WORDS",
     "PerformanceRow",
     "format_performance_table",
     "format_targets_table",
@@ -62,6 +63,15 @@ PERFORMANCE_COLUMNS = (
     "Vol. Change",
     "DOT",
 )
+
+#: The direction of travel in words, by the change's outcome (its polarity applied): an
+#: arrow alone does not say whether up is good or bad.
+DOT_WORDS = {
+    "good": "improving",
+    "bad": "deteriorating",
+    "neutral": "significant change (neither better nor worse)",
+    "no change": "no significant change",
+}
 
 _CSS = [
     {"selector": "", "props": "border-collapse: collapse; font-family: sans-serif;"},
@@ -308,6 +318,13 @@ def _signed(value, fmt: str, suffix: str = "", missing: str = "n/a") -> str:
     return text + suffix
 
 
+def _dot_text(row: pd.Series) -> str:
+    """The DOT cell: its arrow and, where the row says its outcome, the words."""
+    arrow = str(row["DOT"])
+    word = DOT_WORDS.get(row.get("Outcome")) if arrow in ("↑", "↓", "↔") else None
+    return f"{arrow} {word}" if word else arrow
+
+
 def format_performance_table(
     df: pd.DataFrame, *, repeat_labels: bool = False, missing: str = "n/a"
 ) -> pd.DataFrame:
@@ -327,7 +344,8 @@ def format_performance_table(
         The :data:`PERFORMANCE_COLUMNS` as strings, same index. Changes carry their sign
         (``-16.8%``, ``+22.6%``, ``+0.7pp``, ``-6,280``); an incomplete period is marked
         with its months (``2019/20 (11 of 12 months)``, from a ``Months`` column), else
-        ``(incomplete)``.
+        ``(incomplete)``. The direction of travel gives its arrow and, where the frame has the
+    change's ``Outcome``, what it means (:data:`DOT_WORDS`: "↓ improving").
 
     Examples
     --------
@@ -335,7 +353,7 @@ def format_performance_table(
     >>> c = compare_survey(9.2, 2000, 8.5, 2000, measure="experience_of_asb",
     ...                    current_period="2019", previous_period="2018")
     >>> format_performance_table(performance_frame([c])).iloc[0, 3:].tolist()
-    ['9.2%', '2019', '+0.7pp', 'n/a', '↔']
+    ['9.2%', '2019', '+0.7pp', 'n/a', '↔ no significant change']
     """
     missing_cols = [c for c in (*PERFORMANCE_COLUMNS, "unit", "change_unit") if c not in df]
     if missing_cols:
@@ -360,7 +378,7 @@ def format_performance_table(
             period,
             pct,
             _signed(r["Vol. Change"], vol_fmt, "", missing),
-            str(r["DOT"]),
+            _dot_text(r),
         ]
     if not repeat_labels:
         area = out["Area"]
