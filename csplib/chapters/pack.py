@@ -183,6 +183,11 @@ def volume_sentence(name: str, noun: str, row: pd.Series, label: str, threshold:
     return f"{text}, {abs(change):.1f}% {more} than a year earlier{like}, {verdict}."
 
 
+def _pct(value: float, sign: str = "") -> str:
+    """A percentage for a sentence: one decimal under 10, none from there."""
+    return f"{value:{sign}.1f}" if abs(value) < 10 else f"{value:{sign}.0f}"
+
+
 def trend_sentence(name: str, trend, used: str, p_value_below: float = 0.05) -> str:
     """The trend as a reader needs it: rising, falling or no significant trend.
 
@@ -192,23 +197,23 @@ def trend_sentence(name: str, trend, used: str, p_value_below: float = 0.05) -> 
     >>> t = NS(annual_change=0.081, ci=(0.02, 0.15), p_value=0.01)
     >>> print(trend_sentence("ASB", t, "the last 36 months with data (Apr 2021 to Mar 2024)"))
     ... # doctest: +NORMALIZE_WHITESPACE
-    Over the last 36 months with data (Apr 2021 to Mar 2024), ASB rose by about 8% a year
-    (95% CI 2% to 15%).
-    >>> trend_sentence("ASB", NS(annual_change=0.03, ci=(-0.02, 0.08), p_value=0.3), "x")
-    'Over x, ASB shows no significant trend (+3% a year, 95% CI -2% to +8%).'
+    Over the last 36 months with data (Apr 2021 to Mar 2024), ASB rose by about 8.1% a year
+    (95% CI 2.0% to 15%).
+    >>> trend_sentence("ASB", NS(annual_change=-0.008, ci=(-0.02, 0.005), p_value=0.3), "x")
+    'Over x, ASB shows no significant trend (-0.8% a year, 95% CI -2.0% to +0.5%).'
     """
     change = 100 * trend.annual_change
     lo, hi = (100 * v for v in trend.ci)
     if trend.p_value < p_value_below:
         word = "rose" if change > 0 else "fell"
+        near, far = (lo, hi) if change > 0 else (-hi, -lo)
         return (
-            f"Over {used}, {name} {word} by about {abs(change):.0f}% a year "
-            f"(95% CI {abs(lo) if change > 0 else abs(hi):.0f}% to "
-            f"{abs(hi) if change > 0 else abs(lo):.0f}%)."
+            f"Over {used}, {name} {word} by about {_pct(abs(change))}% a year "
+            f"(95% CI {_pct(near)}% to {_pct(far)}%)."
         )
     return (
-        f"Over {used}, {name} shows no significant trend ({change:+.0f}% a year, "
-        f"95% CI {lo:+.0f}% to {hi:+.0f}%)."
+        f"Over {used}, {name} shows no significant trend ({_pct(change, '+')}% a year, "
+        f"95% CI {_pct(lo, '+')}% to {_pct(hi, '+')}%)."
     )
 
 

@@ -120,7 +120,9 @@ def bullets(items) -> HTML:
 
 
 _SCI = r"[-+]?\d+(?:\.\d+)?[eE][-+]?\d+"
-_SCI_IN_TEXT = re.compile(rf"(?P<pre>\b[pq]\s*=\s*)?(?<![\w.])(?P<num>{_SCI})(?![\w.])")
+_SCI_IN_TEXT = re.compile(
+    rf"(?P<pre>\b[pq]\s*=\s*)?(?P<eq>=\s*)?(?<![\w.])(?P<num>{_SCI})(?![\w.])"
+)
 _MISSING_TEXT = {"nan", "none", "nat", "<na>", "null"}
 
 #: A cell with no value: an en dash, with a reason read out by screen readers.
@@ -197,6 +199,8 @@ def plain_text(text: str) -> str:
     --------
     >>> plain_text("overdispersion test p = 8.32e-236; rate 1.2e+04")
     'overdispersion test p < 0.001; rate 12,000'
+    >>> plain_text("NB2, alpha = 1.2e-05; rate = 1.5e+03")
+    'NB2, alpha < 0.001; rate = 1,500'
     >>> plain_text("q = 0.0123 in E01013836")
     'q = 0.0123 in E01013836'
     """
@@ -206,7 +210,9 @@ def plain_text(text: str) -> str:
         pre = m.group("pre")
         if pre:
             return pre.rstrip("= \t") + (" < 0.001" if value < 0.001 else f" = {p_text(value)}")
-        return number_text(value)
+        text = number_text(value)
+        eq = m.group("eq") or ""
+        return text if eq and text[0] in "<>" else eq + text  # "alpha < 0.001", not "= <"
 
     return _SCI_IN_TEXT.sub(swap, str(text))
 

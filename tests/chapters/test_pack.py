@@ -71,8 +71,8 @@ def test_a_rising_theme_is_said_to_rise_with_its_count_rate_and_top_ward(geo):
         "year earlier, a significant rise."
     )
     # 25% a year planted: the stated rise and its interval
-    rise = re.search(r"rose by about (\d+)% a year \(95% CI (\d+)% to (\d+)%\)", texts[1])
-    assert rise and int(rise[2]) <= 25 <= int(rise[3]) and 15 <= int(rise[1]) <= 35
+    rise = re.search(r"rose by about ([\d.]+)% a year \(95% CI ([\d.]+)% to ([\d.]+)%\)", texts[1])
+    assert rise and float(rise[2]) <= 25 <= float(rise[3]) and 15 <= float(rise[1]) <= 35
     assert texts[1].startswith("Over the last 33 months with data (Jul 2021 to Mar 2024), ")
     assert texts[2].startswith("Latest month on the chart (Mar 2024): ")
 
