@@ -319,7 +319,8 @@ def assess(ctx, theme: str) -> ChapterResult:
     recent = monthly.loc[: pd.Timestamp(period.end)].tail(TREND_MONTHS)
     covid = restriction_rule(recent)  # the one Covid-19 rule of every trend
     spc = SPCChart(recent).fit()
-    used = _months_with_data(recent)  # the months the trend had, not the window's length
+    window = _months_with_data(recent)  # the months the data had, not the window's length
+    used = window
     if covid.rule == "not estimated":
         trend = None
         stated = covid.note
@@ -337,22 +338,20 @@ def assess(ctx, theme: str) -> ChapterResult:
         else:
             stated = f"No trend over {used}. {trend.note}"
     result.artefacts.update(trend=trend, spc=spc)
+    reading = spc.classification()
     result.headline.update(
         trend_months=int(recent.notna().sum() if trend is None else covid.used),
         annual_change=None if trend is None else trend.annual_change,
         annual_change_ci=[None, None] if trend is None else list(trend.ci),
         trend_p_value=None if trend is None else trend.p_value,
-        spc=spc.classification(),
+        spc=reading,
     )
     result.notes["trend"] = [" ".join(stated.split())]
-    result.figures["spc"] = (
-        f"{spec.name}: statistical process control chart, {_months_with_data(recent)}"
-    )
+    result.figures["spc"] = f"{spec.name}: statistical process control chart, {window}"
     if spc.variation != "none":
-        month = spc.classification()["month"]
         result.findings.append(
             Finding(
-                f"Latest month on the chart ({pd.Timestamp(month):%b %Y}): "
+                f"Latest month on the chart ({pd.Timestamp(reading['month']):%b %Y}): "
                 f"{spc.variation_label.lower()} (the NHS Making Data Count reading).",
                 "02_threat",
             )
