@@ -324,6 +324,12 @@ def test_series_of_concern_screen_first_then_rises_then_falls():
     assert out.loc[1, "finding"].startswith("rising by 20% a year (95% CI +10% to +30%")
     assert out.loc[3, "finding"].startswith("falling by 30% a year")
     assert len(threat.series_of_concern(res, trends, n=1)) == 1
+    # a series chosen by its trend also states the screen's expected count and ratio
+    screened = res.table.loc[("Drugs", "w3")]
+    assert out.loc[1, "finding"].endswith(
+        f"; {screened['observed']:,.0f} recorded in Jul 2023 to Dec 2023 against "
+        f"{screened['expected']:,.1f} expected ({screened['rate_ratio']:.2f} times)"
+    )
     empty = threat.series_of_concern(None, None)
     assert empty.empty and list(empty.columns) == ["series", "selected_by", "finding"]
 
@@ -346,7 +352,10 @@ def test_series_detail_titles_state_the_finding():
     line1, line2 = up.expected_title.splitlines()
     assert line1.startswith(f"Drugs in A: {observed:,.0f} recorded in Jan 2024 to Jun 2024")
     above = int(up.expected.table["above"].sum())
-    assert above >= 4 and line2.startswith(f"months above the expected range: {above} of 6")
+    assert line2.startswith(
+        "(expected: the level of the 36 months before, allowing for the season)"
+    )
+    assert above >= 4 and f"months above the expected range: {above} of 6" in line2
     assert up.spc_title.splitlines()[1].startswith("special-cause concern in 6 of the last 6")
     down = threat.series_detail(step_series(0.3), "Drugs in B")
     assert "special-cause improvement" in down.spc_title
@@ -665,7 +674,7 @@ def test_gaps_in_the_recent_and_baseline_windows_are_counted():
     assert a.recent_label == "Oct 2024 to Mar 2025 (5 months with data)"
     assert a.details, "the planted rise stands out"
     assert (
-        "from the trend and season of the 34 months with data in the 36 before it "
+        "expected for Oct 2024 to Mar 2025 (5 months with data) from the 34 months with data in the 36 before it "
         "(Oct 2021 to Sep 2024)" in a.concern_text()
     )
     detail = a.details[0]
@@ -790,6 +799,28 @@ def test_assess_tables_declare_their_counts(result, analysis):
     )
     assert list(result.table("ward_trends_significant").frame.columns) == threat.TREND_COLUMNS
     pd.testing.assert_frame_equal(result.table("series_of_concern").frame, analysis.concern)
+
+
+def test_screen_table_chart_and_sentence_state_one_expected_level(result):
+    """Every series shown in detail: the screen table's expected count and ratio (as the
+    page formats them) are the ones its chart title and its finding sentence state."""
+    ranked = result.table("screen_all")
+    fmt = ranked.formats
+    rows = ranked.frame.set_index(["category", "ward"])
+    concern = result.table("series_of_concern").frame.set_index(["category", "ward"])
+    details = result.analysis.details
+    assert details and {d.key for d in details} == set(concern.index)
+    for detail in details:
+        row = rows.loc[detail.key]
+        ratio = fmt["rate_ratio"].format(row["rate_ratio"])
+        expected = fmt["expected"].format(row["expected"])
+        stated = f"{ratio} times the {expected} expected"
+        assert stated in result.figures[f"expected_range: {detail.label}"]
+        assert f"against {expected} expected ({ratio} times" in concern.loc[detail.key, "finding"]
+        # and the chart draws that level: its months add up to the screen's expected count
+        table = detail.expected.table
+        has = table["observed"].notna()
+        assert table.loc[has, "expected"].sum() == pytest.approx(row["expected"])
 
 
 def test_assess_headline_figures_and_notes(result, analysis):

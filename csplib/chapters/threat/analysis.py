@@ -313,10 +313,10 @@ class ThreatAnalysis:
         if not self.details:
             return text
         return (
-            f"{text} Each has an expected range for {self.recent_label} from the trend and "
-            f"season of {months_used(self.baseline_months(), relation='before it')} (is the "
-            "recent level beyond a continuing trend?) and an SPC chart whose limits come from "
-            "those months (has the process changed since?)."
+            f"{text} Each is shown against the level the screen expected for "
+            f"{self.recent_label} from {months_used(self.baseline_months(), relation='before it')}"
+            " allowing for the season (the same expected count as the screen table), and on an "
+            "SPC chart whose limits come from those months (has the process changed since?)."
         )
 
 
@@ -459,6 +459,7 @@ def analyse_threat(
                     series_detail(
                         wards[key],
                         _label(key),
+                        screen=analysis.screen,
                         key=key,
                         recent_months=recent_months,
                         baseline_months=baseline_months,

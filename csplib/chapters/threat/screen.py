@@ -8,7 +8,9 @@
   it cannot run on short data.
 * :func:`series_of_concern`: the flagged series of the screen (then, if fewer than three, the
   ward series with a significant recent trend, rises first); :func:`series_detail` gives each
-  an expected-range chart and an SPC chart with titles that state the finding, and
+  a chart of its recent months against the screen's expected level (one expected level per
+  series: table, chart and sentence agree) and an SPC chart, with titles that state the
+  finding, and
   :func:`detail_tables` stacks their tables for the data annex.
 """
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.threat.text import _about, _add_months, _count_text, month_span
+from csplib.chapters.threat.text import _add_months, _count_text, month_span
 from csplib.chapters.threat.trends import FLAT, _by_rise
 from csplib.methods.models import (
     EmergingTrendScreen,
@@ -243,16 +245,19 @@ def series_of_concern(
             if key in chosen:
                 continue
             verb = "rising" if r["annual_change_pct"] > 0 else "falling"
+            finding = (
+                f"{verb} by {abs(r['annual_change_pct']):.0f}% a year (95% CI "
+                f"{r['lower_pct']:+.0f}% to {r['upper_pct']:+.0f}%; q = "
+                f"{r['q_value']:.3g}) over {r['period']}"
+            )
+            if screen is not None and key in screen.table.index:
+                s = screen.table.loc[key]
+                finding += (
+                    f"; {s['observed']:,.0f} recorded in {recent_label} against "
+                    f"{s['expected']:,.1f} expected ({s['rate_ratio']:.2f} times)"
+                )
             rows.append(
-                {
-                    **dict(zip(tnames, key, strict=True)),
-                    "selected_by": "trend",
-                    "finding": (
-                        f"{verb} by {abs(r['annual_change_pct']):.0f}% a year (95% CI "
-                        f"{r['lower_pct']:+.0f}% to {r['upper_pct']:+.0f}%; q = "
-                        f"{r['q_value']:.3g}) over {r['period']}"
-                    ),
-                }
+                {**dict(zip(tnames, key, strict=True)), "selected_by": "trend", "finding": finding}
             )
     columns = [*(names or ["series"]), "selected_by", "finding"]
     return pd.DataFrame(rows, columns=columns)
@@ -269,7 +274,7 @@ class SeriesDetail:
     label : str
         The series in words.
     expected : ExpectedRangeResults
-        Expected range of the recent months from the baseline months.
+        The recent months against the screen's expected level and its range.
     spc : SPCResults
         SPC chart of the baseline and recent months (limits from the baseline).
     expected_title, spc_title : str
@@ -290,17 +295,17 @@ def _expected_title(label: str, res: ExpectedRangeResults) -> str:
     has = t["observed"].notna()
     n = int(has.sum())
     if t["expected"].isna().all() or n == 0:
-        return f"{label}:\nno expected range could be computed for {span}"
+        return f"{label}:\nno expected level could be computed for {span}"
     observed, expected = t.loc[has, "observed"].sum(), t.loc[has, "expected"].sum()
-    ratio = f", {observed / expected:.1f} times the {_about(expected)} expected" if expected else ""
+    ratio = f", {observed / expected:.2f} times the {expected:,.1f} expected" if expected else ""
     above, below = int(t["above"].sum()), int(t["below"].sum())
-    over = int((t.loc[has, "observed"] > t.loc[has, "median"]).sum())
     if n < len(t):
         span = f"the {_count_text(n, 'month')} with data of {span}"
+    basis = _count_text(int(res.baseline.notna().sum()), "month")
     return (
         f"{label}: {observed:,.0f} recorded in {span}{ratio}\n"
-        f"months above the expected range: {above} of {n}; below it: {below}; "
-        f"above its median: {over}"
+        f"(expected: the level of the {basis} before, allowing for the season); "
+        f"months above the expected range: {above} of {n}, below it: {below}"
     )
 
 
@@ -332,6 +337,7 @@ def series_detail(
     series: pd.Series,
     label: str,
     *,
+    screen: ScreenResults | None = None,
     key: tuple | None = None,
     recent_months: int = 6,
     baseline_months: int = 36,
@@ -339,11 +345,14 @@ def series_detail(
 ) -> SeriesDetail:
     """Expected range and SPC chart for one series, over the screen's windows.
 
-    The expected range (:class:`csplib.methods.models.ExpectedRange`) assesses the last
-    ``recent_months`` against the trend and season of the ``baseline_months`` before them
-    (so it asks whether the recent months go beyond a continuing trend); the SPC chart
-    (:class:`csplib.methods.models.SPCChart`) covers the baseline and recent months with limits from
-    the baseline months only, so a recent change shows against the earlier process.
+    The expected range is the screen's own expected level, month by month
+    (:meth:`csplib.methods.models.ScreenResults.expected_range`): the level of the
+    baseline months allowing for the season, so the chart, its title and the screen table
+    state one expected count and one ratio. Without a screen (or a series it did not
+    screen), the same question is put by :class:`csplib.methods.models.ExpectedRange`
+    without a trend. The SPC chart (:class:`csplib.methods.models.SPCChart`) covers the
+    baseline and recent months with limits from the baseline months only, so a recent
+    change shows against the earlier process.
 
     Examples
     --------
@@ -362,7 +371,10 @@ def series_detail(
         )
     start = y.index[-recent_months]
     window = y.iloc[-(recent_months + baseline_months) :]
-    expected = ExpectedRange(y, start=start, baseline_months=baseline_months).fit()
+    if screen is not None and key in screen.table.index:
+        expected = screen.expected_range(key, y)
+    else:
+        expected = ExpectedRange(y, start=start, baseline_months=baseline_months, trend=False).fit()
     spc = SPCChart(
         window, baseline=(window.index[0], _add_months(start, -1)), polarity=polarity
     ).fit()

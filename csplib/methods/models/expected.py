@@ -18,7 +18,7 @@ from csplib.methods.models._series import (
     format_months,
 )
 
-__all__ = ["ExpectedRange", "ExpectedRangeResults", "flag_runs"]
+__all__ = ["ExpectedRange", "ExpectedRangeResults", "expected_range_table", "flag_runs"]
 
 FAMILIES = ("auto", "poisson", "negbin")
 
@@ -167,7 +167,7 @@ class ExpectedRange:
         rng = np.random.default_rng(self.random_state)
         obs = baseline.dropna()
         if obs.empty:
-            table = _table(assessed, None, self.level, self.run_length)
+            table = expected_range_table(assessed, None, self.level, self.run_length)
             return ExpectedRangeResults(
                 table,
                 baseline,
@@ -178,7 +178,7 @@ class ExpectedRange:
         if obs.sum() == 0:
             pred = Predictive.from_rate(assessed.index, 0.0, len(obs))
             return ExpectedRangeResults(
-                _table(assessed, pred, self.level, self.run_length),
+                expected_range_table(assessed, pred, self.level, self.run_length),
                 baseline,
                 config={**config, "family_used": None},
                 method="Poisson rate with a Jeffreys prior (all baseline months are zero)",
@@ -199,7 +199,7 @@ class ExpectedRange:
         if p.problem:
             notes.append(f"No seasonality or trend: {p.problem}; the range is for a constant rate.")
         return ExpectedRangeResults(
-            _table(assessed, p.pred, self.level, self.run_length),
+            expected_range_table(assessed, p.pred, self.level, self.run_length),
             baseline,
             config={**config, "family_used": p.fit.family, "alpha": p.fit.alpha},
             method=f"{p.fit.family_text} GLM: {terms_text(p.seasonal, p.trend)}; mid-p "
@@ -208,7 +208,11 @@ class ExpectedRange:
         )
 
 
-def _table(assessed: pd.Series, pred: Predictive | None, level: float, run_length: int):
+def expected_range_table(
+    assessed: pd.Series, pred: Predictive | None, level: float, run_length: int
+) -> pd.DataFrame:
+    """The :attr:`ExpectedRangeResults.table` of the ``assessed`` months from a predictive
+    distribution (all missing without one)."""
     observed = assessed.rename("observed")
     if pred is None:
         frame = pd.DataFrame(

@@ -10,9 +10,10 @@ import statsmodels.api as sm
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
-from csplib.methods.models._glm import MONTH_ABBR, design, seasonal_problem
+from csplib.methods.models._glm import MONTH_ABBR, Predictive, design, seasonal_problem
 from csplib.methods.models._results import ModelResults, join_notes
 from csplib.methods.models._series import (
+    as_monthly_counts,
     as_monthly_frame,
     check_choice,
     check_int,
@@ -20,6 +21,7 @@ from csplib.methods.models._series import (
     count_months,
     format_months,
 )
+from csplib.methods.models.expected import ExpectedRangeResults, expected_range_table
 
 __all__ = ["EmergingTrendScreen", "ScreenResults"]
 
@@ -378,6 +380,7 @@ class EmergingTrendScreen:
         return ScreenResults(
             table,
             seasonal_index=seasonal,
+            weights=pd.DataFrame(W, index=months, columns=counts.columns),
             alpha=pd.Series(alpha, index=pd.Index(labels, name="group"), name="alpha"),
             config=config,
             method=method,
@@ -400,16 +403,112 @@ class ScreenResults(ModelResults):
         (increase / decrease / none).
     seasonal_index : DataFrame
         The seasonal index used, one row per pooling group.
+    weights : DataFrame
+        The seasonal weight ``s_m`` of each month of the window (baseline then recent
+        months) for each series (that of its group).
     alpha : Series
         NB2 dispersion per group from all its series (0 = Poisson); the table's ``alpha``
         column holds the value each series was tested with.
     """
 
-    def __init__(self, table, *, seasonal_index, alpha, config, method, note=""):
+    def __init__(self, table, *, seasonal_index, weights, alpha, config, method, note=""):
         super().__init__(config=config, method=method, note=note)
         self.table = table
         self.seasonal_index = seasonal_index
+        self.weights = weights
         self.alpha = alpha
+
+    def expected_range(
+        self,
+        key,
+        series,
+        *,
+        level: float | None = None,
+        run_length: int = 3,
+        n_sims: int = 500,
+        random_state: int = 0,
+    ) -> ExpectedRangeResults:
+        """The screen's expected level of one series, month by month, with its range.
+
+        The screen expects ``E = B W_R / W_B`` in the recent months; month *m* expects its
+        share ``B s_m / W_B``, so the recent months with data add up to the series'
+        ``expected`` in :attr:`table` and a chart of the months states the same expected
+        level (and ratio) as the screen. The range for each month is the central ``level``
+        interval (mid-p, as :class:`~csplib.methods.models.ExpectedRange`) of a negative
+        binomial with the series' NB2 ``alpha`` about a baseline level drawn from its
+        sampling distribution, a gamma with shape ``B / phi`` (``1/2`` when ``B`` is 0) and
+        rate ``W_B / phi`` (``phi`` the variance inflation the screen tested with): the
+        uncertainty of the baseline and month-to-month variation together.
+
+        Parameters
+        ----------
+        key
+            The series' column key in the screened frame.
+        series : Series
+            Its monthly counts (the column of the screened frame).
+        level : float, optional
+            Coverage of the range (default: the screen's ``level``).
+        run_length, n_sims, random_state
+            As :class:`~csplib.methods.models.ExpectedRange`.
+
+        Returns
+        -------
+        ExpectedRangeResults
+            ``table`` has one row per recent month.
+
+        Examples
+        --------
+        >>> idx = pd.date_range("2020-01-01", periods=48, freq="MS")
+        >>> rng = np.random.default_rng(0)
+        >>> counts = pd.DataFrame(rng.poisson(20, (48, 30)), index=idx).add_prefix("ward_")
+        >>> res = EmergingTrendScreen(counts).fit()
+        >>> er = res.expected_range("ward_0", counts["ward_0"])
+        >>> bool(np.isclose(er.table["expected"].sum(), res.table.loc["ward_0", "expected"]))
+        True
+        """
+        if key not in self.table.index:
+            raise KeyError(f"{key!r} is not a series of this screen")
+        level = self.config["level"] if level is None else check_level(level)
+        row = self.table.loc[key]
+        n_base = self.config["baseline_months_used"]
+        weights = self.weights[key]
+        y = as_monthly_counts(series).reindex(weights.index)
+        baseline, assessed = y.iloc[:n_base], y.iloc[n_base:]
+        has_b = baseline.notna().to_numpy()
+        w_b = float(weights.iloc[:n_base].to_numpy()[has_b].sum())
+        w_r = weights.iloc[n_base:].to_numpy()
+        b_sum = float(baseline.sum())
+        config = {
+            "start": f"{assessed.index[0]:%Y-%m}",
+            "baseline": self.config["baseline"],
+            "baseline_months": n_base,
+            "level": level,
+            "trend": False,
+            "family_used": "negbin" if row["alpha"] > 0 else "poisson",
+            "alpha": float(row["alpha"]),
+            "n_sims": n_sims,
+            "random_state": random_state,
+        }
+        method = (
+            "the emerging-trend screen's expected level: the baseline level times the "
+            "seasonal index, with a negative binomial range"
+        )
+        if not has_b.any() or not np.isfinite(row["dispersion"]):
+            table = expected_range_table(assessed, None, level, run_length)
+            return ExpectedRangeResults(
+                table, baseline, config=config, method=method, note="No baseline data."
+            )
+        phi = float(row["dispersion"])
+        shape = b_sum / phi if b_sum > 0 else 0.5
+        draws = np.random.default_rng(random_state).gamma(shape, phi / w_b, n_sims)
+        pred = Predictive(
+            assessed.index,
+            mu=w_r[:, None] * draws[None, :],
+            alpha=np.full(n_sims, float(row["alpha"])),
+        )
+        table = expected_range_table(assessed, pred, level, run_length)
+        table["expected"] = w_r * b_sum / w_b
+        return ExpectedRangeResults(table, baseline, config=config, method=method)
 
     @property
     def flagged(self) -> pd.DataFrame:

@@ -333,3 +333,39 @@ def test_pooled_dispersion_is_the_earlier_estimate():
     assert (flat.table["alpha"] == flat.alpha.iloc[0]).all()
     assert res.config["dispersion"] == "pooled"
     assert "NB2 overdispersion pooled" in res.method
+
+
+# -- the screen's expected level, month by month ---------------------------------------------
+@pytest.mark.parametrize(("mean", "alpha"), [(4.0, 0.0), (20.0, 0.1), (60.0, 0.05)])
+def test_expected_ranges_cover_95_percent_of_unchanged_months(mean, alpha):
+    """Simulation with known truth: no series changes, so about 5% of recent months fall
+    outside their range (mid-p ranges of discrete counts; a band allows for 1,200 months)."""
+    rng = np.random.default_rng(int(mean) + int(100 * alpha))
+    counts = simulate(rng, 200, mean=mean, alpha=alpha)
+    res = EmergingTrendScreen(counts).fit()
+    outside = [
+        res.expected_range(k, counts[k]).table[["above", "below"]].any(axis=1)
+        for k in counts.columns
+    ]
+    rate = pd.concat(outside).mean()
+    assert 0.03 <= rate <= 0.075, rate
+
+
+def test_expected_range_adds_up_to_the_screens_expected_count_and_ratio():
+    rng = np.random.default_rng(3)
+    counts = simulate(rng, 30, alpha=0.05)
+    counts.iloc[-6:, 0] = rng.poisson(50, 6)
+    counts.iloc[-2, 1] = np.nan  # a recent month missing: it neither adds nor expects
+    res = EmergingTrendScreen(counts).fit()
+    for key in ("s0", "s1", "s2"):
+        table = res.expected_range(key, counts[key]).table
+        has = table["observed"].notna()
+        row = res.table.loc[key]
+        assert table.loc[has, "expected"].sum() == pytest.approx(row["expected"])
+        assert table["observed"].sum() / table.loc[has, "expected"].sum() == pytest.approx(
+            row["rate_ratio"]
+        )
+    # the planted doubling lies above its range in most recent months
+    assert res.expected_range("s0", counts["s0"]).table["above"].sum() >= 4
+    with pytest.raises(KeyError, match="not a series"):
+        res.expected_range("nope", counts["s0"])
