@@ -60,8 +60,9 @@ def test_choropleth_legend_shows_the_mapclassify_classes(cells):
     labels = legend_labels(ax)
     assert len(labels) == 5
     bins = mapclassify.Quantiles(cells["rate"], k=5).bins
-    # each label ends with the upper bound of its class, formatted
-    assert [label.split(", ")[-1].strip() for label in labels] == [f"{b:,.1f}" for b in bins]
+    # each label reads "lower to upper", the bounds of its class, formatted
+    lower = [cells["rate"].min(), *bins[:-1]]
+    assert labels == [f"{a:,.1f} to {b:,.1f}" for a, b in zip(lower, bins, strict=True)]
     assert ax.get_legend().get_title().get_text() == "rate"
     assert ax.get_title(loc="left") == "Rates are highest in the north"
     assert not ax.axison  # no axes, no ticks
@@ -77,7 +78,7 @@ def test_choropleth_schemes_and_k(cells):
     assert legend_labels(ax)[-1].endswith(f"{top:.0f}")
     counts = cells.assign(count=(cells["rate"] * 100).astype("int64"))
     ax = choropleth(counts, "count", k=2)  # whole numbers: no decimals
-    assert legend_labels(ax)[-1].split(", ")[-1].strip() == "12,500"
+    assert legend_labels(ax)[-1].split(" to ")[-1] == "12,500"
     with pytest.raises(ParamsError, match="scheme must be one of quantiles, fisher_jenks"):
         choropleth(cells, "rate", scheme="jenks")
     with pytest.raises(ParamsError, match="k must be a whole number of classes"):
@@ -470,3 +471,22 @@ def test_label_areas_keeps_the_names_that_matter():
     assert unreadable(ax) == ([], [])
     with pytest.raises(DataError, match=r"keep must hold one flag per area \(4\), got 1$"):
         label_areas(strips, "name", ax=strips.plot(), keep=[True])
+
+
+def test_maps_carry_a_scale_bar_in_metres_when_the_crs_says_so(cells):
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    def bars(ax):
+        return [a for a in ax.artists if isinstance(a, ScaleBar)]
+
+    projected = cells.set_crs(27700, allow_override=True)
+    (bar,) = bars(choropleth(projected, "rate"))
+    assert bar.dx == 1.0 and bar.units == "m"
+    # longitude degrees: shorter the further north (a degree at 53 N is about 67 km)
+    degrees = projected.to_crs(4326)
+    (bar,) = bars(choropleth(degrees, "rate"))
+    lat = degrees.total_bounds[[1, 3]].mean()
+    assert bar.dx == pytest.approx(111_319.5 * np.cos(np.radians(lat)), rel=1e-3)
+    (bar,) = bars(hotspot_map(projected.assign(classification="not significant")))
+    assert bar.dx == 1.0
+    assert bars(choropleth(cells.set_crs(None, allow_override=True), "rate")) == []

@@ -8,7 +8,8 @@ Colours are colour-blind-safe: the house sequential map (``viridis``) for values
 Okabe-Ito vermilion (hot) and blue (cold) on light grey (not significant) for hotspots.
 
 Every map draws the outline of the whole area mapped (the union of its polygons) in a dark
-line, so the edge of the partnership reads at a glance. Ward maps write each ward's name on
+line, so the edge of the partnership reads at a glance, and a scale bar (``matplotlib-scalebar``)
+when the map's coordinates are in a known unit; class breaks read "43.8 to 82.4". Ward maps write each ward's name on
 it (:func:`label_areas`: small type with a white halo, at a point inside the ward), and maps
 of smaller areas can write the names of the wards drawn over them (``ward_labels=True``).
 Names never overlap: where a county's many small wards leave no room, only the names that
@@ -31,21 +32,25 @@ Examples
 ...                          geometry=[box(i, 0, i + 1, 1) for i in range(4)])
 >>> ax = choropleth(cells, "rate", k=2, title="Rates rise to the east")
 >>> [t.get_text() for t in ax.get_legend().get_texts()]
-['1.0, 2.5', '2.5, 4.0']
+['1.0 to 2.5', '2.5 to 4.0']
 """
 
 from __future__ import annotations
 
 import warnings
 
+import re
+
 import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib_scalebar.scalebar import ScaleBar
 
 from csplib.core.errors import DataError, ParamsError
 from csplib.present.charts.map_labels import check_areas, label_areas, largest_part
@@ -230,11 +235,66 @@ def _map_axes(gdf) -> Axes:
     return new_axes(7.0, height)
 
 
-def _plain(ax: Axes, title, source) -> Axes:
+def _plain(ax: Axes, title, source, crs=None) -> Axes:
     finish(ax, title=title, source=source)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    _scale_bar(ax, crs)
     return ax
+
+
+def metres_per_unit(crs, latitude: float = 0.0) -> float | None:
+    """Metres per map unit along the x axis of ``crs`` (None when unknown or no CRS).
+
+    A projected CRS gives its axis unit (1 for British National Grid); a geographic one the
+    length of a degree of longitude at ``latitude`` (on a sphere of the WGS 84 equatorial
+    radius: within 0.5% at British latitudes, enough for a scale bar).
+
+    Examples
+    --------
+    >>> metres_per_unit(27700), round(metres_per_unit(4326, latitude=53.0))
+    (1.0, 66994)
+    >>> metres_per_unit(None) is None
+    True
+    """
+    if crs is None:
+        return None
+    crs = pyproj.CRS(crs)
+    if crs.is_projected:
+        return float(crs.axis_info[0].unit_conversion_factor)
+    if crs.is_geographic:
+        return float(np.pi / 180 * 6_378_137.0 * np.cos(np.radians(latitude)))
+    return None
+
+
+def _scale_bar(ax: Axes, crs) -> None:
+    """A scale bar in the lower right (km, or m for a small area) when the unit is known."""
+    lat = float(np.mean(ax.get_ylim()))
+    dx = metres_per_unit(crs, latitude=lat)
+    if dx is None:
+        return
+    ax.add_artist(
+        ScaleBar(
+            dx,
+            units="m",
+            location="lower right",
+            length_fraction=0.2,
+            box_alpha=0.75,
+            border_pad=0.4,
+            font_properties={"size": 8},
+        )
+    )
+
+
+def _break_labels(ax: Axes) -> None:
+    """Class labels "a to b" instead of geopandas' "a,  b" (thousands separators kept)."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    for text in legend.get_texts():
+        parts = re.split(r",\s+", text.get_text().strip())
+        if len(parts) == 2:
+            text.set_text(f"{parts[0]} to {parts[1]}")
 
 
 def choropleth(
@@ -324,11 +384,12 @@ def choropleth(
         # mapclassify's Fisher-Jenks notes that numba would be faster; the result is the same
         warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
         _plot_classes(gdf, column, entry, k, cmap, fmt, legend_title, ax)
+        _break_labels(ax)
         extreme = _extreme_classes(gdf[column], entry, k)
     ward_table = _draw_wards(wards, gdf.crs, ax, labels=ward_labels)
     if area_outline:
         _draw_outline(gdf, ax)
-    _plain(ax, title, source)
+    _plain(ax, title, source, gdf.crs)
     # the names that matter: the areas (or the wards holding the areas) of the highest and
     # lowest classes
     labelled = [] if label_column is None else [(gdf, label_column, extreme)]
@@ -492,7 +553,7 @@ def hotspot_map(
     style = {"title": legend_title, "loc": "upper left", "bbox_to_anchor": (1.0, 1.0)}
     style |= {"frameon": False, "fontsize": 8, "title_fontsize": 9}
     ax.legend(handles=handles, **style)
-    _plain(ax, title, source)
+    _plain(ax, title, source, gdf.crs)
     flagged = classes.isin(_FLAGGED).to_numpy() | outlined
     faces = [HOTSPOT_COLOURS[c] for c in classes]
     edges = np.where(outlined, 1.6, 0.8)
