@@ -8,10 +8,11 @@ Colours are colour-blind-safe: the house sequential map (``viridis``) for values
 Okabe-Ito vermilion (hot) and blue (cold) on light grey (not significant) for hotspots.
 
 Every map draws the outline of the whole area mapped (the union of its polygons) in a dark
-line, so the edge of the partnership reads at a glance, and a scale bar (``matplotlib-scalebar``)
-when the map's coordinates are in a known unit; class breaks read "43.8 to 82.4". Ward maps write each ward's name on
-it (:func:`label_areas`: small type with a white halo, at a point inside the ward), and maps
-of smaller areas can write the names of the wards drawn over them (``ward_labels=True``).
+line, so the edge of the partnership reads at a glance, and a scale bar
+(``matplotlib-scalebar``) when the map's coordinates are in a known unit; class breaks read
+"43.8 to 82.4". Ward maps write each ward's name on it (:func:`label_areas`: small type with
+a white halo, at a point inside the ward), and maps of smaller areas can write the names of
+the wards drawn over them (``ward_labels=True``).
 Names never overlap: where a county's many small wards leave no room, only the names that
 fit and the names that matter are written (the wards holding hot spots; the wards in the
 highest and lowest classes).
@@ -37,9 +38,8 @@ Examples
 
 from __future__ import annotations
 
-import warnings
-
 import re
+import warnings
 
 import geopandas as gpd
 import mapclassify
