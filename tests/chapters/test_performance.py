@@ -522,7 +522,7 @@ def test_target_path_on_track_and_linear_projection_by_hand():
     row = tracking_frame([t]).iloc[0]
     assert row["Projected"] == pytest.approx(intercept + 4 * slope)
     assert row["Change vs Baseline"] == pytest.approx(-100 / 6)
-    assert row["Judged On"] == "2020/21" and row["Status"] == "On track"
+    assert row["Judged On"] == "2020/21" and row["Path / Outcome"] == "On track"
     # with two yearly values the projection is withheld
     [t2] = track_framework_targets(data, "2019/20", [("asb_police_recorded", None)], registry=REG)
     assert MIN_YEARS_TO_PROJECT == 3

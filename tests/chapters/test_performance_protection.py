@@ -224,7 +224,7 @@ def test_a_small_target_baseline_hides_what_is_computed_from_it():
     tracking = protected.tracking.frame
     for col in ("Baseline", "Target Value", "Path Value", "Change vs Baseline", "Projected"):
         assert tracking.loc[0, col] == "[c]", col
-    assert tracking.loc[0, "Value"] == 28 and tracking.loc[0, "Status"] == "Not met"
+    assert tracking.loc[0, "Value"] == 28 and tracking.loc[0, "Path / Outcome"] == "Not met"
     assert protected.periods == {"asb_police_recorded": frozenset({"2018/19"})}
     assert format_targets_frame(tracks, targets).loc[0, "Baseline (2018/19)"] == "[c]"
     assert format_tracking_frame(tracking).loc[0, "Target Value"] == "[c]"

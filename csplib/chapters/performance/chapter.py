@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from csplib.chapters.performance.assurance import assurance_rule_text, target_assurance
 from csplib.chapters.performance.charts import target_charts
 from csplib.chapters.performance.data import assessment_period, performance_data
 from csplib.chapters.performance.findings import EVIDENCE, performance_findings
@@ -73,9 +74,15 @@ class PerformanceResult(ChapterResult):
     charts : list of csplib.chapters.performance.charts.TargetChart
         One per target measure with a value, in order (not saved: the chart is in the
         chapter's page).
+    signals : list of (str, dict)
+        Each target measure's name and the Making Data Count classification of its monthly
+        SPC chart against its target (variation and assurance;
+        :mod:`csplib.chapters.performance.assurance`), for the icons on the page: the same
+        classification as the targets table's ``Status``.
     """
 
     charts: list = field(default_factory=list)
+    signals: list = field(default_factory=list)
 
 
 def assess(ctx) -> PerformanceResult:
@@ -105,7 +112,8 @@ def assess(ctx) -> PerformanceResult:
         which is the targets' baseline, else the parameters' ``assessment.baseline``; no
         targets). Their small counts are already hidden (so they declare no counts of their
         own). Notes by topic: ``framework`` (which framework, from which file),
-        ``framework_caveats`` (the file's ``notes:``), ``unavailable_headline``,
+        ``framework_caveats`` (the file's ``notes:``), ``assurance`` (what the targets
+        table's status means, when there are targets), ``unavailable_headline``,
         ``unavailable_tracked`` (why rows were not compared; empty with no tracked or other
         measures), ``targets`` (the targets in one paragraph, or that none are set),
         ``suppression`` (what ``[c]`` means, when anything is hidden) and, for each empty
@@ -140,9 +148,17 @@ def assess(ctx) -> PerformanceResult:
             target_per_theme=framework.target_per_theme,
         )
     tracks = track_framework_targets(data, period, framework)
+    assured = {
+        t.measure.id: target_assurance(t, data, period)
+        for t in tracks
+        if t.measure.target is not None
+    }
+    statuses = {mid: a.status for mid, a in assured.items()}
     protect: Protect = ctx.protect
     shown = {name: protect_rows(rows[name], protect, name=name) for name in rows}
-    protected = protect_targets(targets_frame(tracks), tracking_frame(tracks), tracks, protect)
+    protected = protect_targets(
+        targets_frame(tracks), tracking_frame(tracks, statuses), tracks, protect
+    )
     hidden = frozenset().union(*(p.measures for p in shown.values()), protected.measures)
     notes = {
         "framework": [framework_sentence(framework, source)],
@@ -151,6 +167,7 @@ def assess(ctx) -> PerformanceResult:
         or ["Every headline measure was computed and compared with a year earlier."],
         "unavailable_tracked": _unavailable_tracked(rows),
         "targets": [targets_summary(tracks) if targets else no_targets(framework, source)],
+        "assurance": [assurance_rule_text()] if assured else [],
         "suppression": sorted(
             {p.note for p in [*shown.values(), protected.targets] if p.note is not None}
         ),
@@ -162,12 +179,16 @@ def assess(ctx) -> PerformanceResult:
         findings=performance_findings(
             rows["performance_table"], tracks, rows["baseline_table"], suppressed=hidden
         ),
-        headline=_headline(
-            period, rows["performance_table"], rows["tracked_table"], tracks, hidden
-        ),
+        headline=_headline(period, rows["performance_table"], rows["tracked_table"], tracks, hidden)
+        | {"target_assurance": statuses},
         figures={f"target_{c.measure}": c.title for c in charts},
         notes=notes,
         charts=charts,
+        signals=[
+            (t.measure.name, assured[t.measure.id].classification())
+            for t in tracks
+            if t.measure.id in assured
+        ],
     )
     defined_in = _defined_in(framework, source)
     tables = [

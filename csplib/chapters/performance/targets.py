@@ -357,18 +357,24 @@ def _projection_note(t: TargetTrack) -> str:
     return ""
 
 
-def tracking_frame(tracks: Iterable[TargetTrack]) -> pd.DataFrame:
+def tracking_frame(
+    tracks: Iterable[TargetTrack], statuses: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Where each target stands: one row per target measure, numbers kept numeric.
 
-    Columns ``Target``, ``Measure``, ``Baseline``, ``Target Value``, ``Target Due``,
-    ``Judged On``, ``Value``, ``Change vs Baseline`` (% for counts, percentage points for
-    percentages), ``Path Value``, ``Status``, ``Projected`` (the linear
+    Columns ``Target``, ``Measure``, ``Status`` (the Making Data Count assurance by measure
+    id from ``statuses``, :mod:`csplib.chapters.performance.assurance`; ``n/a`` where there
+    is none), ``Baseline``, ``Target Value``, ``Target Due``, ``Judged On``, ``Value``,
+    ``Change vs Baseline`` (% for counts, percentage points for percentages), ``Path
+    Value``, ``Path / Outcome`` (on track or not against the straight path; met or not once
+    the target period has ended), ``Projected`` (the linear
     projection for the final year; NaN once the target period has ended),
     ``Projection Meets Target``, ``Note``, ``measure``, ``unit``, ``change_unit``. The
     projection is shown while the target period runs and once at least
     :data:`MIN_YEARS_TO_PROJECT` yearly values (baseline included) are known: a line through
     two points says little.
     """
+    statuses = statuses or {}
     records = []
     for t in tracks:
         if t.measure.target is None:
@@ -387,6 +393,7 @@ def tracking_frame(tracks: Iterable[TargetTrack]) -> pd.DataFrame:
             {
                 "Target": target.text,
                 "Measure": t.measure.name,
+                "Status": statuses.get(t.measure.id, "n/a"),
                 "Baseline": s.baseline_value if s else t.annual.get(target.baseline.label),
                 "Target Value": s.target_value if s else math.nan,
                 "Target Due": due,
@@ -394,7 +401,7 @@ def tracking_frame(tracks: Iterable[TargetTrack]) -> pd.DataFrame:
                 "Value": s.current_value if s else math.nan,
                 "Change vs Baseline": versus,
                 "Path Value": s.path_value if s else math.nan,
-                "Status": t.state,
+                "Path / Outcome": t.state,
                 "Projected": projected,
                 "Projection Meets Target": meets,
                 "Note": t.note or _projection_note(t),
@@ -404,9 +411,9 @@ def tracking_frame(tracks: Iterable[TargetTrack]) -> pd.DataFrame:
             }
         )
     columns = [
-        "Target", "Measure", "Baseline", "Target Value", "Target Due", "Judged On", "Value",
-        "Change vs Baseline", "Path Value", "Status", "Projected", "Projection Meets Target",
-        "Note", "measure", "unit", "change_unit",
+        "Target", "Measure", "Status", "Baseline", "Target Value", "Target Due", "Judged On",
+        "Value", "Change vs Baseline", "Path Value", "Path / Outcome", "Projected",
+        "Projection Meets Target", "Note", "measure", "unit", "change_unit",
     ]  # fmt: skip
     df = pd.DataFrame.from_records(records, columns=columns)
     for col in (
