@@ -403,7 +403,12 @@ def test_chapter_result_declares_its_tables_and_states_the_assessment(simulated)
     _, res = simulated
     result = chapter_result(res)
     assert result.chapter == "05_places" and result.assessment is res
-    assert list(result.tables) == ["ward_profiles", "hotspots", "emerging_hotspots_asb"]
+    assert list(result.tables) == [
+        "ward_profiles",
+        "ward_summary",
+        "hotspots",
+        "emerging_hotspots_asb",
+    ]
     profiles = result.table("ward_profiles")
     assert profiles.frame.equals(res.profile_table)
     assert profiles.counts == ("count", "count_compared", "previous_compared")
@@ -411,6 +416,22 @@ def test_chapter_result_declares_its_tables_and_states_the_assessment(simulated)
     assert profiles.derived["rate_per_1000"] == ("count",)
     hot = result.table("hotspots")
     assert hot.counts == ("count",) and hot.derived == {"rate_per_1000": ("count",)}
+    # one row a ward, stating what the full profile and the hot spot table state
+    summary = result.table("ward_summary")
+    assert summary.counts == ("crime_count", "asb_count")
+    wards = summary.frame.set_index("ward_name")
+    assert len(wards) == res.profile_table["ward"].nunique() == 20
+    full = res.profile_table.set_index(["measure", "ward_name"])
+    for measure, prefix in ((ALL_CRIME, "crime"), (ASB, "asb")):
+        part = full.xs(measure)
+        assert (wards[f"{prefix}_rate"] == part["rate_per_1000"].reindex(wards.index)).all()
+        assert (wards[f"{prefix}_rank"] == part["rank"].reindex(wards.index)).all()
+        said = wards[f"{prefix}_change"].str.split(" ", n=1).str[1]
+        assert (said == part["change"].reindex(wards.index)).all()
+    assert wards["crime_rank"].is_monotonic_increasing
+    spots = hot.frame[hot.frame["group"] == ASB].groupby("ward_name")["lsoa"].nunique()
+    for ward, n in spots.items():
+        assert f"{n} (ASB)" in wards.loc[ward, "hot_spot_lsoas"]
     rising = result.table("emerging_hotspots_asb")
     assert rising.counts == ("count", "baseline_count")
     assert rising.derived["expected"] == ("baseline_count",)
@@ -444,7 +465,7 @@ def test_assess_runs_the_chapter_on_a_context():
     ctx = SimpleNamespace(params=params, store=load_store(params))
     result = assess(ctx)
     # three months: hot spots, but no earlier months for emerging hotspots
-    assert list(result.tables) == ["ward_profiles", "hotspots"]
+    assert list(result.tables) == ["ward_profiles", "ward_summary", "hotspots"]
     assert result.headline["comparison"] is None and result.headline["new_asb_hotspots"] is None
     assert result.notes["emerging"][0].startswith("Emerging hotspots cannot be computed")
     assert result.notes["emerging_table"] == []

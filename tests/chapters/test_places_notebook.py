@@ -93,7 +93,12 @@ def test_hotspot_annex_lists_significant_hot_spots_only(synthetic_run):
 def test_saved_result_states_the_new_hotspot_and_the_tables(synthetic_run, truth):
     result = load_result(synthetic_run, "05_places")
     assert result is not None, "the chapter did not save its result"
-    assert list(result.tables) == ["ward_profiles", "hotspots", "emerging_hotspots_asb"]
+    assert list(result.tables) == [
+        "ward_profiles",
+        "ward_summary",
+        "hotspots",
+        "emerging_hotspots_asb",
+    ]
     effect = truth["effects"]["asb_hotspot"]
     assert result.headline["new_asb_hotspots"][0] == effect["lsoa11_name"]
     assert result.headline["period"] == PERIOD and result.headline["wards"] == 20

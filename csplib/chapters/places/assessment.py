@@ -57,7 +57,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.places.tables import emerging_table, hotspot_table, profile_table
+from csplib.chapters.places.tables import (
+    emerging_table,
+    hotspot_table,
+    profile_table,
+    ward_summary,
+)
 from csplib.core.errors import DataError, ParamsError
 from csplib.core.periods import Period, months_present
 from csplib.core.schema import ALL_CRIME, ASB, CRIME_CATEGORIES
@@ -259,6 +264,11 @@ class PlacesAssessment:
     def profile_table(self) -> pd.DataFrame:
         """:func:`profile_table` of the ward profiles."""
         return profile_table(self.profiles)
+
+    @property
+    def ward_summary(self) -> pd.DataFrame:
+        """:func:`ward_summary`: the short ward profile, one row a ward."""
+        return ward_summary(self.profile_table, self.hotspot_table, ALL_CRIME, ASB)
 
 
 def _without_months(incidents: pd.DataFrame, months) -> pd.DataFrame:

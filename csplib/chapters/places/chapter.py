@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.findings import Finding
+from csplib.chapters.findings import Finding, table_anchor
 from csplib.chapters.places.assessment import (
     ALL_CRIME,
     GROUPS,
@@ -98,7 +98,8 @@ def chapter_result(places: PlacesAssessment, *, threshold: int = 5, themes=None)
     Returns
     -------
     PlacesResult
-        Tables in the order shown: ``ward_profiles``, ``hotspots`` (only when there are hot
+        Tables in the order saved: ``ward_profiles`` (in the data annex), ``ward_summary``
+        (shown: one row a ward), ``hotspots`` (only when there are hot
         spots) and ``emerging_hotspots_asb`` (only when emerging hotspots were computed and
         some LSOA's ASB rose). Headline: ``period``, ``population_year``, ``lsoas``,
         ``wards``, ``highest_ward_rate`` and ``area_rate_per_1000`` (crime and ASB per
@@ -193,6 +194,34 @@ def _tables(places: PlacesAssessment, themes=None) -> list[Table]:
             },
         )
     ]
+    out.append(
+        Table(
+            "ward_summary",
+            places.ward_summary,
+            caption=f"Each ward in {period.label}: crime and ASB per 1,000 residents with the "
+            "ward's rank (1 = highest rate) and the change on a year earlier (significant "
+            "after allowing for the number of wards compared), the largest other types of "
+            "crime, and its hot spot LSOAs (every measure in full: the ward profiles table in "
+            "the data annex)",
+            counts=("crime_count", "asb_count"),
+            derived={"crime_rate": ("crime_count",), "asb_rate": ("asb_count",)},
+            totals=None,
+            # the same cells as the full profile's, so both pages hide the same wards
+            cells=CellKeys(
+                {
+                    "crime_count": lambda row: measure_key(ALL_CRIME, period, themes),
+                    "asb_count": lambda row: measure_key(ASB, period, themes),
+                },
+                over="ward_name",
+                partition=True,
+            ),
+            formats={
+                "population": "{:,.0f}",
+                "crime_rate": "{:,.1f}",
+                "asb_rate": "{:,.1f}",
+            },
+        )
+    )
     hot = places.hotspot_table
     if not hot.empty:
         out.append(
@@ -381,7 +410,8 @@ def places_findings(result: PlacesAssessment, *, threshold: int = 5) -> list[Fin
         )
         if w["count"] >= threshold:
             text += f" ({int(w['count']):,} {'incidents' if group == ASB else 'crimes'})"
-        out.append(Finding(f"{text}, against {area_rate:,.0f} across {result.area}.", CHAPTER))
+        text = f"{text}, against {area_rate:,.0f} across {result.area}."
+        out.append(Finding(text, CHAPTER, table_anchor("ward_summary")))
     for group, res in result.hotspots.items():
         hot = res.hot
         if len(hot):
@@ -394,6 +424,7 @@ def places_findings(result: PlacesAssessment, *, threshold: int = 5) -> list[Fin
                     f"5%), mostly in {_top_wards(rates['ward_name'])}; they hold {share:.0%} "
                     f"of the area's {group_noun(group)}.",
                     CHAPTER,
+                    table_anchor("hotspots"),
                 )
             )
         else:
@@ -428,7 +459,7 @@ def places_findings(result: PlacesAssessment, *, threshold: int = 5) -> list[Fin
         basis = str(rows["comparison"].iloc[0])
         if basis.startswith("like-for-like"):
             text += f" Compared {basis}."
-        out.append(Finding(text, CHAPTER))
+        out.append(Finding(text, CHAPTER, table_anchor("ward_summary")))
     return out
 
 
@@ -462,6 +493,7 @@ def _emerging_findings(result: PlacesAssessment, threshold: int) -> list[Finding
                 f"{row.name} ({row.ward_name} ward) is a new ASB hotspot in {label}{size} its "
                 f"level in {comp}{how}.",
                 CHAPTER,
+                table_anchor("emerging_hotspots_asb"),
             )
         )
     if len(new) > 3:

@@ -1,4 +1,5 @@
-"""The places chapter's tables: hot spot LSOAs, LSOAs whose ASB rose, ward profiles.
+"""The places chapter's tables: hot spot LSOAs, LSOAs whose ASB rose, ward profiles (in full,
+and one row a ward for the page).
 
 Each function lays out one table from the methods' results (:mod:`csplib.methods.places`):
 aggregates only, no geometry, numbers kept numeric. Their captions and disclosure
@@ -15,7 +16,7 @@ from statsmodels.stats.multitest import fdrcorrection
 
 from csplib.methods.places import HOT, HotspotResults
 
-__all__ = ["hotspot_table", "emerging_table", "profile_table"]
+__all__ = ["hotspot_table", "emerging_table", "profile_table", "ward_summary"]
 
 
 def hotspot_table(
@@ -214,4 +215,86 @@ def profile_table(profiles: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFram
     out = t[columns].copy()
     out["q_value"] = q
     out["change"] = change
+    return out.reset_index(drop=True)
+
+
+#: The words of a ward's change in the short profile.
+_CHANGE_WORDS = {
+    "up": "↑ up",
+    "down": "↓ down",
+    "no significant change": "↔ no significant change",
+    "not compared": "not compared",
+}
+
+
+def ward_summary(
+    profile: pd.DataFrame, hotspots: pd.DataFrame, crime: str, asb: str, *, top: int = 2
+) -> pd.DataFrame:
+    """The short ward profile: one row per ward, for the page (the full profile is in the
+    data annex).
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        :func:`profile_table` (every measure and ward).
+    hotspots : pandas.DataFrame
+        :func:`hotspot_table` (``group``, ``lsoa``, ``ward_name``).
+    crime, asb : str
+        The measures of all crime and of ASB.
+    top : int, default 2
+        How many of the other measures to name as the ward's largest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Wards by their crime rank: ``ward_name``, ``population``, ``crime_count``,
+        ``crime_rate``, ``crime_rank``, ``crime_change`` and the same for ASB (the change on
+        a year earlier in words, significant after Benjamini-Hochberg across wards, as in
+        the full profile), ``largest`` (the ``top`` other measures with most records in
+        the ward) and ``hot_spot_lsoas`` (its LSOAs that are hot spots, by group: "crime",
+        "ASB" or the group's name).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"measure": ["Crime", "Crime", "ASB", "ASB", "Drugs", "Theft"] * 1,
+    ...     "ward": ["w1", "w2", "w1", "w2", "w1", "w1"], "ward_name": ["One", "Two"] * 2
+    ...     + ["One", "One"], "population": [10.0, 20.0, 10.0, 20.0, 10.0, 10.0],
+    ...     "count": [50, 40, 9, 30, 3, 20], "rate_per_1000": [5000.0, 2000.0, 900.0, 1500.0,
+    ...     300.0, 2000.0], "rank": [1, 2, 2, 1, 1, 1],
+    ...     "change": ["up", "no significant change"] * 2 + ["down", "up"]})
+    >>> hot = pd.DataFrame({"group": ["Crime"], "lsoa": ["L1"], "ward_name": ["One"]})
+    >>> t = ward_summary(p, hot, "Crime", "ASB")
+    >>> t[["ward_name", "crime_rank", "crime_change", "largest", "hot_spot_lsoas"]].values.tolist()
+    [['One', 1, '↑ up', 'Theft, Drugs', '1 (crime)'], ['Two', 2, '↔ no significant change', '', '']]
+    """
+    wards = profile.drop_duplicates("ward").set_index("ward")[["ward_name", "population"]]
+    out = wards.copy()
+    for measure, prefix in ((crime, "crime"), (asb, "asb")):
+        rows = profile[profile["measure"] == measure].set_index("ward")
+        out[f"{prefix}_count"] = rows["count"].reindex(out.index)
+        out[f"{prefix}_rate"] = rows["rate_per_1000"].reindex(out.index)
+        out[f"{prefix}_rank"] = rows["rank"].reindex(out.index).astype("Int64")
+        out[f"{prefix}_change"] = rows["change"].reindex(out.index).map(_CHANGE_WORDS)
+    others = profile[~profile["measure"].isin([crime, asb]) & (profile["count"] > 0)]
+    others = others.sort_values(["ward", "count", "measure"], ascending=[True, False, True])
+    largest = others.groupby("ward", sort=False)["measure"].apply(lambda m: ", ".join(m[:top]))
+    out["largest"] = [largest.get(ward, "") for ward in out.index]
+    short = {crime: "crime", asb: "ASB"}
+    spots = (
+        hotspots.assign(group=hotspots["group"].map(lambda g: short.get(g, g)))
+        .groupby(["ward_name", "group"], sort=True)["lsoa"]
+        .nunique()
+    )
+    first = {"crime": 0, "ASB": 1}
+    text = {
+        name: "; ".join(
+            f"{n} ({group})"
+            for group, n in sorted(
+                part.droplevel(0).items(), key=lambda gn: (first.get(gn[0], 2), gn[0])
+            )
+        )
+        for name, part in spots.groupby(level=0)
+    }
+    out["hot_spot_lsoas"] = [text.get(name, "") for name in out["ward_name"]]
+    out = out.sort_values(["crime_rank", "ward_name"], kind="stable", na_position="last")
     return out.reset_index(drop=True)
