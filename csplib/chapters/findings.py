@@ -25,15 +25,33 @@ from csplib.chapters.registry import chapter as _chapter
 from csplib.core.schema import ASB
 from csplib.ingest.gaps import MONTH_GAP_REASONS, gap_category
 
-__all__ = ["Finding", "count_words", "volume_findings", "quality_findings"]
+__all__ = ["Finding", "table_anchor", "count_words", "volume_findings", "quality_findings"]
+
+
+def table_anchor(name: str) -> str:
+    """The page anchor of a chapter's table ``name``: the ``id`` its page gives it
+    (:meth:`csplib.run.context.Context.show`), so a finding can link to the table itself.
+
+    Examples
+    --------
+    >>> table_anchor("screen_top")
+    'table-screen_top'
+    """
+    return f"table-{name}"
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A sentence and the chapter whose tables and charts support it."""
+    """A sentence and the chapter whose tables and charts support it.
+
+    ``anchor`` is where on the chapter's page: a table's anchor (:func:`table_anchor`,
+    ``"table-<name>"``) or a section heading's id;
+    empty for the chapter as a whole.
+    """
 
     text: str
     evidence: str  # chapter name, e.g. "01_volume"
+    anchor: str = ""
 
     def __post_init__(self):
         _chapter(self.evidence)  # an unknown chapter is a programming error
@@ -57,7 +75,7 @@ def volume_findings(
             f" and {int(row['count']):,} anti-social behaviour incidents "
             f"({float(row['rate_per_1000']):,.1f} per 1,000)"
         )
-    out.append(Finding(text + ".", "01_volume"))
+    out.append(Finding(text + ".", "01_volume", table_anchor("assessed_period")))
     if n_crime:
         top = crime["count"].idxmax()
         share = crime.loc[top, "count"] / n_crime
@@ -66,6 +84,7 @@ def volume_findings(
                 f"The largest category of crime was {top}: "
                 f"{int(crime.loc[top, 'count']):,} crimes, {share:.1%} of all crime.",
                 "01_volume",
+                table_anchor("assessed_period"),
             )
         )
     return out

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.findings import Finding
+from csplib.chapters.findings import Finding, table_anchor
 from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
 from csplib.core.periods import Period, financial_year_of, months_present
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
@@ -320,6 +320,7 @@ def harm_findings(result: HarmAssessment) -> list[Finding]:
                 f"{result.area} in {label} (weighted by severity) but was "
                 f"{_pct(body.loc[top, 'volume_share'])} of crimes.",
                 _CHAPTER,
+                table_anchor("harm_by_category"),
             )
         )
         volume_top = body["volume_share"].idxmax()
@@ -330,6 +331,7 @@ def harm_findings(result: HarmAssessment) -> list[Finding]:
                     f"({_pct(body.loc[volume_top, 'volume_share'])} of crimes), caused "
                     f"{_pct(body.loc[volume_top, 'harm_share'])} of the harm.",
                     _CHAPTER,
+                    table_anchor("harm_by_category"),
                 )
             )
     cur = result.scores.loc["assessed period"]
@@ -353,7 +355,7 @@ def harm_findings(result: HarmAssessment) -> list[Finding]:
             )
         else:
             text += "."
-        out.append(Finding(text, _CHAPTER))
+        out.append(Finding(text, _CHAPTER, table_anchor("crime_severity_score")))
     themes = result.themes
     if themes is not None and not themes.empty and "harm_volume_ratio" in themes:
         ranked = themes.dropna(subset=["harm_volume_ratio"])
@@ -367,6 +369,7 @@ def harm_findings(result: HarmAssessment) -> list[Finding]:
                     f"{_pct(row['harm_share'])} of the harm of crime from "
                     f"{_pct(row['volume_share'])} of crimes in {label}.",
                     _CHAPTER,
+                    table_anchor("harm_by_theme"),
                 )
             )
     return out

@@ -358,7 +358,9 @@ class ChapterResult:
             "format": RESULT_FORMAT,
             "version": RESULT_VERSION,
             "chapter": self.chapter,
-            "findings": [{"text": f.text, "evidence": f.evidence} for f in self.findings],
+            "findings": [
+                {"text": f.text, "evidence": f.evidence, "anchor": f.anchor} for f in self.findings
+            ],
             "headline": {k: _plain(v) for k, v in self.headline.items()},
             "figures": dict(self.figures),
             "notes": {k: list(v) for k, v in self.notes.items()},
@@ -395,7 +397,10 @@ class ChapterResult:
         return cls(
             chapter=body["chapter"],
             tables=tables,
-            findings=[Finding(f["text"], f["evidence"]) for f in body.get("findings", [])],
+            findings=[
+                Finding(f["text"], f["evidence"], f.get("anchor", ""))
+                for f in body.get("findings", [])
+            ],
             headline=dict(body.get("headline", {})),
             figures=dict(body.get("figures", {})),
             notes={k: list(v) for k, v in body.get("notes", {}).items()},

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from csplib.chapters.findings import Finding
+from csplib.chapters.findings import Finding, table_anchor
 from csplib.chapters.registry import chapter
 from csplib.present.labels import is_p_or_q, label, value_label
 
@@ -41,6 +41,7 @@ __all__ = [
     "plain_text",
     "bullets",
     "findings_html",
+    "table_anchor",
     "alt_text",
     "install_display_hooks",
 ]
@@ -305,6 +306,7 @@ def table(
     caption: str | None = None,
     formats: dict | None = None,
     index: bool | None = None,
+    anchor: str | None = None,
 ) -> HTML:
     """A table as escaped, accessible HTML in the house number formats.
 
@@ -327,6 +329,9 @@ def table(
         thousands separators (integers), one decimal place or two significant figures.
     index : bool, optional
         Show the index; default: unless it is a plain range.
+    anchor : str, optional
+        The ``id`` of the table's wrapper, so a finding can link to the table itself
+        (:func:`table_anchor`).
 
     Examples
     --------
@@ -388,19 +393,21 @@ def table(
     wide = " csp-wide" if len(heads) > 6 else ""
     if sum(w + 2 for w in widths) > CARDS_FROM:
         wide += " csp-cards"
+    ident = f' id="{html.escape(anchor)}"' if anchor else ""
     return HTML(
-        f'<div class="csp-table-wrap{wide}"><table class="csp-table">'
+        f'<div class="csp-table-wrap{wide}"{ident}><table class="csp-table">'
         f"<caption>{html.escape(plain_text(text), quote=False)}</caption>"
         f"<thead><tr>{head_cells}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
 def findings_html(findings: list[Finding], heading: str | None = None) -> HTML:
-    """The findings as a list, each linked to its evidence chapter (text escaped).
+    """The findings as a list, each linked to its evidence: the chapter, at the table or
+    section that shows it when the finding names one (``anchor``); text escaped.
 
     Examples
     --------
-    >>> from csplib.chapters.findings import Finding
+    >>> from csplib.chapters.findings import Finding, table_anchor
     >>> print(findings_html([Finding("ASB <fell>.", "01_volume")], heading="Volume").data)
     <h2>Volume</h2><ul><li>ASB &lt;fell&gt;. <a href="01_volume.html">[evidence:
     Volume]</a></li></ul>
@@ -408,9 +415,10 @@ def findings_html(findings: list[Finding], heading: str | None = None) -> HTML:
     items = []
     for f in findings:
         title = chapter(f.evidence).title.split(":")[0]
+        target = f"{f.evidence}.html" + (f"#{html.escape(f.anchor)}" if f.anchor else "")
         items.append(
             f"<li>{html.escape(plain_text(f.text), quote=False)} "
-            f'<a href="{f.evidence}.html">[evidence: {html.escape(title)}]</a></li>'
+            f'<a href="{target}">[evidence: {html.escape(title)}]</a></li>'
         )
     head = f"<h2>{html.escape(heading, quote=False)}</h2>" if heading else ""
     return HTML(head + "<ul>" + "".join(items) + "</ul>")

@@ -56,6 +56,8 @@ HEADLINE_CHAPTERS: tuple[str, ...] = (
 )
 
 _PRIORITIES = "07_priorities"
+#: The glossary page of a run (:func:`csplib.present.glossary.write_glossary`).
+GLOSSARY = "html/glossary.html"
 
 
 def _saved(out: Path, name: str):
@@ -69,7 +71,8 @@ def headline_findings(
     out: Path, pages: dict[str, str], chapters: Sequence[str] = HEADLINE_CHAPTERS
 ) -> list[dict]:
     """The first finding each of ``chapters`` saved in the run at ``out``, as
-    ``{"text", "href", "chapter"}`` (``href`` the shared page in ``pages``, or None).
+    ``{"text", "href", "chapter"}`` (``href`` the shared page in ``pages``, at the
+    finding's table or section when it names one; None when the page is not shared).
 
     A chapter that failed or saved no finding is left out.
     """
@@ -79,9 +82,11 @@ def headline_findings(
         saved = _saved(out, name)
         if saved is None or not saved.findings:
             continue
-        found.append(
-            {"text": saved.findings[0].text, "href": pages.get(name), "chapter": titles[name]}
-        )
+        first = saved.findings[0]
+        href = pages.get(name)
+        if href and first.anchor:
+            href = f"{href}#{first.anchor}"
+        found.append({"text": first.text, "href": href, "chapter": titles[name]})
     return found
 
 
@@ -169,6 +174,7 @@ def render_contents(
         priorities_note=sureness,
         priorities_href=pages.get(_PRIORITIES),
         headlines=headline_findings(out, pages),
+        glossary=GLOSSARY if (out / GLOSSARY).is_file() else None,
         chapters=chapters,
         show_status=any(c["status"] != "ok" for c in chapters + packs),
         packs=packs,

@@ -23,6 +23,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
@@ -114,26 +115,63 @@ class Context:
         """
         return self._write(self.protect(table)[0], table.name)
 
-    def show(self, table: Table):
+    def show(self, table: Table, *, rows: int | None = None):
         """Show ``table`` safely (its caption over it) and save it to the data annex.
 
         Small counts are suppressed as the table declares (its count columns, the columns
         derived from them and its totals; :func:`csplib.present.disclosure.protect`); the
         annex gets the same suppressed table, and a note under the table says what was hidden.
+        The table's wrapper has the id :func:`~csplib.present.html.table_anchor` gives, so a
+        finding can link to it. With ``rows``, a longer table shows its first ``rows`` rows
+        and links to its CSV file for the rest.
         """
+        from IPython.display import HTML
+
         from csplib.present.disclosure import safe_formats
-        from csplib.present.html import paragraph
+        from csplib.present.html import paragraph, table_anchor
         from csplib.present.html import table as table_html
 
         shown, note = self.protect(table)
         self._write(shown, table.name)
+        view = shown if rows is None or len(shown) <= rows else shown.head(rows)
         formats = safe_formats(table.formats) if table.formats else None
-        html = table_html(shown, caption=table.caption or None, formats=formats)
+        parts = [
+            table_html(
+                view,
+                caption=table.caption or None,
+                formats=formats,
+                anchor=table_anchor(table.name),
+            ).data
+        ]
+        if len(view) < len(shown):
+            parts.append(
+                self.csv_link(
+                    table.name, f"Every row ({len(shown):,}; {len(view)} shown): CSV file"
+                ).data
+            )
         if note:
-            from IPython.display import HTML
+            parts.append(paragraph(note).data)
+        return HTML("".join(parts)) if len(parts) > 1 else HTML(parts[0])
 
-            return HTML(html.data + paragraph(note).data)
-        return html
+    def csv_link(self, name: str, text: str):
+        """A line linking to this chapter's table ``name`` in the data annex
+        (``tables/<chapter>__<name>.csv``, written by :meth:`show` or :meth:`save_table`),
+        relative to the shared page; nothing in interactive use.
+
+        Examples
+        --------
+        >>> ctx = Context.__new__(Context)
+        >>> ctx.output_dir, ctx.chapter = "/tmp/run", "05_places"
+        >>> ctx.csv_link("ward_profiles", "Full table").data
+        '<p class="csp-csv"><a href="../tables/05_places__ward_profiles.csv">Full table</a></p>'
+        """
+        from IPython.display import HTML
+
+        if self.output_dir is None:
+            return HTML("")
+        href = f"../tables/{self.chapter or 'table'}__{name}.csv"
+        label = html_escape(text, quote=False)
+        return HTML(f'<p class="csp-csv"><a href="{html_escape(href)}">{label}</a></p>')
 
     def data_used(self) -> str:
         """The page's **Data used** line (:func:`data_used`), from the store's geography

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from csplib.chapters.findings import Finding
+from csplib.chapters.findings import Finding, table_anchor
 from csplib.chapters.performance.rows import RowResult
 from csplib.chapters.performance.targets import MIN_YEARS_TO_PROJECT, TargetTrack, n_years
 from csplib.methods.measures.change import Change
@@ -183,9 +183,10 @@ def performance_findings(
             return f"{_SUBJECTS.get(measure.id, measure.name)}: {SUPPRESSED}."
         return text
 
+    headline = table_anchor("performance_table")
     out = [Finding(said(r.measure, _with_warning(r, _change_sentence(r.measure, r.change,
                                                                      basis=r.basis))),
-                   EVIDENCE) for r in rows if r.change]  # fmt: skip
+                   EVIDENCE, headline) for r in rows if r.change]  # fmt: skip
     missing: dict[str, list[str]] = {}
     for r in rows:
         if r.change is None:
@@ -196,13 +197,13 @@ def performance_findings(
             text = _with_warning(
                 r, _change_sentence(r.measure, r.change, baseline=True, basis=r.basis)
             )
-            out.append(Finding(said(r.measure, text), EVIDENCE))
+            out.append(Finding(said(r.measure, text), EVIDENCE, table_anchor("baseline_table")))
     for t in tracks:
         text = _target_sentence(t)
         if text is not None:
             if t.measure.id in hidden:
                 text = f'The target "{t.measure.target.text}" ({t.measure.name}): {SUPPRESSED}.'
-            out.append(Finding(text, EVIDENCE))
+            out.append(Finding(text, EVIDENCE, table_anchor("target_tracking")))
         elif t.measure.target is not None:
             missing.setdefault(t.note or "not assessed", []).append(
                 f"the target for {t.measure.name}"

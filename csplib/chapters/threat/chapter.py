@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csplib.chapters.findings import Finding
+from csplib.chapters.findings import Finding, table_anchor
 from csplib.chapters.result import ChapterResult, Table
 from csplib.chapters.threat.analysis import ThreatAnalysis, analyse_threat
 from csplib.chapters.threat.lockdown import its_table, its_title
@@ -478,12 +478,17 @@ def _trend_sentence(name: str, row: pd.Series, qualifier: str = "") -> str:
     )
 
 
+#: The tables the trend findings point to.
+AREA, WARDS = "category_trends", "ward_trends_significant"
+
+
 def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Finding]:
     """The chapter's key findings as sentences for the summary.
 
     In order: the screen's result; the most significant ward-level trends (up to
     ``max_trends``); all crime and ASB across the whole area, then the categories with a significant
-    area-wide trend over the recent window; the lockdown; the forecasts.
+    area-wide trend over the recent window; the lockdown; the forecasts. Each links to the
+    table that shows it.
 
     Examples
     --------
@@ -495,18 +500,16 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
     >>> findings[0].evidence
     '02_threat'
     """
-    out: list[str] = []
-    out.append(analysis.screen_text())
+    out: list[tuple[str, str]] = []  # (sentence, the table that shows it)
+    out.append((analysis.screen_text(), "screen_top" if analysis.screen is not None else ""))
     recent = next(iter(analysis.windows))
     wt = analysis.ward_trends
     if wt is not None:
         part = wt.xs(recent, level="window")
         sig = _by_rise(part[part["direction"] != FLAT])
         for key, row in sig.head(max_trends).iterrows():
-            out.append(
-                _trend_sentence(f"{key[0]} in {key[1]}", row)
-                + " after allowing for testing every category in every ward."
-            )
+            text = _trend_sentence(f"{key[0]} in {key[1]}", row)
+            out.append((text + " after allowing for testing every category in every ward.", WARDS))
     ct = analysis.area_trends
     if ct is not None:
         part = ct.xs(recent, level="window")
@@ -514,39 +517,41 @@ def threat_findings(analysis: ThreatAnalysis, max_trends: int = 3) -> list[Findi
             label = "Recorded crime" if name == ALL_CRIME else "Anti-social behaviour"
             if name in part.index and part.loc[name, "covid_rule"] == "not estimated":
                 why = str(part.loc[name, "note"]).removeprefix("No trend is stated: ")
-                out.append(
-                    f"No trend of {label.lower()} is stated over {part.loc[name, 'period']}: {why}"
-                )
+                period = part.loc[name, "period"]
+                out.append((f"No trend of {label.lower()} is stated over {period}: {why}", AREA))
             if name in part.index and np.isfinite(part.loc[name, "annual_change_pct"]):
                 row = part.loc[name]
                 if row["direction"] == FLAT:
-                    out.append(
+                    text = (
                         f"{label} showed no statistically significant trend over "
                         f"{row['period']}{_covid_text(row)}: {row['annual_change_pct']:+.0f}% a "
                         f"year (95% CI {row['lower_pct']:+.0f}% to {row['upper_pct']:+.0f}%)."
                     )
+                    out.append((text, AREA))
                 else:
-                    out.append(_trend_sentence(label, row) + " (across the whole area).")
+                    out.append((_trend_sentence(label, row) + " (across the whole area).", AREA))
         cats = part.drop(index=[ALL_CRIME, ASB], errors="ignore")
         rising = cats[cats["direction"] == UP].sort_values("annual_change_pct", ascending=False)
         for name, row in rising.iterrows():
-            out.append(_trend_sentence(name, row) + " (across the whole area).")
+            out.append((_trend_sentence(name, row) + " (across the whole area).", AREA))
         falling = cats[cats["direction"] == DOWN].sort_values("annual_change_pct")
         if len(falling):
             items = ", ".join(
                 f"{name} ({row['annual_change_pct']:+.0f}% a year)"
                 for name, row in falling.iterrows()
             )
-            out.append(
+            text = (
                 f"Across the whole area, {len(falling)} categories fell significantly over "
                 f"{analysis.window_period(recent)}: {items}."
             )
-    out.extend(analysis.lockdown_sentences())
+            out.append((text, AREA))
+    out.extend((text, "lockdown_its") for text in analysis.lockdown_sentences())
     if analysis.forecasts:
         totals = forecast_totals(analysis.forecasts, analysis.whole_area)
         for name, row in totals.iterrows():
-            out.append(forecast_sentence(name, row, analysis.settings["level"]))
-    return [Finding(text, EVIDENCE) for text in out]
+            text = forecast_sentence(name, row, analysis.settings["level"])
+            out.append((text, "forecast_totals"))
+    return [Finding(text, EVIDENCE, table_anchor(name) if name else "") for text, name in out]
 
 
 def forecast_sentence(name: str, row: pd.Series, level: float = 0.95) -> str:
