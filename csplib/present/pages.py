@@ -15,6 +15,7 @@ from pathlib import Path
 from IPython.display import HTML
 
 from csplib.chapters.registry import CHAPTERS
+from csplib.present.glossary import link_terms
 
 __all__ = [
     "TEMPLATES",
@@ -215,11 +216,13 @@ def export_html(
     banner: str | None,
     home: str = "../index.html",
     heading: str | None = None,
+    glossary: str | None = None,
 ):
     """Write a notebook as house-style HTML (see ``templates/csp_html``): links to the
     contents page and to the previous and next chapters (:func:`neighbours`, from the
     target's file name) and a list of the page's sections (:func:`add_contents`); the
-    shared copy folds the method notes away (:func:`fold_method_notes`).
+    shared copy folds the method notes away (:func:`fold_method_notes`); terms link to the
+    glossary.
 
     Parameters
     ----------
@@ -237,6 +240,9 @@ def export_html(
         Link back to the contents page, relative to ``target``.
     heading : str, optional
         The page's main heading, in place of the notebook's own (:func:`retitle`).
+    glossary : str, optional
+        The glossary page, relative to ``target``: the first use of each of its terms is
+        linked to it (:func:`csplib.present.glossary.link_terms`).
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -265,5 +271,7 @@ def export_html(
     if heading:
         body = retitle(body, heading)
     body = add_contents(body)
+    if glossary:
+        body = link_terms(body, glossary)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")

@@ -52,6 +52,7 @@ from csplib.present.disclosure import (
     find_record_level,
     ledger_path,
 )
+from csplib.present.glossary import write_glossary
 from csplib.present.pages import export_html
 from csplib.run.console import Console, duration_text, remaining_seconds
 from csplib.run.contents import render_contents
@@ -323,6 +324,7 @@ def run_assessment(
                         banner=banner,
                         home="../" * rel.count("/") + "index.html",
                         heading=job.title if job.kind == "pack" else None,
+                        glossary="../" * rel.count("/") + "html/glossary.html",
                     )
                 except Exception as exc:  # a damaged notebook: the chapter fails, not the run
                     (out / job.html).unlink(missing_ok=True)
@@ -441,6 +443,7 @@ def _finish_run(
     only noted: these few seconds of writing are finished, so they are never half done)."""
     out = result.out_dir
     _write_annex(params, result, started, say, data_notes)
+    write_glossary(out)
     banner = SYNTHETIC_BANNER if params.data.synthetic else None
     _write_atomically(
         out / "index.html", render_contents(params, result, started, data_notes, banner)

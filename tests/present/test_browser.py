@@ -105,6 +105,6 @@ def test_the_default_assessment_reads_cleanly_in_a_browser(synthetic_run):
     and 390 px: no problem the check knows (a real assessment of another partnership is
     checked in tests/run/test_stated_windows.py)."""
     pages = shared_pages(synthetic_run)
-    assert len(pages) == 1 + 8 + 7  # the contents page, the chapters, the seven themes
+    assert len(pages) == 1 + 8 + 1 + 7  # contents, chapters, glossary, the seven themes
     found = check_pages(pages, root=synthetic_run)
     assert {page: [str(p) for p in problems] for page, problems in found.items() if problems} == {}

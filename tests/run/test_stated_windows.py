@@ -240,13 +240,30 @@ def test_the_contents_page_leads_with_the_answers(mansfield):
     for name in ("01_volume", "02_threat", "03_harm", "05_places", "06_performance"):
         first = results[name]["findings"][0]["text"]
         assert unescape(brief).count(first) == 1, name
-        assert f'href="html/{name}.html"' in brief
+        assert f'href="html/{name}.html' in brief
     assert "Not scored for any theme: trend" in unescape(brief)
     assert not re.search(r"ok \(\d+ s\)", page) and "Status" not in rest
     assert 'href="annex.xlsx"' in page and (out / "annex.xlsx").is_file()
     # the packs name their theme, as does each pack's own heading
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", (out / "packs" / "drugs.html").read_text())
     assert heading and heading[1] == "Theme pack: Drugs"
+
+
+def test_evidence_and_csv_links_land_on_what_they_name(mansfield):
+    """Every link of the contents page and the shared pages to a table (``#table-...``)
+    finds that table on the linked page, and every CSV link finds its file."""
+    out, _ = mansfield
+    anchors, csvs = 0, 0
+    for page in shared_pages(out):
+        text = page.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"#]+\.html)#([^"]+)"', text):
+            target = (page.parent / unescape(href[0])).resolve()
+            assert f'id="{href[1]}"' in target.read_text(encoding="utf-8"), (page.name, href)
+            anchors += 1
+        for href in re.findall(r'href="([^"]+\.csv)"', text):
+            assert (page.parent / unescape(href)).is_file(), (page.name, href)
+            csvs += 1
+    assert anchors >= 10 and csvs >= 1, (anchors, csvs)
 
 
 @pytest.mark.skipif(browser_missing() is not None, reason=f"no browser: {browser_missing()}")
@@ -256,6 +273,6 @@ def test_every_shared_page_reads_cleanly_in_a_browser(mansfield):
     image with alt text, and no serious or critical axe-core violation."""
     out, _ = mansfield
     pages = shared_pages(out)
-    assert len(pages) == 1 + 8 + 6  # the contents page, the chapters and the packs
+    assert len(pages) == 1 + 8 + 1 + 6  # contents, chapters, glossary and the packs
     found = check_pages(pages, root=out)
     assert {page: [str(p) for p in problems] for page, problems in found.items() if problems} == {}
