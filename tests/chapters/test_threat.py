@@ -588,10 +588,13 @@ def test_threat_findings_state_numbers(analysis):
     assert all(isinstance(f, Finding) and f.evidence == "02_threat" for f in findings)
     texts = [f.text for f in findings]
     assert texts[0] == analysis.screen_text()
+    # each links to the table that shows it
+    assert findings[0].anchor == "table-screen_top"
+    anchors = {f.text: f.anchor for f in findings}
     totals = threat.forecast_totals(analysis.forecasts, analysis.whole_area)
     crime = totals.loc[threat.ALL_CRIME]
     sentence = forecast_sentence(threat.ALL_CRIME, crime)
-    assert sentence in texts
+    assert sentence in texts and anchors[sentence] == "table-forecast_totals"
     about = total_range_text(crime["expected_total"], crime["total_lower"], crime["total_upper"])
     assert sentence.startswith(f"A{about[1:].replace(' (', ' recorded crimes (', 1)} are expected")
     recent = analysis.area_trends.xs("last 3 years", level="window")
@@ -674,8 +677,8 @@ def test_gaps_in_the_recent_and_baseline_windows_are_counted():
     assert a.recent_label == "Oct 2024 to Mar 2025 (5 months with data)"
     assert a.details, "the planted rise stands out"
     assert (
-        "expected for Oct 2024 to Mar 2025 (5 months with data) from the 34 months with data in the 36 before it "
-        "(Oct 2021 to Sep 2024)" in a.concern_text()
+        "expected for Oct 2024 to Mar 2025 (5 months with data) from the 34 months with data "
+        "in the 36 before it (Oct 2021 to Sep 2024)" in a.concern_text()
     )
     detail = a.details[0]
     assert "recorded in the 5 months with data of Oct 2024 to Mar 2025" in detail.expected_title
