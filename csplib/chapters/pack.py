@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from csplib.chapters.findings import Finding, count_words
+from csplib.chapters.pack_breakdowns import strand_table, weapon_table
 from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
 from csplib.core.comparison import month_span
 from csplib.core.errors import DataError
@@ -242,7 +243,9 @@ def ward_sentence(wards: pd.DataFrame, noun: str, threshold: int) -> str | None:
 def assess(ctx, theme: str) -> ChapterResult:
     """The pack of ``theme`` (a key of the parameters' ``themes``) for a context.
 
-    Tables: ``volume`` (the period and the year before), ``harm`` (crime themes),
+    Tables: ``volume`` (the period and the year before), ``strands`` (a hate crime theme)
+    or ``weapon`` (a weapon theme) where the partner extract records them
+    (:mod:`csplib.chapters.pack_breakdowns`), ``harm`` (crime themes),
     ``repeat_victims`` (where the partner extract has victim identifiers) and ``wards``.
     Notes: ``definition`` (or why the theme cannot be profiled), ``trend``, ``harm`` and
     ``repeat_victims`` (why a section is empty). Artefacts: ``monthly`` counts and the fitted
@@ -315,6 +318,8 @@ def assess(ctx, theme: str) -> ChapterResult:
             "01_volume",
         )
     )
+
+    _breakdowns(result, spec, rows, period, key, threshold)
 
     recent = monthly.loc[: pd.Timestamp(period.end)].tail(TREND_MONTHS)
     covid = restriction_rule(recent)  # the one Covid-19 rule of every trend
@@ -423,3 +428,65 @@ def assess(ctx, theme: str) -> ChapterResult:
         )
     )
     return result
+
+
+def _breakdowns(result, spec, rows, period, key: str, threshold: int) -> None:
+    """The sub-group's own breakdowns (:mod:`csplib.chapters.pack_breakdowns`), with a
+    finding each; small counts said as "fewer than" the threshold."""
+    label = period.label
+    strands = strand_table(spec, rows, period.period)
+    if strands is not None and strands["count"].sum() > 0:
+        exclusive = strands.attrs["exclusive"]
+        result.add(
+            Table(
+                "strands",
+                strands,
+                caption=f"{spec.name} in {label} by strand (share: % of its crimes"
+                + ("" if exclusive else "; a crime with two strands counts under both")
+                + ")",
+                counts=("count",),
+                derived={"share": ("count",)},
+                formats={"share": "{:.1f}%"},
+                cells=CellKeys(
+                    {"count": key},
+                    over="hate_strand",
+                    partition=exclusive,
+                    shares=("share",) if exclusive else (),
+                ),
+            )
+        )
+        recorded = strands.drop(index="not recorded", errors="ignore")
+        if len(recorded):
+            top = recorded.index[0]
+            n = int(recorded["count"].iloc[0])
+            share = "" if n < threshold else f", {recorded['share'].iloc[0]:.0f}% of the total"
+            result.findings.append(
+                Finding(
+                    f"The strand recorded most often for {spec.name.lower()} in {label} was "
+                    f"{top}: {count_words(n, threshold)} crimes{share}.",
+                    "04_risk",  # who is affected; the table is the pack's own
+                )
+            )
+    weapons = weapon_table(spec, rows, period.period)
+    if weapons is not None and weapons["count"].sum() > 0:
+        result.add(
+            Table(
+                "weapon",
+                weapons,
+                caption=f"{spec.name} in {label}: crimes with and without a weapon flag",
+                counts=("count",),
+                derived={"share": ("count",)},
+                formats={"share": "{:.1f}%"},
+                cells=CellKeys({"count": key}, over="weapon", partition=True, shares=("share",)),
+            )
+        )
+        n = int(weapons["count"].iloc[0])
+        share = "" if n < threshold else f" ({weapons['share'].iloc[0]:.0f}%)"
+        said = count_words(n, threshold).capitalize()
+        result.findings.append(
+            Finding(
+                f"{said} of the {spec.name.lower()} crimes in {label} carried a weapon "
+                f"flag{share}.",
+                "02_threat",  # the table is the pack's own
+            )
+        )

@@ -109,3 +109,90 @@ def test_small_counts_are_said_as_fewer_than_with_no_rate_or_change(geo):
     result = assess(geo, inc, "2023/24")
     assert result.findings[0].text == "Anti-social behaviour: fewer than 5 incidents in 2023/24."
     assert not any(f.evidence == "05_places" for f in result.findings)  # no ward reaches 5
+
+
+def shipped_weights():
+    """The shipped harm weights (Nottinghamshire's offence mix, Mansfield's force)."""
+    from csplib.ingest.harm_weights import harm_weights_of
+    from csplib.params import load_params
+
+    return harm_weights_of(load_params("parameters/default.yaml"))
+
+
+def partner_rows(geo, n, *, seed=5, **columns):
+    """``n`` partner records in 2023/24, each in a random LSOA, with the given columns."""
+    rng = np.random.default_rng(seed)
+    months = pd.date_range("2023-04-01", "2024-03-01", freq="MS")
+    rows = pd.DataFrame(
+        {
+            "month": rng.choice(months, n),
+            "lsoa": rng.choice(geo.lsoa_table.index.to_numpy(), n),
+            "category": "Violence and sexual offences",
+            "hate": False,
+            "domestic": False,
+            "weapon": False,
+            "hate_strand": None,
+        }
+    )
+    for name, values in columns.items():
+        rows[name] = values
+    return rows
+
+
+def assess_theme(geo, theme, partner):
+    params = SimpleNamespace(
+        themes={"t": theme},
+        assessment=SimpleNamespace(period=Window.parse("2023/24")),
+        thresholds=SimpleNamespace(suppress_below=5),
+        harm=None,
+    )
+    inc = partner[["month", "lsoa", "category"]]
+    store = SimpleNamespace(
+        incidents=inc,
+        partner=partner,
+        months_present=sorted(partner["month"].unique()),
+        geography=geo,
+    )
+    return pack.assess(SimpleNamespace(params=params, store=store), "t")
+
+
+def test_a_hate_crime_pack_counts_each_strand_and_names_the_largest(geo, monkeypatch):
+    monkeypatch.setattr(pack, "harm_weights_of", lambda params: shipped_weights())
+    strands = ["race"] * 40 + ["religion"] * 12 + ["race;religion"] * 6 + [None] * 3
+    partner = partner_rows(geo, len(strands), hate=True, hate_strand=strands)
+    result = assess_theme(geo, ThemeSpec(name="Hate crime", flags={"hate": True}), partner)
+    table = result.table("strands")
+    assert table.frame["count"].to_dict() == {
+        "race": 46,
+        "religion": 18,
+        "not recorded": 3,
+    }
+    # a crime with two strands counts under both: the rows are not a partition
+    assert table.cells.partition is False
+    assert table.frame.loc["race", "share"] == pytest.approx(100 * 46 / 61)
+    said = [f.text for f in result.findings if "strand" in f.text]
+    assert said == ["The strand recorded most often for hate crime in 2023/24 was race: 46 crimes, "
+                    "75% of the total."]  # fmt: skip
+    assert "weapon" not in result.tables
+
+
+def test_a_weapons_pack_splits_flagged_crime_from_possession(geo, monkeypatch):
+    monkeypatch.setattr(pack, "harm_weights_of", lambda params: shipped_weights())
+    flag = [True] * 30 + [False] * 10 + [False] * 50
+    category = (
+        ["Violence and sexual offences"] * 30
+        + ["Possession of weapons"] * 10
+        + ["Violence and sexual offences"] * 50
+    )
+    partner = partner_rows(geo, len(flag), weapon=flag, category=category)
+    theme = ThemeSpec(
+        name="Serious violence", categories=["Possession of weapons"], flags={"weapon": True}
+    )
+    result = assess_theme(geo, theme, partner)
+    table = result.table("weapon")
+    # the 50 unflagged violent crimes are not in the theme
+    assert table.frame["count"].tolist() == [30, 10]
+    assert table.cells.partition is True
+    said = [f.text for f in result.findings if "weapon flag" in f.text]
+    assert said == ["30 of the serious violence crimes in 2023/24 carried a weapon flag (75%)."]
+    assert "strands" not in result.tables
