@@ -5,7 +5,8 @@
 horizontal overflow of the page body, any table wider than its container (a scroll box does
 not count as fitting), code names (snake_case, ``csplib.*`` paths), scientific notation and
 "NaN"/"None" in the visible text, images without alt text, and the serious or critical
-violations that axe-core (``axe-selenium-python``) finds under the WCAG 2 A/AA tags.
+violations that axe-core finds under the WCAG 2.0, 2.1 and 2.2 A/AA tags (axe-core 4.12,
+shipped with csplib, injected through ``axe-selenium-python``).
 :func:`screenshots` writes PNGs of the contents page, the summary, threat and places
 chapters and one theme pack at both widths, and the threat chapter printed to PDF
 (``make screenshots``).
@@ -37,6 +38,7 @@ from csplib.core.errors import CspError
 __all__ = [
     "WIDTHS",
     "AXE_TAGS",
+    "AXE_SCRIPT",
     "Problem",
     "browser_missing",
     "open_browser",
@@ -52,9 +54,13 @@ __all__ = [
 WIDTHS: tuple[int, ...] = (1280, 390)
 
 #: axe-core rule tags run by the check (WCAG 2.0, 2.1 and 2.2, levels A and AA). The tags the
-#: axe-core in use does not know are left out: the one axe-selenium-python 2.1 ships (3.1)
-#: has WCAG 2.0 and 2.1 AA rules only; pass ``axe_script`` for a newer one.
+#: axe-core in use does not know are left out (an older ``axe_script`` may lack 2.1 and 2.2).
 AXE_TAGS: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+
+#: The axe-core the check injects by default: 4.12.1, shipped with csplib (see
+#: ``csplib/present/vendor/axe-core/README.md``), as axe-selenium-python 2.1 ships axe-core 3.1,
+#: which has no WCAG 2.2 rules.
+AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 _CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 _DRIVER = ("chromedriver",)
@@ -209,7 +215,7 @@ return out;
 def _axe(driver, script: Path | None) -> list[dict]:
     from axe_selenium_python import Axe
 
-    axe = Axe(driver) if script is None else Axe(driver, str(script))
+    axe = Axe(driver, str(script or AXE_SCRIPT))
     axe.inject()
     known = set(
         driver.execute_script("return [].concat(...axe.getRules().map(r => r.tags || []));")
@@ -248,7 +254,7 @@ def check_page(
     axe : bool
         Run axe-core too (serious and critical violations of :data:`AXE_TAGS`).
     axe_script : Path, optional
-        A newer ``axe.min.js`` than the one axe-selenium-python ships.
+        Another ``axe.min.js`` than :data:`AXE_SCRIPT`.
     """
     name = name or Path(path).name
     _viewport(driver, width)

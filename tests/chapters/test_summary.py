@@ -19,7 +19,7 @@ def test_sections_and_evidence_links(synthetic_run):
         heading = rf"<h2[^>]*>{re.escape(section)}</h2>"  # the page gives each heading an id
         assert re.search(heading, page.replace("&amp;", "&")) or section.startswith("What the data")
     # the findings' evidence links (not the previous/next links of the page)
-    links = set(re.findall(r'href="(\d\d_[a-z]+)\.html">\[evidence', page))
+    links = set(re.findall(r'href="(\d\d_[a-z]+)\.html(?:#[^"]*)?">\[evidence', page))
     assert {
         "01_volume",
         "02_threat",
@@ -31,6 +31,9 @@ def test_sections_and_evidence_links(synthetic_run):
     } <= links
     for name in links:
         assert (synthetic_run / "html" / f"{name}.html").is_file()
+    # and those that name a table land on it
+    for name, anchor in re.findall(r'href="(\d\d_[a-z]+)\.html#([^"]+)">\[evidence', page):
+        assert f'id="{anchor}"' in (synthetic_run / "html" / f"{name}.html").read_text(), anchor
 
 
 def test_priorities_match_the_priorities_chapter(synthetic_run):

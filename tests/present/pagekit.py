@@ -93,7 +93,8 @@ def good_page(folder: Path, name: str = "02_threat") -> Path:
 
 
 def bad_page(folder: Path) -> Path:
-    """A page with what the check must find: a raw pandas table, an image without alt."""
+    """A page with what the check must find: a raw pandas table, an image without alt, and
+    links too small to tap."""
     frame = wide_frame(12)
     raw = frame.to_html()  # code names, 5e-29 style numbers, NaN, 13 unwrappable columns
     img = f'<img src="data:image/png;base64,{png()}">'
@@ -102,6 +103,9 @@ def bad_page(folder: Path) -> Path:
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bad</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
         f'<body><main><h1>Bad</h1><div style="white-space:nowrap">{raw}</div>{img}'
+        # links 10 px tall, side by side: too small to tap (a WCAG 2.2 rule, target size)
+        '<p style="font-size:8px;line-height:10px"><a href="#a" style="display:inline-block;'
+        'height:10px">a</a><a href="#b" style="display:inline-block;height:10px">b</a></p>'
         "<p>None</p></main></body></html>",
         encoding="utf-8",
     )
