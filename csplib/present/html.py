@@ -77,8 +77,43 @@ def alt_text(figure) -> str:
     )
 
 
+#: Pixels per CSS pixel of a chart's PNG: drawn at twice the size it is shown, so it stays
+#: sharp when a reader zooms or on a high-density screen.
+PNG_SCALE = 2
+
+
+def png_display(fig) -> tuple[bytes, dict] | None:
+    """A figure as a PNG drawn at :data:`PNG_SCALE` times its shown size, with the size to
+    show it at (``width``, ``height`` in CSS pixels) and :func:`alt_text`; None for an
+    empty figure.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(4, 2))
+    >>> _ = ax.plot([1, 2], [3, 4]); _ = ax.set_title("Up")
+    >>> data, meta = png_display(fig)
+    >>> int.from_bytes(data[16:20], "big") == 2 * meta["width"], meta["alt"]
+    (True, 'Chart: Up.')
+    """
+    import io
+
+    if not fig.axes and not fig.lines:
+        return None
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", dpi=100 * PNG_SCALE)
+    data = buf.getvalue()
+    width, height = (int.from_bytes(data[i : i + 4], "big") for i in (16, 20))  # PNG IHDR
+    return data, {
+        "alt": alt_text(fig),
+        "width": width // PNG_SCALE,
+        "height": height // PNG_SCALE,
+    }
+
+
 def install_display_hooks() -> None:
-    """In a notebook, show matplotlib figures as PNG with :func:`alt_text` as alt text.
+    """In a notebook, show matplotlib figures as sharp PNGs (:func:`png_display`) with
+    :func:`alt_text` as alt text.
 
     Does nothing outside IPython. Called by :func:`csplib.load_context`.
     """
@@ -89,8 +124,6 @@ def install_display_hooks() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    import io
-
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
@@ -98,15 +131,8 @@ def install_display_hooks() -> None:
     # PNG formatter; load it now so that ours, registered after, is the one used.
     plt.close(plt.figure())
 
-    def png_with_alt(fig):
-        if not fig.axes and not fig.lines:
-            return None
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight", dpi=100)
-        return buf.getvalue(), {"alt": alt_text(fig)}
-
     plt.rcParams["figure.dpi"] = 100
-    shell.display_formatter.formatters["image/png"].for_type(Figure, png_with_alt)
+    shell.display_formatter.formatters["image/png"].for_type(Figure, png_display)
 
 
 def paragraph(text: str) -> HTML:
