@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from csplib.chapters.findings import Finding, count_words
-from csplib.chapters.pack_breakdowns import strand_table, weapon_table
 from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
 from csplib.core.comparison import month_span
 from csplib.core.errors import DataError
@@ -28,6 +27,7 @@ from csplib.methods import harm, risk, themes
 from csplib.methods.covid import restriction_rule
 from csplib.methods.models import CountTrend, SPCChart
 from csplib.methods.risk_repeats import REPEAT_COUNTS, REPEAT_SHARES
+from csplib.methods.theme_breakdowns import strand_table, weapon_table
 from csplib.methods.themes import theme_incidents
 from csplib.params import ThemeSpec
 
@@ -245,7 +245,7 @@ def assess(ctx, theme: str) -> ChapterResult:
 
     Tables: ``volume`` (the period and the year before), ``strands`` (a hate crime theme)
     or ``weapon`` (a weapon theme) where the partner extract records them
-    (:mod:`csplib.chapters.pack_breakdowns`), ``harm`` (crime themes),
+    (:mod:`csplib.methods.theme_breakdowns`), ``harm`` (crime themes),
     ``repeat_victims`` (where the partner extract has victim identifiers) and ``wards``.
     Notes: ``definition`` (or why the theme cannot be profiled), ``trend``, ``harm`` and
     ``repeat_victims`` (why a section is empty). Artefacts: ``monthly`` counts and the fitted
@@ -431,7 +431,7 @@ def assess(ctx, theme: str) -> ChapterResult:
 
 
 def _breakdowns(result, spec, rows, period, key: str, threshold: int) -> None:
-    """The sub-group's own breakdowns (:mod:`csplib.chapters.pack_breakdowns`), with a
+    """The sub-group's own breakdowns (:mod:`csplib.methods.theme_breakdowns`), with a
     finding each; small counts said as "fewer than" the threshold."""
     label = period.label
     strands = strand_table(spec, rows, period.period)

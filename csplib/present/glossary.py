@@ -149,8 +149,15 @@ _SKIP = {
 _COMPILED = {key: re.compile(pattern) for key, (_, pattern, _) in TERMS.items()}
 
 
+#: Classes of blocks left as they are: the page's small print.
+_SKIP_CLASSES = {"csp-data-used", "csp-csv"}
+
+
 def _linkable(node) -> bool:
-    return not any(parent.name in _SKIP for parent in node.parents)
+    return not any(
+        parent.name in _SKIP or _SKIP_CLASSES & set(parent.get("class") or ())
+        for parent in node.parents
+    )
 
 
 def link_terms(page: str, href: str) -> str:

@@ -15,6 +15,7 @@ def test_the_first_use_in_a_sentence_is_linked_once():
         "<table><caption>LSOA</caption><tr><td>LSOA</td></tr></table>"
         "<p>A <a href='x.html'>ward</a> is made of LSOAs. Each LSOA has a q-value.</p>"
         "<ul><li>The ward rose significantly; the LSOA too.</li></ul>"
+        '<p class="csp-data-used"><small>Data used: 2024 wards and a baseline.</small></p>'
     )
     out = link_terms(page, "g.html")
     assert links(out) == [
@@ -25,7 +26,8 @@ def test_the_first_use_in_a_sentence_is_linked_once():
     ]
     # headings, tables and existing links are left as they were
     assert "<h2>LSOA hot spots</h2>" in out and "<td>LSOA</td>" in out
-    assert "<a href=\"x.html\">ward</a>" in out
+    assert '<a href="x.html">ward</a>' in out
+    assert "Data used: 2024 wards and a baseline." in out  # the small print is left alone
 
 
 def test_two_terms_in_one_sentence_are_both_linked_in_reading_order():

@@ -1,7 +1,7 @@
 """The breakdowns a theme's sub-group asks for, where the partner extract records them.
 
-A theme pack answers its sub-group's own questions as well as the common ones (volume,
-trend, harm, repeat victims, wards, which every pack has):
+A theme pack (:mod:`csplib.chapters.pack`) answers its sub-group's own questions as well as
+the common ones (volume, trend, harm, repeat victims, wards, which every pack has):
 
 * a theme selected by the **hate** flag is broken down by **strand**
   (:func:`strand_table`: race, religion, sexual orientation, ...; a crime recorded with two
