@@ -103,6 +103,22 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _national(args: argparse.Namespace) -> int:
+    from csplib.ingest.national import national_counts, summary_lines, write_national
+    from csplib.ingest.policeuk import read_policeuk
+
+    for path in args.police_uk:
+        if not path.exists():
+            raise CspError(f"{path}: no such file or folder (a police.uk download was expected)")
+    read = read_policeuk(args.police_uk, cache_dir=args.cache_dir)
+    result = national_counts(read, args.data_dir / "reference")
+    written = write_national(result, args.out)
+    for line in summary_lines(result):
+        print(line)
+    print(f"National store written to {args.out} ({', '.join(p.name for p in written)})")
+    return 0
+
+
 def _init(args: argparse.Namespace) -> int:
     from csplib.run.init import init_parameters, partnerships_text, project_reference
 
@@ -173,6 +189,30 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--synthetic", type=int, metavar="SEED", help="use synthetic data instead")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(func=_init)
+
+    national = sub.add_parser(
+        "national",
+        help="read a whole national police.uk download into monthly counts per partnership",
+    )
+    national.add_argument(
+        "--police-uk", type=Path, nargs="+", required=True, help="the national download(s)"
+    )
+    national.add_argument(
+        "--out", type=Path, default=Path("outputs/national"), help="folder to write into"
+    )
+    national.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data"),
+        help="the reference data (lookups) to place LSOAs in partnerships (default: data)",
+    )
+    national.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(".cache/csplib"),
+        help="the police.uk read's parquet cache (default: .cache/csplib)",
+    )
+    national.set_defaults(func=_national)
 
     params = sub.add_parser("params", help="work with parameters files")
     psub = params.add_subparsers(dest="params_command", required=True)

@@ -30,10 +30,10 @@ from pathlib import Path
 import pandas as pd
 
 from csplib.core.errors import ParamsError
+from csplib.core.forces import force_label
 from csplib.core.periods import Period
 from csplib.ingest.geography import Partnership, find_partnership, list_partnerships
 from csplib.ingest.policeuk_sources import discover
-from csplib.synth.area import force_label
 
 __all__ = [
     "choose_period",

@@ -32,7 +32,6 @@ public ``lsoa_table``, ``population``, ``deprivation``, ``lsoas`` and ``lookup``
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +40,7 @@ import shapely
 from pyproj import Transformer
 
 from csplib.core.errors import ParamsError
+from csplib.core.forces import force_label
 from csplib.synth.calibration import (
     ASB_PATH,
     CATEGORIES,
@@ -63,9 +63,7 @@ __all__ = [
     "NEIGHBOUR_SHARE",
     "UNKNOWN_DECILE",
     "MIN_HATE_CRIMES",
-    "FORCE_NAMES",
     "is_nottingham",
-    "force_label",
     "area_inputs",
 ]
 
@@ -83,12 +81,6 @@ NEIGHBOUR_SHARE = 0.08
 UNKNOWN_DECILE = 5
 #: Fewest hate crimes a year (so repeat victims can be built in a small area).
 MIN_HATE_CRIMES = 30
-#: Police force areas whose police.uk name or file slug is not ``"<name> Police"`` and the
-#: name as a slug.
-FORCE_NAMES: dict[str, tuple[str, str]] = {
-    "Metropolitan Police": ("Metropolitan Police Service", "metropolitan"),
-    "London, City of": ("City of London Police", "city-of-london"),
-}
 _BNG_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
@@ -104,22 +96,6 @@ def is_nottingham(area) -> bool:
     False
     """
     return area is None or tuple(area.la_codes) == (CITY_LA,)
-
-
-def force_label(force_name: str) -> tuple[str, str]:
-    """The force's ``Reported by`` text and file-name slug.
-
-    Examples
-    --------
-    >>> force_label("West Yorkshire"), force_label("Devon & Cornwall")
-    (('West Yorkshire Police', 'west-yorkshire'), ('Devon & Cornwall Police', 'devon-and-cornwall'))
-    >>> force_label("Metropolitan Police")
-    ('Metropolitan Police Service', 'metropolitan')
-    """
-    if force_name in FORCE_NAMES:
-        return FORCE_NAMES[force_name]
-    slug = re.sub(r"[^a-z0-9]+", "-", force_name.casefold().replace("&", " and ")).strip("-")
-    return f"{force_name} Police", slug
 
 
 def _force_las(data_dir: Path, force_code: str) -> list[str]:
