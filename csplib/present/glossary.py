@@ -129,7 +129,7 @@ TERMS: dict[str, tuple[str, str, str]] = {
     ),
     "trend": (
         "Trend (% a year)",
-        r"\b% a year\b",
+        r"[-+]?\d+(?:\.\d+)?% a year\b",
         "The average change per year over several years, allowing for the season, with the "
         "months of the Covid-19 restrictions left out.",
     ),
