@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from csplib.chapters.findings import Finding, quality_findings, volume_findings
@@ -20,6 +22,7 @@ from csplib.chapters.result import CellKeys, ChapterResult, Table, incidents_key
 from csplib.core.periods import Period
 from csplib.core.schema import ASB, POLICE_UK_CATEGORIES
 from csplib.methods import volume
+from csplib.methods.peer_comparison import compare_with_peers, comparison_sentence
 
 __all__ = ["CHAPTER", "TABLE_NAMES", "IMPLAUSIBLE_SETTINGS", "assess", "implausible_rule"]
 
@@ -46,7 +49,8 @@ def assess(ctx) -> ChapterResult:
     ASB counts of the period. Notes: ``quality`` (what a reader of any chapter must know
     about the data: months and categories missing from the files of the forces holding the
     area's rows, against every month of the download, and implausible months) and
-    ``residents`` (the sentence stating the denominator).
+    ``residents`` (the sentence stating the denominator) and ``comparison`` (with other
+    partnerships, from the national store the parameters name; or why there is none).
     """
     params, store = ctx.params, ctx.store
     period, area = params.assessment.period, params.area
@@ -177,7 +181,74 @@ def assess(ctx) -> ChapterResult:
     # gaps of the forces whose files hold the area's rows (not every force of a download)
     forces = sorted(set(store.forces["force"].astype(str)))
     result.notes["quality"] = [f.text for f in quality_findings(quality, threshold, forces)]
+    _comparison(result, params)
     return result
+
+
+#: Where the peer-group features are, under the reference directory.
+PEER_FEATURES = "peers/csp_features.csv"
+
+
+def _comparison(result: ChapterResult, params) -> None:
+    """The section comparing the partnership with its most similar partnerships and England
+    and Wales (:func:`csplib.methods.peer_comparison.compare_with_peers`), from the national
+    store the parameters name (``data.national``); without one, a note says why it is absent.
+
+    Adds the table ``comparison``, the figure ``comparison_funnel``, the artefact
+    ``comparison`` (for the funnel plot) and the notes ``comparison``.
+    """
+    store = params.data.national
+    if store is None:
+        result.notes["comparison"] = [
+            "No comparison with other partnerships: the parameters name no national store "
+            "(the key data.national: a folder written by csp national from a national "
+            "police.uk download)."
+        ]
+        return
+    counts = pd.read_parquet(Path(store) / "counts.parquet")
+    present = pd.read_parquet(Path(store) / "present.parquet")
+    features = pd.read_csv(params.data.reference_dir / PEER_FEATURES, index_col=0)
+    key = params.area.csp_code or params.area.la_codes[0]
+    try:
+        compared = compare_with_peers(counts, present, features, key)
+    except KeyError as exc:
+        result.notes["comparison"] = [
+            f"No comparison with other partnerships: {str(exc).strip(chr(34))} ({store})."
+        ]
+        return
+    months = f"{compared.months[0]:%b %Y} to {compared.months[-1]:%b %Y}"
+    left = compared.left_out
+    result.notes["comparison"] = [
+        comparison_sentence(compared),
+        f"Every area is compared over the same months, {months} (the months of the national "
+        f"store with data for {compared.name}), with rates per 1,000 residents from the ONS "
+        "mid-2020 population estimates."
+        + (
+            f" {len(left)} partnerships are left out: a month missing, or their force's files "
+            "not in the download."
+            if left
+            else ""
+        ),
+        "The most similar partnerships (open peer group: population, density, age, "
+        f"deprivation): {', '.join(compared.peers['name'])}.",
+    ]
+    result.artefacts["comparison"] = compared
+    result.figures["comparison_funnel"] = (
+        f"Crime per 1,000 residents, {months}: {compared.name} against every partnership"
+    )
+    result.add(
+        Table(
+            "comparison",
+            compared.table,
+            caption=f"{compared.name} against its {len(compared.peers)} most similar "
+            f"partnerships and England and Wales, {months}: crimes per 1,000 residents, where "
+            "it sits in the funnel of all partnerships, and its rank among itself and its "
+            "peers (1 = highest rate)",
+            counts=("count",),
+            derived={"rate": ("count",)},
+            formats={c: "{:,.1f}" for c in ("rate", "peers_rate", "national_rate")},
+        )
+    )
 
 
 #: The quality report's implausible-month settings the chapter states.

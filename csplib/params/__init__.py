@@ -274,6 +274,9 @@ class DataSpec(_Strict):
     indicators: Path | None = None
     reference_dir: Path = Path("data/reference")
     cache_dir: Path = Path(".cache/csplib")
+    #: A national store (``csp national``): every partnership's monthly counts, for the
+    #: comparison with similar areas and England and Wales. None: no comparison.
+    national: Path | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -319,6 +322,11 @@ class DataSpec(_Strict):
     @classmethod
     def _dir_exists(cls, path: Path, info: ValidationInfo) -> Path:
         return _resolve(path, info, kind="dir")
+
+    @field_validator("national")
+    @classmethod
+    def _national_store(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else _resolve(path, info, kind="dir")
 
     @field_validator("cache_dir")
     @classmethod

@@ -1,5 +1,6 @@
 """Charts in the house style: each function takes ``ax=None`` and returns the Axes."""
 
+from csplib.present.charts.funnel import plot_funnel
 from csplib.present.charts.harm import harm_share_chart, harm_trend_chart
 from csplib.present.charts.maps import HOTSPOT_COLOURS, SCHEMES, choropleth, hotspot_map
 from csplib.present.charts.models import (
@@ -21,6 +22,7 @@ from csplib.present.charts.style import PALETTE, SEQUENTIAL, finish, new_axes
 from csplib.present.charts.volume import monthly_small_multiples
 
 __all__ = [
+    "plot_funnel",
     "HOTSPOT_COLOURS",
     "SCHEMES",
     "choropleth",

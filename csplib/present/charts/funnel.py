@@ -3,7 +3,9 @@
 Draws a :class:`csplib.methods.funnel.FunnelLimits`: the areas as grey dots, the pooled rate as
 a line, the 95% and 99.8% limits as dashed and dotted curves, the partnership highlighted in
 vermilion and named, and its peers (when given) as blue rings, so a board can see at a glance
-whether a high rate is unusual for an area of its size.
+whether a high rate is unusual for an area of its size. The scale fits the bulk of the
+areas: one far above them (a city centre with few residents) is drawn as a triangle on the top
+edge and counted in the legend.
 """
 
 from __future__ import annotations
@@ -60,7 +62,34 @@ def plot_funnel(
     t = funnel.table
     shown = t[t["z"].notna()]
     grid = np.geomspace(shown["population"].min() * 0.9, shown["population"].max() * 1.1, 200)
-    ax.scatter(shown["population"], shown["rate"], s=14, color="#9a9a9a", label="Areas", zorder=2)
+    # the scale fits the bulk of the areas, the marked ones and the outer limits at the
+    # middle population; an extreme area (a city centre of few residents) sits on the top
+    # edge as a triangle rather than squeezing every other area into a strip
+    marked = [a for a in [highlight, *peers] if a in shown.index]
+    middle = funnel.limits_at(shown["population"].median(), FUNNEL_LEVELS[-1])[1]
+    highest_marked = float(shown.loc[marked, "rate"].max()) if marked else 0.0
+    top = 1.15 * max(float(shown["rate"].quantile(0.98)), highest_marked, float(middle))
+    above = shown["rate"] > top
+    ax.scatter(
+        shown.loc[~above, "population"],
+        shown.loc[~above, "rate"],
+        s=14,
+        color="#9a9a9a",
+        label="Areas",
+        zorder=2,
+    )
+    if above.any():
+        ax.scatter(
+            shown.loc[above, "population"],
+            np.full(int(above.sum()), top),
+            marker="^",
+            s=30,
+            color="#9a9a9a",
+            label=f"Off the scale ({int(above.sum())})",
+            zorder=2,
+            clip_on=False,
+        )
+    ax.set_ylim(0, top)
     ax.axhline(funnel.target, color="#333333", linewidth=1.0, label="All areas")
     for level, style in zip(FUNNEL_LEVELS, ("--", ":"), strict=True):
         lower, upper = funnel.limits_at(grid, level)
