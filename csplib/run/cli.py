@@ -103,6 +103,25 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assess_all(args: argparse.Namespace) -> int:
+    from csplib.run.fanout import assess_all
+
+    files = sorted(args.params_dir.glob("*.yaml")) if args.params_dir.is_dir() else []
+    if not files:
+        raise CspError(f"{args.params_dir}: no parameters files (*.yaml) to assess")
+    chapters = [c.strip() for c in args.chapters.split(",") if c.strip()] if args.chapters else None
+    results = assess_all(
+        files,
+        args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        chapters=chapters,
+    )
+    ok = sum(r["status"] == "ok" for r in results)
+    print(f"{ok} of {len(results)} assessments finished; index: {args.out / 'index.html'}")
+    return 0 if ok == len(results) else 1
+
+
 def _national(args: argparse.Namespace) -> int:
     from csplib.ingest.national import national_counts, summary_lines, write_national
     from csplib.ingest.policeuk import read_policeuk
@@ -189,6 +208,20 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--synthetic", type=int, metavar="SEED", help="use synthetic data instead")
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(func=_init)
+
+    every = sub.add_parser(
+        "assess-all", help="run many partnerships' assessments at once on a dask cluster"
+    )
+    every.add_argument(
+        "--params-dir", type=Path, required=True, help="a folder of parameters files (csp init)"
+    )
+    every.add_argument("--out", type=Path, default=Path("outputs/all"), help="folder to write into")
+    every.add_argument(
+        "--workers", type=int, default=2, help="workers of the local cluster (default 2)"
+    )
+    every.add_argument("--scheduler", help="address of a running dask scheduler instead")
+    every.add_argument("--chapters", help="comma-separated chapter names (default: all)")
+    every.set_defaults(func=_assess_all)
 
     national = sub.add_parser(
         "national",

@@ -121,14 +121,15 @@ class Context:
         Small counts are suppressed as the table declares (its count columns, the columns
         derived from them and its totals; :func:`csplib.present.disclosure.protect`); the
         annex gets the same suppressed table, and a note under the table says what was hidden.
-        The table's wrapper has the id :func:`~csplib.present.html.table_anchor` gives, so a
-        finding can link to it. With ``rows``, a longer table shows its first ``rows`` rows
+        The table's wrapper has the id :func:`~csplib.chapters.findings.table_anchor` gives,
+        so a finding can link to it. With ``rows``, a longer table shows its first ``rows`` rows
         and links to its CSV file for the rest.
         """
         from IPython.display import HTML
 
+        from csplib.chapters.findings import table_anchor
         from csplib.present.disclosure import safe_formats
-        from csplib.present.html import paragraph, table_anchor
+        from csplib.present.html import paragraph
         from csplib.present.html import table as table_html
 
         shown, note = self.protect(table)
@@ -151,7 +152,7 @@ class Context:
             )
         if note:
             parts.append(paragraph(note).data)
-        return HTML("".join(parts)) if len(parts) > 1 else HTML(parts[0])
+        return HTML("".join(parts))
 
     def csv_link(self, name: str, text: str):
         """A line linking to this chapter's table ``name`` in the data annex
