@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from csplib.ingest.geography.lookups import la_csp_table
 from csplib.ingest.geography.partnerships import list_partnerships
 from csplib.ingest.geography.reference import read_boundaries
+from csplib.ingest.national import lsoa_areas
 
 shared = Path(sys.argv[1])
 here = Path("data/reference")
@@ -40,30 +40,11 @@ people = pd.DataFrame(
         "aged_65_plus": years[[str(a) for a in range(65, 90)] + ["90+"]].sum(axis=1),
     }
 )
-lookup = pd.read_csv(here / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv.gz")
-la21 = pd.read_csv(here / "lookups" / "lookup_lsoa21_ward24_ltla24.csv.gz")
-la_of_21 = la21.set_index("lsoa21_code")["ltla24_code"]
-la_of_11 = (
-    lookup.assign(la=lookup["lsoa21_code"].map(la_of_21))
-    .dropna(subset=["la"])
-    .drop_duplicates("lsoa11_code")
-    .set_index("lsoa11_code")["la"]
-)
-# the partnerships csp init knows (whole authorities); an authority whose legacy CSPs cover
-# only parts of it is its own area, named and coded as the authority
+# each LSOA11 in its partnership, as csp national places rows (csplib.ingest.national)
 partnerships = list_partnerships(here)
-area_of_la, names, forces = {}, {}, {}
-for code, row in partnerships.iterrows():
-    for la in row["la_codes"].split("; "):
-        area_of_la[la] = code
-    names[code], forces[code] = row["csp_name"], row["force_name"]
-for row in la_csp_table(here).drop_duplicates("la").itertuples():
-    if row.la not in area_of_la:
-        area_of_la[row.la] = row.la
-        names[row.la], forces[row.la] = row.la_name, row.pfa_name
-people["la"] = people["lsoa11"].map(la_of_11)
-people = people.dropna(subset=["la"])
-people["csp"] = people["la"].map(area_of_la)
+names, forces = partnerships["csp_name"].to_dict(), partnerships["force_name"].to_dict()
+people["csp"] = people["lsoa11"].map(lsoa_areas(here))
+people = people.dropna(subset=["csp"])
 
 shapes = read_boundaries(here / "boundaries" / "lsoa11_england_wales.geojson.gz", "lsoa11")
 area = pd.Series(shapes.geometry.area.to_numpy() / 1e6, index=shapes["code"])

@@ -144,15 +144,14 @@ def target_assurance(
     """
     period = Period.parse(period)
     m = track.measure
-    none = np.nan
     if m.target is None or track.status is None:
         why = track.note or "no target status"
-        return TargetAssurance(m.id, None, none, why)
+        return TargetAssurance(m.id, None, np.nan, why)
     if m.polarity not in _POLARITY:
-        return TargetAssurance(m.id, None, none, "neither direction is better")
+        return TargetAssurance(m.id, None, np.nan, "neither direction is better")
     if m.source == "indicators" or m.unit not in _MONTHLY_UNITS or not is_additive(m):
         return TargetAssurance(
-            m.id, None, none, "the measure has no monthly value comparable with its target"
+            m.id, None, np.nan, "the measure has no monthly value comparable with its target"
         )
     if track.ended:  # the outcome is judged on the final year: so is the assurance
         period = Period.rolling(m.target.assessment.end, 12)
@@ -162,7 +161,7 @@ def target_assurance(
         return TargetAssurance(
             m.id,
             None,
-            none,
+            np.nan,
             f"{n} months with data of the last {ASSURANCE_MONTHS}; "
             f"{MIN_ASSURANCE_MONTHS} are needed",
         )
